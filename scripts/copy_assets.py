@@ -1,0 +1,39 @@
+"""Copy the pinned front-end libraries from node_modules into web/static/vendor.
+
+County networks are often cut off from the internet, so every script and
+style sheet is served by Daiban itself; nothing is loaded from a CDN.
+"""
+import shutil
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENDOR = ROOT / "web" / "static" / "vendor"
+
+# package path inside node_modules -> target path inside web/static/vendor
+ASSETS = {
+    "htmx.org/dist/htmx.min.js": "htmx.min.js",
+    "bpmn-js/dist/bpmn-navigated-viewer.production.min.js": "bpmn-js/bpmn-navigated-viewer.js",
+    "bpmn-js/dist/bpmn-modeler.production.min.js": "bpmn-js/bpmn-modeler.js",
+    "bpmn-js/dist/assets": "bpmn-js/assets",
+    # The analyst workbench: the properties panel ships a self-contained UMD build next to its ESM code.
+    "bpmn-js-properties-panel/dist/bpmn-js-properties-panel.umd.js": "bpmn-js/properties-panel.js",
+    "@bpmn-io/properties-panel/assets/properties-panel.css": "bpmn-js/properties-panel.css",
+    "dmn-js/dist/dmn-modeler.production.min.js": "dmn-js/dmn-modeler.js",
+    "dmn-js/dist/assets": "dmn-js/assets",
+    "echarts/dist/echarts.min.js": "echarts/echarts.min.js",
+}
+
+
+def main() -> None:
+    for source, target in ASSETS.items():
+        src = ROOT / "node_modules" / source
+        dst = VENDOR / target
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_dir():
+            shutil.copytree(src, dst, dirs_exist_ok=True)
+        else:
+            shutil.copy2(src, dst)
+
+
+if __name__ == "__main__":
+    main()
