@@ -1,0 +1,197 @@
+"""The Chinese workflow actions staff expect: 转交 delegate, 退回 return, 撤回 withdraw,
+加签 add a department to a joint item, 转办 transfer to a peer unit.
+
+Each is one command: validate (nothing changes on bad input), act, refresh the
+inbox projection, record ONE event, commit. A lost race is a Conflict.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import ParallelMultiInstanceTask
+from SpiffWorkflow.task import TaskState
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from .access import has_role
+from .claims import _reassign
+from .clock import utcnow
+from .errors import Conflict, Forbidden, Invalid
+from .i18n import N_
+from .models import Case, OrgUnit, RoleAssignment, TaskRow, User
+from .org import unit_by_code
+from .projection import UnitResolver
+from .roles import roles
+from .steps import close_rows, load_workflow, next_ready_rows, previous_user_task, ready_task, rewind, save
+from .txn import commit, open_task, record_event, visible_task
+
+REASON_MAX = 500
+
+
+def _reason(reason, required: bool = True) -> str:
+    text = reason.strip() if isinstance(reason, str) else ""
+    if (required and not text) or len(text) > REASON_MAX:
+        raise Invalid(N_("a reason is required"), {"reason": N_("required, at most 500 characters")})
+    return text
+
+
+def _my_open_task(session: Session, actor: User, task_id) -> TaskRow:
+    row = open_task(session, actor, task_id, acting=True)
+    if row.assignee_id is not None and row.assignee_id != actor.id:
+        raise Conflict(N_("this task is claimed by someone else"))
+    return row
+
+
+def colleagues(session: Session, row: TaskRow, actor: User) -> list[User]:
+    """Who else holds the task's role at the task's unit (delegation targets)."""
+    return list(session.scalars(select(User).join(RoleAssignment).where(
+        RoleAssignment.role == row.role, RoleAssignment.org_unit_id == row.org_unit_id,
+        User.active.is_(True), User.id != actor.id).order_by(User.username)))
+
+
+def delegate_task(session: Session, actor: User, task_id, username, now: datetime | None = None) -> TaskRow:
+    row = _my_open_task(session, actor, task_id)
+    target = next((u for u in colleagues(session, row, actor) if u.username == username), None)
+    if target is None:
+        raise Invalid(N_("choose a colleague of the same role and unit"), {"assignee": N_("not a colleague")})
+    return _reassign(session, actor, row, row.assignee_id, target.id, "task_delegated", now or utcnow(),
+                     N_("this task changed meanwhile"), to=target.username)
+
+
+def return_task(session: Session, actor: User, task_id, reason, now: datetime | None = None) -> Case:
+    """退回: send the item back to the step before this one, to whoever completed it."""
+    now = now or utcnow()
+    reason = _reason(reason)
+    row = _my_open_task(session, actor, task_id)
+    case = row.case
+    workflow = load_workflow(case)
+    previous = previous_user_task(ready_task(workflow, row))
+    if previous is None:
+        raise Conflict(N_("this is the first step; there is nothing to return it to"))
+    siblings = next_ready_rows(session, workflow, case, previous)
+    close_rows(session, siblings or [row], now, claimed_by=actor.id)
+    reopened = rewind(session, case, workflow, previous, now)
+    record_event(session, case, actor, "task_returned", now, task_id=row.id, name=row.name, reason=reason,
+                 to=previous.task_spec.bpmn_name, to_task=str(previous.id),
+                 to_user=reopened.assignee.username if reopened is not None and reopened.assignee else None)
+    commit(session)
+    return case
+
+
+def withdraw_task(session: Session, actor: User, task_id, reason, now: datetime | None = None) -> Case:
+    """撤回: whoever completed a step takes it back while the next step is still untouched."""
+    now = now or utcnow()
+    reason = _reason(reason)
+    row = visible_task(session, actor, task_id)
+    if row.state != "completed" or row.completed_by_id != actor.id:
+        raise Forbidden(N_("only the user who completed a step can withdraw it"))
+    case = row.case
+    later = session.scalar(select(exists().where(TaskRow.case_id == case.id, TaskRow.state == "completed",
+                                                 TaskRow.completed_at > row.completed_at)))
+    workflow = load_workflow(case)
+    task = workflow.get_task_from_id(_uuid(row.id))
+    nexts = next_ready_rows(session, workflow, case, task) if task is not None else []
+    if later or not nexts or task.state != TaskState.COMPLETED:
+        raise Conflict(N_("the next step has already been taken up; ask its holder to return it"))
+    close_rows(session, nexts, now)
+    rewind(session, case, workflow, task, now)
+    record_event(session, case, actor, "task_withdrawn", now, task_id=row.id, name=row.name, reason=reason,
+                 cancelled=[r.name for r in nexts])
+    commit(session)
+    return case
+
+
+def _uuid(value: str):
+    from uuid import UUID
+    return UUID(value)
+
+
+def _running_joint_handling(workflow):
+    for task in workflow.get_tasks(state=TaskState.STARTED):
+        if isinstance(task.task_spec, ParallelMultiInstanceTask) and task.task_spec.data_input is not None:
+            return task
+    return None
+
+
+def _may_add(session: Session, actor: User, case: Case, joint) -> bool:
+    lead = unit_by_code(session, joint.data.get("lead_department") or "")
+    window = UnitResolver(session, case).case_unit("window")
+    return bool((lead and has_role(actor, "department_handler", lead.id))
+                or (window and has_role(actor, "county_window", window.id)))
+
+
+def addable_departments(session: Session, actor: User, case: Case) -> list[OrgUnit]:
+    """The county departments `actor` could add now (none unless a joint handling runs and
+    the actor is its lead department or the county window)."""
+    joint = _running_joint_handling(load_workflow(case)) if case.status == "open" else None
+    if joint is None or not _may_add(session, actor, case, joint):
+        return []
+    county = UnitResolver(session, case).case_unit("county")
+    listed = joint.task_spec.data_input.get(joint) or []
+    return list(session.scalars(select(OrgUnit).where(
+        OrgUnit.parent_id == county.id, OrgUnit.kind == "department", OrgUnit.active.is_(True),
+        OrgUnit.code.not_in(listed)).order_by(OrgUnit.code)))
+
+
+def add_department(session: Session, actor: User, case: Case, department, reason,
+                   now: datetime | None = None) -> Case:
+    """加签: a further county department joins a running joint handling, in parallel with the
+    others; its answer is merged with theirs before the lead department consolidates."""
+    now = now or utcnow()
+    reason = _reason(reason)
+    workflow = load_workflow(case)
+    joint = _running_joint_handling(workflow)
+    if joint is None:
+        raise Conflict(N_("no joint handling is running for this item"))
+    if not _may_add(session, actor, case, joint):
+        raise Forbidden(N_("only the lead department or the county window may add a department"))
+    listed = joint.task_spec.data_input.get(joint)
+    unit = unit_by_code(session, department) if isinstance(department, str) else None
+    county = UnitResolver(session, case).case_unit("county")
+    if (unit is None or unit.kind != "department" or not unit.active or county is None
+            or not unit.path.startswith(county.path)):
+        raise Invalid(N_("choose a department of this county"), {"department": N_("unknown department")})
+    if not isinstance(listed, list) or unit.code in listed:
+        raise Invalid(N_("this department already handles the item"), {"department": N_("already joined")})
+    listed.append(unit.code)
+    joint.task_spec.create_child(joint, unit.code, len(listed) - 1)
+    workflow.do_engine_steps()
+    new_rows = save(session, case, workflow, now)
+    record_event(session, case, actor, "department_added", now, department=unit.code, reason=reason,
+                 task_id=new_rows[0].id if new_rows else None)
+    commit(session)
+    return case
+
+
+def transfer_targets(session: Session, row: TaskRow) -> list[OrgUnit]:
+    """Units of the same kind under the same parent (same level) as the task's unit."""
+    unit = row.org_unit
+    return list(session.scalars(select(OrgUnit).where(
+        OrgUnit.parent_id == unit.parent_id, OrgUnit.kind == unit.kind, OrgUnit.active.is_(True),
+        OrgUnit.id != unit.id).order_by(OrgUnit.code)))
+
+
+def transfer_task(session: Session, actor: User, task_id, unit_code, reason, now: datetime | None = None) -> Case:
+    """转办: the task moves to a peer unit (wrongly routed); the workflow data follows it."""
+    now = now or utcnow()
+    reason = _reason(reason)
+    row = _my_open_task(session, actor, task_id)
+    target = next((u for u in transfer_targets(session, row) if u.code == unit_code), None)
+    if target is None:
+        raise Invalid(N_("choose a unit of the same level and kind"), {"unit": N_("not a peer unit")})
+    case = row.case
+    workflow = load_workflow(case)
+    task = ready_task(workflow, row)
+    rule = task.task_spec.extensions.get("properties", {}).get("unit") or roles()[row.role].unit
+    source, _, variable = rule.partition(".")
+    if source == "data":
+        task.data[variable] = target.code
+    old = row.org_unit
+    row.org_unit_id, row.org_unit, row.assignee_id = target.id, target, None
+    if case.org_unit_id == old.id:
+        case.org_unit_id = target.id
+    save(session, case, workflow, now)
+    record_event(session, case, actor, "task_transferred", now, task_id=row.id, name=row.name,
+                 reason=reason, **{"from": old.code, "to": target.code})
+    commit(session)
+    return case

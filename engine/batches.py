@@ -1,0 +1,145 @@
+"""The window's outgoing side: what is out at departments, results batched per township,
+and the township agent's confirmation of receipt that moves each item on."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import case as when, select
+from sqlalchemy.orm import Session
+
+from .access import has_role
+from .calendar import TZ
+from .clock import utcnow
+from .errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from .i18n import N_
+from .views import parse_id
+from .models import OrgUnit, TaskRow, User
+from .org import unit_by_code
+from .steps import advance, load_workflow, ready_task
+from .txn import commit, record_event
+from .workspace_tables import Batch, BatchItem
+from .window import OUTGOING_STEPS, Group, _window_rows, my_window, upcoming_office_days
+
+
+def tracking(session: Session, user: User, now: datetime | None = None) -> list[Group]:
+    """Per county department, the items out there and since when; overdue first."""
+    now = now or utcnow()
+    window = my_window(user)
+    rows = session.scalars(select(TaskRow).join(OrgUnit, OrgUnit.id == TaskRow.org_unit_id).where(
+        TaskRow.state == "ready", OrgUnit.kind == "department", OrgUnit.parent_id == window.parent_id)
+        .order_by(when((TaskRow.due_at < now, 0), else_=1), TaskRow.due_at, TaskRow.created_at)).all()
+    groups: dict[int, Group] = {}
+    for row in rows:
+        groups.setdefault(row.org_unit_id, Group(row.org_unit)).rows.append(row)
+    overdue = lambda g: sum(1 for r in g.rows if r.due_at and r.due_at < now)  # noqa: E731
+    return sorted(groups.values(), key=lambda g: (-overdue(g), g.rows[0].due_at or now))
+
+
+def _batched_task_ids(session: Session) -> set[str]:
+    return set(session.scalars(select(BatchItem.task_id).join(Batch).where(Batch.status == "scheduled")))
+
+
+def outgoing(session: Session, user: User) -> list[Group]:
+    """Results waiting to go back, per township, not yet in a scheduled batch."""
+    window = my_window(user)
+    taken = _batched_task_ids(session)
+    groups: dict[int, Group] = {}
+    for row in _window_rows(session, window, OUTGOING_STEPS):
+        if row.id not in taken:
+            groups.setdefault(row.case.township_id, Group(session.get(OrgUnit, row.case.township_id))).rows.append(row)
+    return sorted(groups.values(), key=lambda g: g.unit.code)
+
+
+def create_batch(session: Session, actor: User, township_code, day=None, now: datetime | None = None) -> Batch:
+    """Gather the township's waiting results into one batch for one of its office days."""
+    now = now or utcnow()
+    window = my_window(actor)
+    group = next((g for g in outgoing(session, actor) if g.unit.code == township_code), None)
+    if group is None:
+        raise Invalid(N_("no results are waiting for this township"), {"township": N_("nothing to send")})
+    choices = upcoming_office_days(session, group.unit, now.astimezone(TZ).date())
+    try:
+        day = date.fromisoformat(day) if isinstance(day, str) and day else (day or choices[0])
+    except ValueError:
+        day = None
+    if day not in choices:
+        raise Invalid(N_("choose one of the township's office days"), {"day": N_("not an office day")})
+    batch = Batch(window_id=window.id, township_id=group.unit.id, township=group.unit, status="scheduled",
+                  scheduled_for=day, created_at=now, created_by_id=actor.id)
+    session.add(batch)
+    session.flush()
+    for row in group.rows:
+        session.add(BatchItem(batch_id=batch.id, task_id=row.id, case_id=row.case_id))
+    record_event(session, None, actor, "batch_created", now, batch=batch.id, township=group.unit.code,
+                 day=day.isoformat(), items=[r.case.receipt_code for r in group.rows])
+    commit(session)
+    session.refresh(batch)
+    return batch
+
+
+def may_see_batch(user: User, batch: Batch) -> bool:
+    return has_role(user, "county_window", batch.window_id) or any(
+        has_role(user, r, batch.township_id) for r in ("township_agent", "township_reception"))
+
+
+def get_batch(session: Session, user: User, batch_id) -> Batch:
+    number = parse_id(batch_id)
+    batch = session.get(Batch, number) if number else None
+    if batch is None or not may_see_batch(user, batch):
+        raise NotFound(N_("no such batch"))
+    return batch
+
+
+def batches_for(session: Session, user: User, limit: int = 50) -> list[Batch]:
+    """The window's batches, or those for my township (township agent and reception)."""
+    windows = [a.org_unit_id for a in user.roles if a.role == "county_window"]
+    townships = [a.org_unit_id for a in user.roles if a.role in ("township_agent", "township_reception")]
+    if not windows and not townships:
+        return []
+    return list(session.scalars(select(Batch).where(Batch.window_id.in_(windows) | Batch.township_id.in_(townships))
+                                .order_by(Batch.status.desc(), Batch.scheduled_for.desc(), Batch.id.desc())
+                                .limit(limit)))
+
+
+def confirm_receipt(session: Session, actor: User, batch_id, now: datetime | None = None) -> list[dict]:
+    """The township agent signs for the batch: each item's hand-over step completes in its own
+    transaction with its own event; the batch is received once every item went through."""
+    now = now or utcnow()
+    batch = get_batch(session, actor, batch_id)
+    if not has_role(actor, "township_agent", batch.township_id):
+        raise Forbidden(N_("only the township agent confirms receipt"))
+    if batch.status != "scheduled":
+        raise Conflict(N_("this batch has already been received"))
+    results = []
+    for item in [i for i in batch.items if i.received_at is None]:
+        try:
+            _receive_item(session, actor, batch, item, now)
+            results.append({"receipt_code": item.case.receipt_code, "ok": True, "message": None})
+        except DomainError as err:
+            session.rollback()
+            results.append({"receipt_code": item.case.receipt_code, "ok": False, "message": err.message})
+    session.refresh(batch)
+    if all(i.received_at is not None for i in batch.items):
+        batch.status, batch.received_at, batch.received_by_id = "received", now, actor.id
+        record_event(session, None, actor, "batch_received", now, batch=batch.id, township=batch.township.code)
+        commit(session)
+    return results
+
+
+def _receive_item(session: Session, actor: User, batch: Batch, item: BatchItem, now: datetime) -> None:
+    row = session.get(TaskRow, item.task_id)
+    if row is None or row.state != "ready":
+        raise Conflict(N_("this task is no longer open"))
+    case = row.case
+    workflow = load_workflow(case)
+    task = ready_task(workflow, row)
+    advance(session, case, workflow, task, {"note": f"batch {batch.id}"}, now, actor.id)
+    item.received_at = now
+    record_event(session, case, actor, "batch_item_received", now, task_id=row.id, name=row.name,
+                 batch=batch.id, unit=row.org_unit.code)
+    commit(session)
+
+
+def township_of(session: Session, code) -> OrgUnit | None:
+    unit = unit_by_code(session, code) if isinstance(code, str) else None
+    return unit if unit is not None and unit.kind == "township" else None

@@ -1,0 +1,118 @@
+"""The process library for analysts: validate, save drafts, deploy, test-run any version."""
+from __future__ import annotations
+
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .access import has_role
+from .clock import utcnow
+from .errors import Forbidden, Invalid, NotFound
+from .i18n import N_
+from . import validation
+from .models import Case, Event, OrgUnit, ProcessVersion, User
+from .processes import SPECS, live_decisions, live_version, version_hash
+from .views import parse_id
+
+EDITOR_ROLES = ("analyst", "admin")
+
+
+def require_editor(actor: User) -> None:
+    if not any(has_role(actor, r) for r in EDITOR_ROLES):
+        raise Forbidden(N_("only analysts and administrators may change the process library"))
+
+
+def validate(xml: bytes | str, decisions: dict | None = None) -> tuple[list[dict], list[dict], dict]:
+    """Check a .bpmn or .dmn file: (processes, errors [{element, message, detail}], forms it uses)."""
+    return validation.validate(xml, decisions)
+
+
+def save_draft(session: Session, actor: User, xml: bytes | str) -> ProcessVersion:
+    require_editor(actor)
+    # A diagram version pins the decision tables live when it is saved (running cases keep their routing).
+    decisions = live_decisions(session)
+    processes, errors, forms = validate(xml, decisions)
+    if errors:
+        raise Invalid(N_("the diagram is not valid"), {"diagram": errors})
+    text = xml.decode("utf-8") if isinstance(xml, bytes) else xml
+    key = processes[0]["key"]
+    number = (session.scalar(select(func.max(ProcessVersion.version)).where(ProcessVersion.key == key)) or 0) + 1
+    now = utcnow()
+    kind = processes[0]["type"]
+    pinned = decisions if kind == "bpmn" else {}
+    version = ProcessVersion(key=key, name=processes[0]["name"], type=kind, version=number, xml=text,
+                             hash=version_hash(text, forms, pinned), forms=forms, decisions=pinned,
+                             status="draft", created_at=now)
+    session.add(version)
+    session.flush()
+    session.add(Event(at=now, actor_id=actor.id, actor=actor.username, type="process_draft_saved",
+                      detail={"key": key, "version": number}))
+    session.commit()
+    return version
+
+
+def get_version(session: Session, key: str, number) -> ProcessVersion:
+    number = parse_id(number)
+    if number is None or number > 2**31 - 1:
+        raise NotFound(N_("no such process version"))
+    version = session.scalar(select(ProcessVersion).where(ProcessVersion.key == key, ProcessVersion.version == number))
+    if version is None:
+        raise NotFound(N_("no such process version"))
+    return version
+
+
+def deploy(session: Session, actor: User, key: str, number) -> ProcessVersion:
+    require_editor(actor)
+    version = get_version(session, key, number)
+    if version.type == "bpmn":
+        SPECS.get(version.hash, version.xml, version.key, version.decisions)  # parse now: a broken diagram fails here, not a case
+    elif validation.validate(version.xml)[1]:
+        raise Invalid(N_("the diagram is not valid"))
+    live = live_version(session, key)
+    if live is not None and live.id != version.id:
+        live.status = "retired"
+    now = utcnow()
+    version.status, version.deployed_at, version.deployed_by = "live", now, actor.username
+    session.add(Event(at=now, actor_id=actor.id, actor=actor.username, type="process_deployed",
+                      detail={"key": key, "version": version.version, "hash": version.hash}))
+    session.commit()
+    return version
+
+
+def editor_library(session: Session, actor: User) -> list[dict]:
+    """The library as the analyst's workbench shows it (analysts and administrators only)."""
+    require_editor(actor)
+    return library(session)
+
+
+def editor_version(session: Session, actor: User, key: str, number) -> ProcessVersion:
+    require_editor(actor)
+    return get_version(session, key, number)
+
+
+def library(session: Session) -> list[dict]:
+    running = dict(session.execute(
+        select(Case.process_version_id, func.count()).where(Case.status != "archived", Case.is_test_run.is_(False))
+        .group_by(Case.process_version_id)).all())
+    result: dict[str, dict] = {}
+    for v in session.scalars(select(ProcessVersion).order_by(ProcessVersion.key, ProcessVersion.version)):
+        entry = result.setdefault(v.key, {"key": v.key, "name": v.name, "type": v.type, "live_version": None,
+                                          "versions": []})
+        if v.status == "live":
+            entry["live_version"], entry["name"] = v.version, v.name
+        entry["versions"].append({"version": v.version, "hash": v.hash, "status": v.status,
+                                  "deployed_at": v.deployed_at, "deployed_by": v.deployed_by,
+                                  "running_cases": running.get(v.id, 0)})
+    return list(result.values())
+
+
+def test_village(session: Session, actor: User, code: str | None) -> OrgUnit:
+    """The village a test run pretends to come from: the one asked for, else the first of the county."""
+    query = select(OrgUnit).where(OrgUnit.kind == "village", OrgUnit.active.is_(True))
+    if code:
+        query = query.where(OrgUnit.code == code)
+    paths = [a.org_unit.path for a in actor.roles]
+    for village in session.scalars(query.order_by(OrgUnit.path)):
+        if any(village.path.startswith(p) for p in paths):
+            return village
+    raise Invalid(N_("no village for the test run"), {"data.village": N_("unknown village")})

@@ -1,0 +1,102 @@
+"""The org tree (county → townships → villages → groups, departments, stations, window)."""
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .clock import utcnow
+from .models import Event, OrgUnit, RoleAssignment, User
+from .passwords import hash_password
+from .settings import CONFIG_DIR
+
+KINDS = ("county", "township", "village", "group", "department", "station", "window")
+
+
+def add_unit(session: Session, code: str, name: str, kind: str, parent: OrgUnit | None = None,
+             name_en: str | None = None, function: str | None = None) -> OrgUnit:
+    if kind not in KINDS:
+        raise ValueError(f"unknown unit kind {kind}")
+    path = (parent.path if parent else "/") + code + "/"
+    unit = OrgUnit(code=code, name=name, name_en=name_en, kind=kind, function=function,
+                   parent=parent, path=path, active=True)
+    session.add(unit)
+    return unit
+
+
+def unit_by_code(session: Session, code: str) -> OrgUnit | None:
+    return session.scalar(select(OrgUnit).where(OrgUnit.code == code))
+
+
+def ancestor_of_kind(session: Session, unit: OrgUnit, kind: str) -> OrgUnit | None:
+    """The unit itself or its nearest ancestor of `kind` (path holds the codes)."""
+    codes = [c for c in unit.path.strip("/").split("/") if c]
+    rows = session.scalars(select(OrgUnit).where(OrgUnit.code.in_(codes), OrgUnit.kind == kind)).all()
+    return max(rows, key=lambda u: len(u.path), default=None)
+
+
+def child_with_function(session: Session, parent: OrgUnit, kinds: tuple[str, ...], function: str) -> OrgUnit | None:
+    return session.scalar(select(OrgUnit).where(
+        OrgUnit.parent_id == parent.id, OrgUnit.kind.in_(kinds), OrgUnit.function == function,
+        OrgUnit.active.is_(True)))
+
+
+def child_of_kind(session: Session, parent: OrgUnit, kind: str) -> OrgUnit | None:
+    return session.scalar(select(OrgUnit).where(OrgUnit.parent_id == parent.id, OrgUnit.kind == kind,
+                                                OrgUnit.active.is_(True)))
+
+
+def load_demo_county(session: Session, path: Path | None = None, password: str = "demo") -> int:
+    """Create the demo county and one user per (role, unit) as `{role}@{code}`.
+
+    Idempotent: does nothing when the county exists. Returns the number of users created.
+    """
+    data = tomllib.loads((path or CONFIG_DIR / "demo_county.toml").read_text(encoding="utf-8"))
+    c = data["county"]
+    if unit_by_code(session, c["code"]) is not None:
+        return 0
+    # One hash for all demo users keeps loading fast; demo passwords are public anyway.
+    pw_hash = hash_password(password)
+    assignments: list[tuple[str, OrgUnit]] = []
+    county = add_unit(session, c["code"], c["name"], "county", name_en=c.get("name_en"))
+    assignments += [(r, county) for r in c.get("roles", [])]
+    window = add_unit(session, c["window"]["code"], c["window"]["name"], "window", county,
+                      name_en=c["window"].get("name_en"))
+    assignments.append(("county_window", window))
+    for d in c.get("departments", []):
+        dep = add_unit(session, d["code"], d["name"], "department", county, d.get("name_en"), d["function"])
+        assignments.append(("department_handler", dep))
+    for t in data["townships"]:
+        township = add_unit(session, t["code"], t["name"], "township", county, t.get("name_en"))
+        assignments += [(r, township) for r in data["township_roles"]["roles"]]
+        for s in data["stations"]:
+            station = add_unit(session, f"{t['code']}-{s['suffix']}", t["name"] + s["name"], "station",
+                               township, f"{t.get('name_en', t['code'])} {s['name_en']}", s["function"])
+            assignments.append(("station_handler", station))
+        for v in t["villages"]:
+            village = add_unit(session, v["code"], v["name"], "village", township, v.get("name_en"))
+            assignments += [(r, village) for r in data["village_roles"]["roles"]]
+            for n in range(1, data.get("groups_per_village", 0) + 1):
+                group = add_unit(session, f"{v['code']}-g{n}", f"{v['name']}第{n}村民小组", "group", village,
+                                 f"{v.get('name_en', v['code'])} group {n}")
+                assignments += [(r, group) for r in data["group_roles"]["roles"]]
+    session.flush()
+    from .window import set_office_days
+    for t in data["townships"]:
+        set_office_days(session, unit_by_code(session, t["code"]), t.get("office_days", []))
+    now = utcnow()
+    admin = User(username="admin", display_name="admin", password_hash=pw_hash, active=True, created_at=now)
+    session.add(admin)
+    session.flush()
+    session.add(RoleAssignment(user_id=admin.id, role="admin", org_unit_id=county.id))
+    for role, unit in assignments:
+        user = User(username=f"{role}@{unit.code}", display_name=f"{unit.name} {role}",
+                    password_hash=pw_hash, active=True, created_at=now)
+        session.add(user)
+        session.flush()
+        session.add(RoleAssignment(user_id=user.id, role=role, org_unit_id=unit.id))
+    session.add(Event(at=now, actor="system", type="demo_county_loaded",
+                      detail={"county": c["code"], "users": len(assignments) + 1}))
+    return len(assignments) + 1

@@ -1,0 +1,49 @@
+"""Which diagram elements of a case are completed, active or overdue (for the live diagram)."""
+from __future__ import annotations
+
+from SpiffWorkflow.task import TaskState
+
+from .clock import utcnow
+from .ledger import is_ledger_case
+from .models import Case
+from .processes import spec_for
+from .runtime import load_state
+
+
+def element_states(case: Case, now=None) -> dict[str, str]:
+    now = now or utcnow()
+    if is_ledger_case(case):
+        return {}  # imported history: no workflow
+    workflow = load_state(case.state, spec_for(case.process_version))
+    states: dict[str, str] = {}
+    for task in workflow.get_tasks():
+        bpmn_id = getattr(task.task_spec, "bpmn_id", None)
+        if not bpmn_id:
+            continue
+        if task.state in (TaskState.READY, TaskState.STARTED, TaskState.WAITING):
+            states[bpmn_id] = "active"
+        elif task.state == TaskState.COMPLETED and states.get(bpmn_id) != "active":
+            states[bpmn_id] = "completed"
+    if case.due_at < now and case.status == "open":
+        states.update({k: "overdue" for k, v in states.items() if v == "active"})
+    return states
+
+
+def current_step(session, case: Case) -> str | None:
+    """The name of the step the item is at, in plain words: its first open task in the inbox
+    projection (the public lookup must not pay for deserializing the workflow)."""
+    from sqlalchemy import select
+
+    from .models import TaskRow
+    return session.scalar(select(TaskRow.name).where(TaskRow.case_id == case.id, TaskRow.state == "ready")
+                          .order_by(TaskRow.created_at, TaskRow.id).limit(1))
+
+
+def diagram_states(case: Case, open_rows, now=None) -> dict[str, str]:
+    """element_states, plus each open step past its own due date marked overdue."""
+    now = now or utcnow()
+    states = element_states(case, now)
+    for row in open_rows:
+        if row.due_at is not None and row.due_at < now and states.get(row.spec_name) == "active":
+            states[row.spec_name] = "overdue"
+    return states
