@@ -1,0 +1,59 @@
+"""JSON API v1 (../shared/API.md): paths and fields are a stable contract."""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Blueprint, jsonify, request
+from flask_babel import gettext
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException
+
+from engine.errors import DomainError, Invalid
+from engine.i18n import N_
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def problem(status: int, title: str, detail: str = "", errors: dict | None = None):
+    body = {"title": title, "detail": detail or title, "status": status}
+    if errors is not None:
+        body["errors"] = errors
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    return response
+
+
+@api.errorhandler(DomainError)
+def domain_error(err: DomainError):
+    from ..extensions import db
+    db.session.rollback()
+    errors = {k: (v if not isinstance(v, str) else gettext(v)) for k, v in err.errors.items()}
+    # Validation errors name fields; a conflict may name what stands in the way (e.g. open items).
+    return problem(err.status, gettext(err.message), gettext(err.message), errors if err.status == 422 or errors else None)
+
+
+@api.errorhandler(HTTPException)
+def http_error(err: HTTPException):
+    return problem(err.code or 500, err.name, err.description or err.name)
+
+
+def token_required(view):
+    """Bearer token (or a page session) required; otherwise 401."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return problem(401, "Unauthorized", gettext("A valid bearer token is required."))
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def json_body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise Invalid(N_("the body must be a JSON object"), {"body": N_("a JSON object")})
+    return body
+
+
+from . import (routes_admin, routes_cases, routes_library, routes_meta,  # noqa: E402,F401
+               routes_modeler, routes_supervision, routes_workspace)

@@ -1,0 +1,61 @@
+"""Cases and tasks: open an item, read it, the inbox, claim/unclaim/complete."""
+from flask import jsonify, request
+
+from engine import commands
+from engine.views import case_dict, get_case, inbox, task_detail, task_dict
+
+from ..auth import current_engine_user
+from ..extensions import db
+from . import api, json_body, problem, token_required
+
+
+@api.post("/cases")
+@token_required
+def open_case():
+    body = json_body()
+    case = commands.open_case(db.session, current_engine_user(), body.get("catalog_code"), body.get("resident"),
+                              body.get("summary"), body.get("materials_provided", []))
+    return jsonify(case_dict(db.session, case)), 201
+
+
+@api.get("/cases/<case_id>")
+@token_required
+def read_case(case_id):
+    return jsonify(case_dict(db.session, get_case(db.session, current_engine_user(), case_id)))
+
+
+@api.get("/tasks")
+@token_required
+def tasks():
+    scope = request.args.get("scope", "mine")
+    if scope not in ("mine", "available", "overdue"):
+        return problem(422, "Unprocessable Entity", "scope must be mine, available or overdue",
+                       {"scope": "mine, available or overdue"})
+    page = inbox(db.session, current_engine_user(), scope, request.args.get("page"), request.args.get("per_page"))
+    return jsonify(page.to_dict(task_dict))
+
+
+@api.get("/tasks/<task_id>")
+@token_required
+def task(task_id):
+    return jsonify(task_detail(db.session, current_engine_user(), task_id))
+
+
+@api.post("/tasks/<task_id>/claim")
+@token_required
+def claim(task_id):
+    return jsonify(task_dict(commands.claim_task(db.session, current_engine_user(), task_id)))
+
+
+@api.post("/tasks/<task_id>/unclaim")
+@token_required
+def unclaim(task_id):
+    return jsonify(task_dict(commands.unclaim_task(db.session, current_engine_user(), task_id)))
+
+
+@api.post("/tasks/<task_id>/complete")
+@token_required
+def complete(task_id):
+    body = json_body()
+    case = commands.complete_task(db.session, current_engine_user(), task_id, body.get("data", {}))
+    return jsonify(case_dict(db.session, case))

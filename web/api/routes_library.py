@@ -1,0 +1,75 @@
+"""The process library: list, validate, save drafts, deploy, test-run."""
+from flask import jsonify, request
+from flask_babel import gettext
+
+from engine import commands, library
+from engine.errors import Invalid
+from engine.views import case_dict, iso
+
+from ..auth import current_engine_user
+from ..extensions import db
+from . import api, json_body, problem, token_required
+
+MAX_DIAGRAM = 2 * 1024 * 1024
+
+
+def _diagram() -> bytes:
+    data = request.get_data(cache=False)
+    if len(data) > MAX_DIAGRAM:
+        raise Invalid("the diagram is too large", {"diagram": [{"element": None, "message": "larger than 2 MiB"}]})
+    return data
+
+
+def _diagram_errors(errors: list[dict]) -> list[dict]:
+    """Validation errors in the user's language, still keyed by element id for the modeler."""
+    return [{**e, "message": gettext(text)} for e, text in ((e, e["message"]) for e in errors)]
+
+
+@api.get("/processes")
+@token_required
+def processes():
+    result = library.library(db.session)
+    for entry in result:
+        for v in entry["versions"]:
+            v["deployed_at"] = iso(v["deployed_at"])
+    return jsonify(result)
+
+
+@api.post("/processes/validate")
+@token_required
+def validate():
+    found, errors, _forms = library.validate(_diagram())
+    if errors:
+        return problem(422, "Unprocessable Entity", gettext("the diagram is not valid"), _diagram_errors(errors))
+    return jsonify(ok=True, processes=found)
+
+
+@api.post("/processes")
+@token_required
+def save_draft():
+    try:
+        version = library.save_draft(db.session, current_engine_user(), _diagram())
+    except Invalid as err:
+        if "diagram" not in err.errors:
+            raise
+        return problem(422, "Unprocessable Entity", gettext("the diagram is not valid"),
+                       _diagram_errors(err.errors["diagram"]))
+    return jsonify(key=version.key, name=version.name, version=version.version, hash=version.hash,
+                   status=version.status), 201
+
+
+@api.post("/processes/<key>/versions/<version>/deploy")
+@token_required
+def deploy(key, version):
+    deployed = library.deploy(db.session, current_engine_user(), key, version)
+    return jsonify(key=deployed.key, version=deployed.version, status=deployed.status,
+                   deployed_at=iso(deployed.deployed_at), deployed_by=deployed.deployed_by)
+
+
+@api.post("/processes/<key>/versions/<version>/test-runs")
+@token_required
+def test_run(key, version):
+    body = json_body()
+    target = library.get_version(db.session, key, version)
+    case = commands.start_test_run(db.session, current_engine_user(), target, body.get("data", {}))
+    return jsonify(case_dict(db.session, case)), 201

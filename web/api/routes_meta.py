@@ -1,0 +1,92 @@
+"""Auth, the caller, the org tree, the catalog, the OpenAPI document, public progress, reports."""
+import json
+from pathlib import Path
+
+from flask import jsonify, request
+from sqlalchemy import select
+
+from engine import public, reports
+from engine.catalog import active_items
+from engine.errors import Invalid
+from engine.i18n import N_
+from engine.models import OrgUnit
+from engine.ratelimit import check_portal
+from engine.views import iso
+
+from ..auth import LoginLocked, authenticate, current_engine_user, issue_token
+from ..extensions import db
+from . import api, json_body, problem, token_required
+
+OPENAPI_DIR = Path(__file__).with_name("openapi")
+
+
+def openapi_document() -> dict:
+    """_base.json plus one fragment per area (paths and component schemas), merged."""
+    doc = json.loads((OPENAPI_DIR / "_base.json").read_text(encoding="utf-8"))
+    doc["paths"] = {}
+    for fragment in sorted(OPENAPI_DIR.glob("[!_]*.json")):
+        part = json.loads(fragment.read_text(encoding="utf-8"))
+        doc["paths"].update(part.get("paths", {}))
+        doc["components"]["schemas"].update(part.get("schemas", {}))
+    return doc
+
+
+@api.post("/auth/token")
+def token():
+    body = json_body()
+    username, password = body.get("username"), body.get("password")
+    if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
+        raise Invalid(N_("username and password are required"),
+                      {k: N_("required") for k in ("username", "password") if not isinstance(body.get(k), str) or not body.get(k)})
+    try:
+        user = authenticate(username, password)
+    except LoginLocked:
+        return problem(429, "Too Many Requests", "too many failed logins; wait 15 minutes")
+    if user is None:
+        return problem(401, "Unauthorized", "wrong username or password")
+    value, expires = issue_token(user)
+    return jsonify(token=value, expires_at=iso(expires))
+
+
+@api.get("/me")
+@token_required
+def me():
+    user = current_engine_user()
+    return jsonify(username=user.username, display_name=user.display_name,
+                   roles=[{"role": a.role, "org_unit": a.org_unit.code} for a in user.roles])
+
+
+@api.get("/org/units")
+@token_required
+def units():
+    rows = db.session.scalars(select(OrgUnit).where(OrgUnit.active.is_(True)).order_by(OrgUnit.path)).all()
+    codes = {u.id: u.code for u in rows}
+    return jsonify([{"code": u.code, "name": u.name, "name_en": u.name_en, "kind": u.kind, "function": u.function,
+                     "parent": codes.get(u.parent_id)} for u in rows])
+
+
+@api.get("/catalog")
+def catalog():
+    return jsonify([{"code": i.code, "name": i.name, "name_en": i.name_en, "category": i.category, "kind": i.kind,
+                     "level": i.level, "departments": i.departments, "time_limit_days": i.time_limit_days,
+                     "materials": i.materials, "fee": i.fee, "fee_note": i.fee_note, "version": i.version}
+                    for i in active_items(db.session)])
+
+
+@api.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document())
+
+
+@api.get("/public/progress")
+def progress():
+    receipt = request.args.get("receipt")
+    check_portal(db.session, request.remote_addr, receipt)
+    return jsonify(public.progress(db.session, receipt, request.args.get("phone_last4")))
+
+
+@api.get("/reports/summary")
+@token_required
+def report_summary():
+    return jsonify(reports.summary(db.session, current_engine_user(), request.args.get("unit"),
+                                   request.args.get("from"), request.args.get("to")))

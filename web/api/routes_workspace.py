@@ -1,0 +1,94 @@
+"""Workflow actions and the county window over the API: 转交 退回 撤回 转办 加签, bulk dispatch,
+batches per township and the township agent's receipt."""
+from flask import jsonify
+from flask_babel import gettext
+
+from engine import actions, batches, window
+from engine.views import case_dict, get_case, iso, task_dict
+
+from ..auth import current_engine_user
+from ..extensions import db
+from . import api, json_body, token_required
+
+
+@api.post("/tasks/<task_id>/delegate")
+@token_required
+def delegate(task_id):
+    body = json_body()
+    return jsonify(task_dict(actions.delegate_task(db.session, current_engine_user(), task_id, body.get("assignee"))))
+
+
+@api.post("/tasks/<task_id>/return")
+@token_required
+def return_(task_id):
+    case = actions.return_task(db.session, current_engine_user(), task_id, json_body().get("reason"))
+    return jsonify(case_dict(db.session, case))
+
+
+@api.post("/tasks/<task_id>/withdraw")
+@token_required
+def withdraw(task_id):
+    case = actions.withdraw_task(db.session, current_engine_user(), task_id, json_body().get("reason"))
+    return jsonify(case_dict(db.session, case))
+
+
+@api.post("/tasks/<task_id>/transfer")
+@token_required
+def transfer(task_id):
+    body = json_body()
+    case = actions.transfer_task(db.session, current_engine_user(), task_id, body.get("unit"), body.get("reason"))
+    return jsonify(case_dict(db.session, case))
+
+
+@api.post("/cases/<case_id>/departments")
+@token_required
+def add_department(case_id):
+    body = json_body()
+    user = current_engine_user()
+    case = actions.add_department(db.session, user, get_case(db.session, user, case_id), body.get("department"),
+                                  body.get("reason"))
+    return jsonify(case_dict(db.session, case))
+
+
+@api.post("/window/dispatch")
+@token_required
+def dispatch():
+    body = json_body()
+    ids = body.get("task_ids") if isinstance(body.get("task_ids"), list) else []
+    return jsonify(results=_translated(window.dispatch_many(db.session, current_engine_user(), ids,
+                                                            body.get("note", ""))))
+
+
+def _translated(results: list[dict]) -> list[dict]:
+    out = []
+    for r in results:
+        message = r["message"]  # an engine msgid, translated for the caller
+        out.append({**r, "message": gettext(message) if message else None})
+    return out
+
+
+def batch_dict(batch) -> dict:
+    return {"id": batch.id, "township": batch.township.code, "status": batch.status,
+            "scheduled_for": batch.scheduled_for.isoformat(), "received_at": iso(batch.received_at),
+            "items": [{"case_id": i.case_id, "receipt_code": i.case.receipt_code, "received_at": iso(i.received_at)}
+                      for i in batch.items]}
+
+
+@api.post("/window/batches")
+@token_required
+def create_batch():
+    body = json_body()
+    batch = batches.create_batch(db.session, current_engine_user(), body.get("township"), body.get("day"))
+    return jsonify(batch_dict(batch)), 201
+
+
+@api.get("/window/batches/<batch_id>")
+@token_required
+def read_batch(batch_id):
+    return jsonify(batch_dict(batches.get_batch(db.session, current_engine_user(), batch_id)))
+
+
+@api.post("/window/batches/<batch_id>/receive")
+@token_required
+def receive(batch_id):
+    return jsonify(results=_translated(batches.confirm_receipt(db.session, current_engine_user(), batch_id)))

@@ -1,0 +1,121 @@
+"""Login for pages (Flask-Login sessions) and bearer tokens for the API (stateless, signed)."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l, gettext as _
+from flask_login import UserMixin, current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from engine.models import User
+from engine.passwords import check_password
+from engine.throttle import is_locked, record_failure
+
+from .extensions import db, login_manager
+
+bp = Blueprint("auth", __name__)
+login_manager.login_view = "auth.login"
+login_manager.login_message = _l("Please log in to continue.")
+
+
+class SessionUser(UserMixin):
+    """Flask-Login's view of an engine User (the engine stays free of Flask)."""
+
+    def __init__(self, user: User):
+        self.user = user
+        self.id = str(user.id)
+
+    def __getattr__(self, name):
+        return getattr(self.user, name)
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return SessionUser(user) if user is not None and user.active else None
+
+
+@login_manager.request_loader
+def load_user_from_token(req):
+    header = req.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return None
+    user = user_for_token(header[7:].strip())
+    return SessionUser(user) if user is not None else None
+
+
+class LoginLocked(Exception):
+    """Too many failed logins for this username or address; try again later."""
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """The active user with this password; failures are counted per username and address."""
+    address = request.remote_addr or "?"
+    if is_locked(db.session, username, address):
+        raise LoginLocked()
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None or not user.active or not check_password(user.password_hash, password):
+        record_failure(db.session, username, address)
+        return None
+    return user
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="daiban-api-token")
+
+
+def issue_token(user: User) -> tuple[str, datetime]:
+    hours = current_app.config["TOKEN_HOURS"]
+    token = _serializer().dumps({"u": user.id, "p": user.password_hash[-12:]})
+    return token, datetime.now(timezone.utc) + timedelta(hours=hours)
+
+
+def user_for_token(token: str) -> User | None:
+    try:
+        payload = _serializer().loads(token, max_age=current_app.config["TOKEN_HOURS"] * 3600)
+    except (BadSignature, SignatureExpired):
+        return None
+    user = db.session.get(User, payload.get("u")) if isinstance(payload, dict) else None
+    # A password change invalidates the tokens issued before it.
+    if user is None or not user.active or user.password_hash[-12:] != payload.get("p"):
+        return None
+    return user
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=120)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = authenticate(form.username.data.strip(), form.password.data)
+        except LoginLocked:
+            flash(_("Too many failed logins. Wait 15 minutes and try again."), "error")
+            return render_template("auth/login.html", form=form), 429
+        if user is not None:
+            login_user(SessionUser(user))
+            target = request.args.get("next", "")
+            return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("inbox.index"))
+        flash(_("Wrong username or password."), "error")
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+def current_engine_user() -> User:
+    return current_user.user

@@ -1,0 +1,74 @@
+"""`flask daiban ...`: setup commands for operators, the README's run command and the timer worker."""
+import time
+
+import click
+from flask.cli import AppGroup
+
+from engine.calendar_admin import sync_calendar
+from engine.catalog import sync_catalog
+from engine.org import load_demo_county
+from engine.processes import deploy_from_files
+
+from engine.clock import utcnow
+from engine.db import exclusive
+from engine.timers import fire_due_timers
+
+from .extensions import db
+
+SETUP_LOCK = 727402
+
+
+def register(app) -> None:
+    group = AppGroup("daiban", help="Daiban administration.")  # commands run inside the app context
+
+    @group.command("init")
+    def init():
+        """Load the catalog and deploy the process library from bpmn/ (idempotent)."""
+        exclusive(db.session, SETUP_LOCK)
+        items = sync_catalog(db.session)
+        years = sync_calendar(db.session)
+        versions = deploy_from_files(db.session)
+        db.session.commit()
+        click.echo(f"catalog entries added: {items}; calendar years added: {years}; "
+                   f"process versions deployed: {len(versions)}")
+
+    @group.command("load-demo")
+    def load_demo():
+        """Load the demo county and its users (password `demo`); only in demo mode."""
+        if not app.config.get("DAIBAN_DEMO"):
+            raise click.ClickException("refusing to load demo users: set DAIBAN_DEMO=1 (scripts/run --demo)")
+        exclusive(db.session, SETUP_LOCK)
+        users = load_demo_county(db.session)
+        items = sync_catalog(db.session)
+        sync_calendar(db.session)
+        versions = deploy_from_files(db.session)
+        db.session.commit()
+        click.echo(f"demo users created: {users}; catalog entries added: {items}; "
+                   f"process versions deployed: {len(versions)}")
+
+    @group.command("check")
+    def check():
+        """Check every item: inbox matches workflow, open items are held, events pair with changes."""
+        from engine.consistency import check_consistency
+        problems = check_consistency(db.session)
+        for problem in problems:
+            click.echo(problem)
+        click.echo(f"{len(problems)} problems")
+        if problems:
+            raise SystemExit(1)
+
+    @group.command("worker")
+    @click.option("--once", is_flag=True, help="Fire what is due now and exit (for tests and cron).")
+    @click.option("--limit", default=100, show_default=True, help="Timers fired per sweep.")
+    @click.option("--interval", default=30.0, show_default=True, help="Seconds between sweeps when idle.")
+    def worker(once, limit, interval):
+        """Fire due timers (due soon, overdue, resubmission); several workers may run at once."""
+        while True:
+            fired = fire_due_timers(db.session, utcnow(), limit)
+            if once:
+                click.echo(f"timers fired: {fired}")
+                return
+            if fired < limit:
+                time.sleep(interval)  # idle: nothing more is due until the next sweep
+
+    app.cli.add_command(group)

@@ -1,0 +1,15 @@
+"""Flask extensions, created unbound and initialised by the app factory."""
+from flask_babel import Babel
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
+
+from engine.models import Base
+
+# One metadata for engine and web: Flask-SQLAlchemy uses the engine's declarative base.
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+babel = Babel()

@@ -1,0 +1,19 @@
+"""Server-rendered pages, one blueprint per audience."""
+from flask import abort, flash
+from flask_babel import gettext
+
+from engine.errors import DomainError, NotFound
+
+
+def flash_error(err: DomainError) -> dict[str, str]:
+    """Show a domain error in the user's language; returns field errors for the form."""
+    flash(gettext(err.message), "error")
+    return {field: gettext(message) for field, message in err.errors.items()}
+
+
+def or_404(lookup, *args):
+    """Run an engine lookup; an unknown or invisible object is a plain 404 page."""
+    try:
+        return lookup(*args)
+    except NotFound:
+        abort(404)

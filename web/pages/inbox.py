@@ -1,0 +1,127 @@
+"""Staff inbox: tabs with counts and filters; the task page with its form and the workflow actions."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from engine import actions, commands
+from engine.access import may_act
+from engine.catalog import KINDS, categories
+from engine.errors import DomainError, NotFound
+from engine.inbox import TABS, Filters, due_colour, filter_places, inbox_page, tab_counts
+from engine.views import task_detail
+
+from ..auth import current_engine_user
+from ..extensions import db
+from ..taskform import field_widgets, form_to_data
+from . import flash_error, or_404
+
+bp = Blueprint("inbox", __name__)
+
+
+@bp.get("/inbox")
+@login_required
+def index():
+    user = current_engine_user()
+    tab = request.args.get("scope", "available")
+    tab = tab if tab in TABS else "available"
+    filters = Filters.from_args(request.args)
+    page = inbox_page(db.session, user, tab, filters, request.args.get("page"), request.args.get("per_page"))
+    townships, villages = filter_places(db.session)
+    chosen = next((t for t in townships if t.code == filters.township), None)
+    return render_template("inbox/index.html", page=page, scope=tab, tabs=TABS,
+                           counts=tab_counts(db.session, user, filters), filters=filters,
+                           categories=categories(), kinds=KINDS, townships=townships,
+                           villages=[v for v in villages if chosen is None or v.parent_id == chosen.id],
+                           colour=due_colour)
+
+
+@bp.get("/tasks/<task_id>")
+@login_required
+def task(task_id):
+    return _render_task(or_404(task_detail, db.session, current_engine_user(), task_id), {})
+
+
+def _render_task(detail, errors, status=200):
+    from engine.models import TaskRow
+    row = db.session.get(TaskRow, detail["id"])
+    user = current_engine_user()
+    return render_template("inbox/task.html", task=detail, row=row, case=row.case,
+                           fields=field_widgets(detail["form"]), errors=errors, acting=may_act(user, row),
+                           colleagues=actions.colleagues(db.session, row, user),
+                           peers=actions.transfer_targets(db.session, row),
+                           values=request.form if request.method == "POST" else {}), status
+
+
+@bp.post("/tasks/<task_id>/complete")
+@login_required
+def complete(task_id):
+    user = current_engine_user()
+    detail = or_404(task_detail, db.session, user, task_id)
+    data = form_to_data(detail["form"], request.form)
+    try:
+        case = commands.complete_task(db.session, user, task_id, data)
+    except DomainError as err:
+        db.session.rollback()
+        if err.status in (403, 409):
+            flash_error(err)
+            return redirect(url_for("inbox.task", task_id=task_id))
+        return _render_task(detail, flash_error(err), 422)
+    flash(_("Done: %(name)s for %(receipt)s.", name=detail["name"], receipt=case.receipt_code), "success")
+    return redirect(url_for("inbox.index"))
+
+
+@bp.post("/tasks/<task_id>/claim")
+@login_required
+def claim(task_id):
+    return _act(task_id, commands.claim_task, _("You took this task."))
+
+
+@bp.post("/tasks/<task_id>/unclaim")
+@login_required
+def unclaim(task_id):
+    return _act(task_id, commands.unclaim_task, _("You released this task."))
+
+
+@bp.post("/tasks/<task_id>/delegate")
+@login_required
+def delegate(task_id):
+    return _act(task_id, actions.delegate_task, _("The task is now your colleague's."), request.form.get("assignee"))
+
+
+@bp.post("/tasks/<task_id>/return")
+@login_required
+def return_(task_id):
+    return _act(task_id, actions.return_task, _("Returned to the previous step."), request.form.get("reason"),
+                done=url_for("inbox.index"))
+
+
+@bp.post("/tasks/<task_id>/withdraw")
+@login_required
+def withdraw(task_id):
+    return _act(task_id, actions.withdraw_task, _("Withdrawn: the step is yours again."),
+                request.form.get("reason"), done=url_for("inbox.index", scope="mine"))
+
+
+@bp.post("/tasks/<task_id>/transfer")
+@login_required
+def transfer(task_id):
+    return _act(task_id, actions.transfer_task, _("Transferred."), request.form.get("unit"),
+                request.form.get("reason"), done=url_for("inbox.index"))
+
+
+def _act(task_id, command, message, *args, done=None):
+    """Run one engine command for a task; 403 and 404 are error pages, other refusals a message."""
+    try:
+        command(db.session, current_engine_user(), task_id, *args)
+        flash(message, "success")
+    except NotFound:
+        abort(404)
+    except DomainError as err:
+        db.session.rollback()
+        if err.status == 403:
+            abort(403)
+        flash_error(err)
+        done = None
+    target = request.form.get("next", "")
+    local = target.startswith("/") and not target.startswith("//")
+    return redirect(done or (target if local else url_for("inbox.task", task_id=task_id)))

@@ -1,0 +1,100 @@
+"""The analyst's workbench: the process library, the modeler, import, deploy, diff, case migration.
+
+Only analysts and administrators get here (the engine raises Forbidden for
+anyone else; that is a 403 page). The modeler itself saves, validates and
+deploys through the JSON API from the browser.
+"""
+import werkzeug.exceptions
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from engine import diagram_diff, library, migration
+from engine.errors import DomainError, Forbidden, Invalid
+from engine.xml import MAX_XML_BYTES
+
+from ..auth import current_engine_user
+from ..extensions import db
+from . import flash_error, or_404
+
+bp = Blueprint("modeler", __name__, url_prefix="/modeler")
+
+
+@bp.errorhandler(Forbidden)
+def forbidden(err):
+    return current_app.handle_http_exception(werkzeug.exceptions.Forbidden())  # the app's 403 page
+
+
+@bp.get("")
+@login_required
+def index():
+    return render_template("modeler/index.html", processes=library.editor_library(db.session, current_engine_user()))
+
+
+@bp.get("/<key>/<int:version>")
+@login_required
+def edit(key, version):
+    found = or_404(library.editor_version, db.session, current_engine_user(), key, version)
+    return render_template("modeler/edit.html", version=found)
+
+
+@bp.post("/import")
+@login_required
+def import_file():
+    upload = request.files.get("file")
+    data = upload.read(MAX_XML_BYTES + 1) if upload else b""  # one byte more: the engine rejects it
+    try:
+        version = library.save_draft(db.session, current_engine_user(), data)
+    except Invalid as err:
+        db.session.rollback()
+        flash(_("The file was not imported.") + " " + "; ".join(
+            _(text) + (f" ({detail})" if detail else "")
+            for text, detail in ((p["message"], p.get("detail")) for p in err.errors.get("diagram") or [])), "error")
+        return redirect(url_for("modeler.index"))
+    flash(_("Imported as draft version %(version)s.", version=version.version), "success")
+    return redirect(url_for("modeler.edit", key=version.key, version=version.version))
+
+
+@bp.post("/<key>/<int:version>/deploy")
+@login_required
+def deploy(key, version):
+    try:
+        deployed = library.deploy(db.session, current_engine_user(), key, version)
+    except DomainError as err:
+        db.session.rollback()
+        if err.status == 403:
+            abort(403)
+        flash_error(err)
+    else:
+        flash(_("Version %(version)s is live: new items use it.", version=deployed.version), "success")
+    return redirect(url_for("modeler.index"))
+
+
+@bp.get("/<key>/diff")
+@login_required
+def diff(key):
+    result = or_404(diagram_diff.diff_versions, db.session, current_engine_user(), key,
+                    request.args.get("from"), request.args.get("to"))
+    return render_template("modeler/diff.html", diff=result)
+
+
+@bp.route("/<key>/<int:version>/migration", methods=["GET", "POST"])
+@login_required
+def migration_page(key, version):
+    user = current_engine_user()
+    from_version = request.values.get("from_version") or None
+    result = None
+    try:
+        if request.method == "POST":
+            result = migration.migrate(db.session, user, key, version, from_version)
+            flash(_("%(count)s items moved to version %(version)s.", count=len(result["migrated"]),
+                    version=version), "success")
+        report = migration.dry_run(db.session, user, key, version, from_version)
+    except DomainError as err:
+        db.session.rollback()
+        if err.status in (403, 404):
+            abort(err.status)
+        flash_error(err)
+        return redirect(url_for("modeler.index"))
+    return render_template("modeler/migration.html", key=key, version=version, report=report, result=result,
+                           from_version=from_version)

@@ -1,0 +1,39 @@
+"""Printable forms on A4 (print CSS): 委托单 commission form, 一次性告知单 missing-materials
+notice, 落实卡 result card; the window's 交接单 lives with the batches."""
+from flask import Blueprint, render_template
+from flask_login import login_required
+
+from engine.attachments import case_attachments, missing_materials
+from engine.printouts import case_result
+from engine.views import get_case
+
+from ..auth import current_engine_user
+from ..extensions import db
+from . import or_404
+
+bp = Blueprint("printables", __name__)
+
+
+def _case(case_id):
+    return or_404(get_case, db.session, current_engine_user(), case_id)
+
+
+@bp.get("/cases/<case_id>/print/commission")
+@login_required
+def commission(case_id):
+    return render_template("print/commission.html", case=_case(case_id))
+
+
+@bp.get("/cases/<case_id>/print/notice")
+@login_required
+def notice(case_id):
+    case = _case(case_id)
+    return render_template("print/notice.html", case=case,
+                           missing=missing_materials(case, case_attachments(db.session, case)))
+
+
+@bp.get("/cases/<case_id>/print/result-card")
+@login_required
+def result_card(case_id):
+    case = _case(case_id)
+    return render_template("print/result_card.html", case=case, result=case_result(db.session, case))
