@@ -1,0 +1,170 @@
+"""Engine scenarios for the workflow actions (转交 退回 撤回 加签 转办) on SQLite and PostgreSQL:
+each changes the case as a user would check, writes one event, and bad input changes nothing."""
+import pytest
+from sqlalchemy import func, select
+
+from engine import actions, commands
+from engine.errors import Conflict, Forbidden, Invalid, NotFound
+from engine.models import Event, RoleAssignment, TaskRow, User
+from engine.views import task_context
+
+RESIDENT = {"name": "李春花", "phone": "13900002222", "village": "t1-v1"}
+PATH = [("accept_item", "village_agent@t1-v1", {"materials_complete": True, "commission_signed": True}),
+        ("township_review", "township_reception@t1", {"opinion": "报县"}),
+        ("sort_to_departments", "county_window@qx-window", {})]
+
+
+def _open(session, user):
+    return commands.open_case(session, user("village_agent@t1-v1"), "house-building", RESIDENT, "建房", ["户口簿"])
+
+
+def _rows(session, case, state="ready"):
+    return list(session.scalars(select(TaskRow).where(TaskRow.case_id == case.id, TaskRow.state == state)
+                                .order_by(TaskRow.org_unit_id)))
+
+
+def _step(session, case, name):
+    return next(r for r in _rows(session, case) if r.spec_name == name)
+
+
+def _drive(session, user, case, steps):
+    for name, owner, data in steps:
+        commands.complete_task(session, user(owner), _step(session, case, name).id, data)
+
+
+def _events(session, case, type_):
+    return session.scalars(select(Event).where(Event.case_id == case.id, Event.type == type_)).all()
+
+
+def _event_count(session, case):
+    return session.scalar(select(func.count()).select_from(Event).where(Event.case_id == case.id))
+
+
+def test_township_returns_an_item_to_the_village_agent_who_accepted_it(session, user):
+    case = _open(session, user)
+    _drive(session, user, case, PATH[:1])
+    review = _step(session, case, "township_review")
+    before = _event_count(session, case)
+    with pytest.raises(Invalid):
+        actions.return_task(session, user("township_reception@t1"), review.id, "  ")
+    with pytest.raises(Forbidden):  # sees the case (same township) but holds another role
+        actions.return_task(session, user("township_agent@t1"), review.id, "材料不全")
+    with pytest.raises(NotFound):
+        actions.return_task(session, user("township_reception@t2"), review.id, "材料不全")
+    assert _event_count(session, case) == before and _step(session, case, "township_review").state == "ready"
+
+    actions.return_task(session, user("township_reception@t1"), review.id, "缺少村民小组会议记录")
+    session.refresh(case)
+    accept = _step(session, case, "accept_item")
+    assert accept.assignee.username == "village_agent@t1-v1" and case.level == "village"
+    assert [r.spec_name for r in _rows(session, case)] == ["accept_item"]
+    assert session.get(TaskRow, review.id).state == "cancelled"
+    [event] = _events(session, case, "task_returned")
+    assert event.detail["reason"] == "缺少村民小组会议记录" and event.detail["to"] == "受理登记"
+    assert _event_count(session, case) == before + 1
+    with pytest.raises(Conflict):  # stale: that task is gone
+        actions.return_task(session, user("township_reception@t1"), review.id, "again")
+
+    _drive(session, user, case, PATH[:2])  # the agent fixes it and the item goes on
+    assert [r.spec_name for r in _rows(session, case)] == ["sort_to_departments"]
+
+
+def test_a_department_returns_a_misrouted_item_to_the_county_window(session, user):
+    case = _open(session, user)
+    _drive(session, user, case, PATH)
+    dept = next(r for r in _rows(session, case) if r.org_unit.code == "qx-nync")
+    actions.return_task(session, user("department_handler@qx-nync"), dept.id, "不属于本部门职责")
+    open_rows = _rows(session, case)
+    assert [(r.spec_name, r.assignee.username) for r in open_rows] == [("sort_to_departments",
+                                                                        "county_window@qx-window")]
+    assert len(_rows(session, case, "cancelled")) == 3  # the whole joint handling starts over
+
+
+def test_the_village_agent_withdraws_a_hand_over_nobody_has_taken_yet(session, user):
+    case = _open(session, user)
+    _drive(session, user, case, PATH[:1])
+    accept = next(r for r in _rows(session, case, "completed"))
+    with pytest.raises(Forbidden):
+        actions.withdraw_task(session, user("township_reception@t1"), accept.id, "不是我办的")
+    actions.withdraw_task(session, user("village_agent@t1-v1"), accept.id, "忘记勾选材料")
+    session.refresh(case)
+    assert [(r.spec_name, r.assignee.username) for r in _rows(session, case)] == [("accept_item",
+                                                                                  "village_agent@t1-v1")]
+    assert case.level == "village" and len(_events(session, case, "task_withdrawn")) == 1
+
+    _drive(session, user, case, PATH[:1])
+    review = _step(session, case, "township_review")
+    commands.claim_task(session, user("township_reception@t1"), review.id)
+    before = _event_count(session, case)
+    with pytest.raises(Conflict):  # picked up: too late to withdraw
+        actions.withdraw_task(session, user("village_agent@t1-v1"), accept.id, "再改一下")
+    assert _event_count(session, case) == before and _step(session, case, "township_review").assignee_id
+
+
+def test_the_lead_department_adds_a_department_whose_answer_reaches_the_consolidation(session, user):
+    case = _open(session, user)
+    with pytest.raises(Conflict):
+        actions.add_department(session, user("county_window@qx-window"), case, "qx-mzj", "需民政意见")
+    _drive(session, user, case, PATH)
+    with pytest.raises(Forbidden):
+        actions.add_department(session, user("department_handler@qx-nync"), case, "qx-mzj", "需民政意见")
+    with pytest.raises(Invalid):
+        actions.add_department(session, user("department_handler@qx-zrzy"), case, "qx-zjj", "重复")
+    with pytest.raises(Invalid):
+        actions.add_department(session, user("department_handler@qx-zrzy"), case, "t1-mzs", "站所不是县部门")
+    actions.add_department(session, user("department_handler@qx-zrzy"), case, "qx-mzj", "涉及困难户补助")
+    units = sorted(r.org_unit.code for r in _rows(session, case))
+    assert units == ["qx-mzj", "qx-nync", "qx-zjj", "qx-zrzy"]
+    for row in _rows(session, case):
+        code = row.org_unit.code
+        commands.complete_task(session, user(f"department_handler@{code}"), row.id,
+                               {"approved": True, "opinion": f"{code} 同意"})
+    consolidate = _step(session, case, "consolidate")
+    answers = {a["unit"]: a["opinion"] for a in task_context(consolidate)["department_answers"]}
+    assert answers["qx-mzj"] == "qx-mzj 同意" and len(answers) == 4
+
+
+def test_a_department_transfers_its_part_to_a_peer_department(session, user):
+    case = _open(session, user)
+    _drive(session, user, case, PATH)
+    dept = next(r for r in _rows(session, case) if r.org_unit.code == "qx-nync")
+    with pytest.raises(Invalid):
+        actions.transfer_task(session, user("department_handler@qx-nync"), dept.id, "t1-mzs", "不是同级")
+    actions.transfer_task(session, user("department_handler@qx-nync"), dept.id, "qx-lyj", "涉及林地")
+    assert session.get(TaskRow, dept.id).org_unit.code == "qx-lyj"
+    with pytest.raises(NotFound):  # the task, and with it the item, left the first department
+        commands.complete_task(session, user("department_handler@qx-nync"), dept.id,
+                               {"approved": True, "opinion": "x"})
+    commands.complete_task(session, user("department_handler@qx-lyj"), dept.id, {"approved": True, "opinion": "林业同意"})
+    for row in _rows(session, case):
+        code = row.org_unit.code
+        commands.complete_task(session, user(f"department_handler@{code}"), row.id, {"approved": True, "opinion": "可"})
+    units = [a["unit"] for a in task_context(_step(session, case, "consolidate"))["department_answers"]]
+    assert "qx-lyj" in units and "qx-nync" not in units
+    [event] = _events(session, case, "task_transferred")
+    assert event.detail["from"] == "qx-nync" and event.detail["to"] == "qx-lyj"
+
+
+def test_a_task_is_delegated_only_to_a_colleague_of_the_same_role_and_unit(session, user):
+    case = _open(session, user)
+    colleague = session.scalar(select(User).where(User.username == "reception-2@t1"))
+    if colleague is None:
+        reception = user("township_reception@t1")
+        colleague = User(username="reception-2@t1", display_name="second", password_hash="x", active=True,
+                         created_at=case.opened_at)
+        session.add(colleague)
+        session.flush()
+        session.add(RoleAssignment(user_id=colleague.id, role="township_reception",
+                                   org_unit_id=reception.roles[0].org_unit_id))
+        session.commit()
+    _drive(session, user, case, PATH[:1])
+    review = _step(session, case, "township_review")
+    reception = user("township_reception@t1")
+    assert [u.username for u in actions.colleagues(session, review, reception)] == ["reception-2@t1"]
+    with pytest.raises(Invalid):
+        actions.delegate_task(session, reception, review.id, "township_reception@t2")
+    actions.delegate_task(session, reception, review.id, "reception-2@t1")
+    assert session.get(TaskRow, review.id).assignee.username == "reception-2@t1"
+    with pytest.raises(Conflict):  # now it is the colleague's
+        actions.delegate_task(session, reception, review.id, "reception-2@t1")
+    assert _events(session, case, "task_delegated")[0].detail["to"] == "reception-2@t1"
