@@ -1,0 +1,88 @@
+"""In-process figures: raw SpiffWorkflow (the ceiling) and Daiban's engine commands."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from engine import commands
+from engine.catalog import current_item
+from engine.commands import _routing_data
+from engine.models import User
+from engine.org import unit_by_code
+from engine.processes import live_version, spec_for
+from engine.runtime import dump_state, find_task, load_state, new_workflow, ready_user_tasks
+from engine.views import case_dict, task_detail
+
+from .common import SqlCounter, Stopwatch, demo_sessions
+from .driver import sample_data
+
+RESIDENT = {"name": "张三", "phone": "13800001234", "village": "t1-v1"}
+
+
+def raw_spiff(url: str, cases: int, full_state: bool = False) -> dict:
+    """The joint county case in bare SpiffWorkflow, state stored and reloaded after every step.
+
+    `full_state` uses SpiffWorkflow's stock serializer (spec inside every state, as
+    an application that does not cache specs would); otherwise the compact form.
+    """
+    dump, load = dump_state, load_state
+    if full_state:
+        from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+        from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+        stock = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+        dump = stock.serialize_json
+        load = lambda state, _process: stock.deserialize_json(state)  # noqa: E731
+    engine, sessions = demo_sessions(url)
+    with sessions() as s:
+        version = live_version(s, "proxy_case")
+        process, forms = spec_for(version), version.forms
+        # The routing facts the engine gives the joint county case (what open_case computes).
+        routing = _routing_data(s, current_item(s, "house-building"), unit_by_code(s, RESIDENT["village"]), [])
+    engine.dispose()
+    sizes = []
+    with Stopwatch() as clock:
+        for _ in range(cases):
+            workflow = new_workflow(process, dict(routing))
+            state = dump(workflow)
+            while True:
+                workflow = load(state, process)
+                ready = ready_user_tasks(workflow)
+                if not ready:
+                    break
+                task = find_task(workflow, ready[0].id)
+                form = forms.get(ready[0].properties.get("formJsonSchemaFilename"), {})
+                answer = sample_data(form)
+                variable = ready[0].properties.get("result_variable")
+                task.data.update({variable: answer} if variable else answer)
+                task.run()
+                workflow.do_engine_steps()
+                state = dump(workflow)
+            sizes.append(len(state.encode()))
+    return {"cases_per_s": cases / clock.seconds, "state_bytes": max(sizes)}
+
+
+def engine_commands(url: str, cases: int) -> dict:
+    """The same case through Daiban's commands (open, read task, complete ×11) in one process."""
+    engine, sessions = demo_sessions(url)
+    counter = SqlCounter(engine)
+    with sessions() as s:
+        users = {u.username: u for u in s.scalars(select(User))}
+        _run(s, users, 2)  # warm the spec cache and the connection pool
+        counter.statements = counter.commits = 0
+        with Stopwatch() as clock:
+            _run(s, users, cases)
+    engine.dispose()
+    return {"cases_per_s": cases / clock.seconds, "sql_per_case": counter.statements / cases,
+            "commits_per_case": counter.commits / cases}
+
+
+def _run(session, users, cases: int) -> None:
+    for _ in range(cases):
+        case = commands.open_case(session, users["village_agent@t1-v1"], "house-building", RESIDENT, "bench", [])
+        while True:
+            view = case_dict(session, case)
+            if not view["open_tasks"]:
+                break
+            task = view["open_tasks"][0]
+            user = users[f"{task['role']}@{task['org_unit']}"]
+            detail = task_detail(session, user, task["id"])
+            case = commands.complete_task(session, user, task["id"], sample_data(detail["form"]))
