@@ -170,7 +170,7 @@ class Case(Base):
     org_unit: Mapped[OrgUnit | None] = relationship(foreign_keys=[org_unit_id], lazy="joined")
     village: Mapped[OrgUnit] = relationship(foreign_keys=[village_id], lazy="joined")
     owner: Mapped[User] = relationship(lazy="joined")
-    process_version: Mapped[ProcessVersion] = relationship(lazy="select")
+    process_version: Mapped[ProcessVersion] = relationship(lazy="joined")  # its big columns are deferred
 
 
 class TaskRow(Base):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defaultload
 from sqlalchemy.orm.exc import StaleDataError
 
 from .access import can_see_case, may_act
@@ -46,16 +46,19 @@ def _or_conflict(session: Session, action) -> None:
         raise Conflict(N_("the case was changed by someone else; reload and try again")) from None
 
 
-def visible_task(session: Session, actor: User, task_id) -> TaskRow:
-    row = session.get(TaskRow, task_id) if isinstance(task_id, str) and len(task_id) <= 36 else None
-    if row is None or not can_see_case(session, actor, row.case):
+def visible_task(session: Session, actor: User, task_id, with_state: bool = False) -> TaskRow:
+    """The task if its case is visible to `actor`; `with_state` loads the workflow state with it."""
+    options = [defaultload(TaskRow.case).undefer(Case.state)] if with_state else []
+    row = session.get(TaskRow, task_id, options=options) if isinstance(task_id, str) and len(task_id) <= 36 else None
+    # Whoever may act on a task sees its case; only others need the visibility query.
+    if row is None or not (may_act(actor, row) or can_see_case(session, actor, row.case)):
         raise NotFound(N_("no such task"))
     return row
 
 
 def open_task(session: Session, actor: User, task_id, acting: bool = False) -> TaskRow:
     """A READY task the actor can see; with `acting`, one the actor may also work on."""
-    row = visible_task(session, actor, task_id)
+    row = visible_task(session, actor, task_id, with_state=acting)
     if row.state != "ready":
         raise Conflict(N_("this task has already been completed"))
     if acting and not may_act(actor, row):

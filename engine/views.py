@@ -12,6 +12,7 @@ from .i18n import N_
 from .errors import NotFound
 from .forms import task_form
 from .models import Case, Event, OrgUnit, TaskRow, User
+from .txn import visible_task
 
 MAX_PER_PAGE = 100
 MAX_PAGE = 100_000
@@ -123,9 +124,7 @@ def task_dict(task: TaskRow) -> dict:
 
 
 def task_detail(session: Session, user: User, task_id: str) -> dict:
-    task = session.get(TaskRow, task_id) if isinstance(task_id, str) else None
-    if task is None or not can_see_case(session, user, task.case):
-        raise NotFound(N_("no such task"))
+    task = visible_task(session, user, task_id)
     return {**task_dict(task), "form": task_form(task) or {"type": "object", "properties": {}},
             "data": task_context(task)}
 
