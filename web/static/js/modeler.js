@@ -46,7 +46,8 @@
     const spiffworkflow = await (await fetch(cfg.moddle)).json();
     return new window.BpmnJS({
       container: box,
-      propertiesPanel: { parent: "#properties" },
+      // The name (general) and the Daiban settings are what an analyst edits most: open them.
+      propertiesPanel: { parent: "#properties", layout: { groups: { general: { open: true }, daiban: { open: true } } } },
       moddleExtensions: { spiffworkflow },
       daiban: {
         choices: JSON.parse(document.getElementById("panel-choices").textContent),
