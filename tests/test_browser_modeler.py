@@ -5,6 +5,7 @@ SpiffWorkflow extension elements survive import and export. Screenshots in test-
 from __future__ import annotations
 
 import json
+import re
 import urllib.request
 from datetime import datetime
 
@@ -27,6 +28,14 @@ def _api(base: str, method: str, path: str, user: str | None = None, body: dict 
                                      data=json.dumps(body).encode() if body is not None else None)
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.loads(response.read())
+
+
+def _file(base: str, key: str, version: int) -> str:
+    token = _api(base, "POST", "/api/v1/auth/token", None, {"username": "analyst@qx", "password": "demo"})["token"]
+    request = urllib.request.Request(f"{base}/api/v1/processes/{key}/versions/{version}/file",
+                                     headers={"Authorization": "Bearer " + token})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.read().decode()
 
 
 def _open_item(base: str) -> dict:
@@ -188,6 +197,17 @@ def test_analyst_sets_a_tasks_form_and_time_limit_in_the_daiban_fields_and_new_i
     assert page.locator("#bio-properties-panel-daiban-form option:checked").text_content().endswith("(delay_explanation.json)")
     _shot(page, "modeler-07-daiban-fields")
 
+    # A condition on a gateway's flow is an expression in a text box; the default flow says it needs none.
+    _select(page, "f_village_done")
+    condition = page.locator("#bio-properties-panel-daiban-condition")
+    assert condition.input_value() == 'level == "village"'
+    condition.fill('level == "village" or False')
+    condition.press("Tab")
+    page.wait_for_function("() => window.daibanModeler.get('elementRegistry').get('f_village_done')"
+                           ".businessObject.conditionExpression.body.endsWith('or False')")
+    _select(page, "f_to_township")
+    assert "默认路径" in page.text_content("[data-entry-id='daiban-condition']")
+
     before = _open_item(server)  # on the live version: a limit of 0 working days
     page.click("#validate")
     page.wait_for_selector("#status.success")
@@ -196,6 +216,7 @@ def test_analyst_sets_a_tasks_form_and_time_limit_in_the_daiban_fields_and_new_i
     page.wait_for_selector("#status:has-text('已保存为草稿版本')")
     page.click("#deploy")
     page.wait_for_selector("#status:has-text('已上线')")
+    deployed_version = int(re.search(r"\d+", page.text_content("#status")).group())
     _shot(page, "modeler-08-deployed-daiban-fields")
     page.close()
 
@@ -206,3 +227,8 @@ def test_analyst_sets_a_tasks_form_and_time_limit_in_the_daiban_fields_and_new_i
     old_due, new_due = (datetime.fromisoformat(t["due_at"]) for t in (old_task, new_task))
     assert (new_due.date() - old_due.date()).days >= 3  # three working days, not the same day
     assert new_due <= datetime.fromisoformat(after["due_at"])  # never past the case deadline
+    # The deployed file holds the edits as SpiffWorkflow properties, next to the untouched ones.
+    deployed = _file(server, "proxy_case", deployed_version)
+    assert ("accept_item", "property", {"name": "time_limit_days", "value": "3"}, "") in _spiff_elements(deployed)
+    assert 'value="delay_explanation.json"' in deployed and 'level == "village" or False' in deployed
+    assert len(_spiff_elements(deployed)) == len(_spiff_elements((BPMN_DIR / "proxy_case.bpmn").read_text("utf-8")))

@@ -37,12 +37,14 @@ export default class DaibanPropertiesProvider {
     const entries = [];
     if (is(element, "bpmn:Lane")) entries.push(this._role(element));
     if (is(element, "bpmn:UserTask")) {
-      entries.push(this._form(element), this._timeLimit(element), this._deadlineKind(element), this._unit(element), this._resultVariable(element),
-        this._caseFields(element));
+      entries.push(this._form(element), this._timeLimit(element), this._deadlineKind(element), this._unit(element),
+        this._resultVariable(element), this._caseFields(element));
     }
     if (is(element, "bpmn:BusinessRuleTask")) entries.push(this._decision(element));
     if (is(element, "bpmn:ScriptTask")) entries.push(this._script(element));
-    if (is(element, "bpmn:FlowNode")) entries.push(this._caseStatus(element), this._caseDeadline(element), this._notice(element));
+    if (is(element, "bpmn:FlowNode")) {
+      entries.push(this._caseStatus(element), this._caseDeadline(element), this._notice(element));
+    }
     if (is(element, "bpmn:Activity")) {
       entries.push(this._body(element, "daiban-pre-script", "spiffworkflow:PreScript", this._text.preScript),
         this._body(element, "daiban-post-script", "spiffworkflow:PostScript", this._text.postScript));
@@ -79,11 +81,10 @@ export default class DaibanPropertiesProvider {
     };
   }
 
-  _label(item) { return this._english ? item.name_en || item.title_en || item.name : item.name || item.title; }
-
   _role(element) {
     const t = this._text;
-    const options = this._choices.roles.map((r) => ({ value: r.code, label: this._label(r) + " (" + r.code + ")" }));
+    const options = this._choices.roles.map((r) => ({
+      value: r.code, label: (this._english ? r.name_en : r.name) + " (" + r.code + ")" }));
     return {
       id: "daiban-role", component: SelectEntry, label: t.role, isEdited: isSelectEntryEdited,
       getValue: (el) => getBusinessObject(el).get("name") || "",
@@ -100,8 +101,8 @@ export default class DaibanPropertiesProvider {
     const t = this._text;
     const forms = this._choices.forms.map((f) => ({
       value: f.file, label: (this._english ? f.title_en : f.title) + " (" + f.file + ")" }));
-    return this._select(element, "daiban-form", "formJsonSchemaFilename", t.form, [{ value: "", label: t.noForm }, ...forms],
-      t.missingForm);
+    return this._select(element, "daiban-form", "formJsonSchemaFilename", t.form,
+      [{ value: "", label: t.noForm }, ...forms], t.missingForm);
   }
 
   _timeLimit(element) {
@@ -138,7 +139,8 @@ export default class DaibanPropertiesProvider {
   _caseFields(element) {
     const t = this._text;
     const fields = this._choices.case_fields;
-    return this._textField(element, "daiban-case-fields", "case_fields", t.caseFields, fill(t.caseFieldsHelp, fields.join(", ")),
+    return this._textField(element, "daiban-case-fields", "case_fields", t.caseFields,
+      fill(t.caseFieldsHelp, fields.join(", ")),
       (v) => (names(v).every((n) => fields.includes(n)) ? null : t.caseFieldsInvalid));
   }
 
