@@ -6,8 +6,9 @@ WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --loglevel=error
 COPY scripts/copy_assets.py scripts/
+COPY web/assets web/assets
 RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends python3 >/dev/null \
-    && python3 scripts/copy_assets.py
+    && python3 scripts/copy_assets.py && npm run --silent build
 
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \

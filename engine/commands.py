@@ -29,11 +29,10 @@ from .org import ancestor_of_kind, child_with_function, unit_by_code
 from .processes import live_version, spec_for
 from .projection import refresh_inbox
 from .runtime import dump_state, find_task, load_state, new_workflow
+from .task_properties import CASE_FIELDS
 from .txn import claim_case_version, commit, open_task, record_event
 
 PHONE = re.compile(r"^\+?[0-9][0-9 -]{5,18}[0-9]$")
-# Case columns a task may set from its form through the `case_fields` property.
-CASE_FIELDS = {"rating", "materials_provided"}
 
 
 def _receipt_code(now: datetime) -> str:

@@ -1,7 +1,6 @@
 """The process library for analysts: validate, save drafts, deploy, test-run any version."""
 from __future__ import annotations
 
-
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -12,7 +11,10 @@ from .i18n import N_
 from . import validation
 from .models import Case, Event, OrgUnit, ProcessVersion, User
 from .processes import SPECS, live_decisions, live_version, version_hash
+from .roles import roles
+from .task_properties import CASE_DEADLINES, CASE_FIELDS, CASE_STATUSES, CASE_UNITS, DEADLINE_KINDS, form_library
 from .views import parse_id
+from .xml import parse_xml
 
 EDITOR_ROLES = ("analyst", "admin")
 
@@ -88,6 +90,20 @@ def editor_library(session: Session, actor: User) -> list[dict]:
 def editor_version(session: Session, actor: User, key: str, number) -> ProcessVersion:
     require_editor(actor)
     return get_version(session, key, number)
+
+
+def modeler_choices(session: Session, actor: User) -> dict:
+    """What the modeler offers for the properties the engine reads: the form library, the live decision
+    tables (what a saved draft pins), the roles lanes stand for and the values validation accepts."""
+    require_editor(actor)
+    decisions = []
+    for xml in live_decisions(session).values():
+        for node in parse_xml(xml).iter("{*}decision"):
+            decisions.append({"id": node.get("id"), "name": node.get("name") or node.get("id")})
+    return {"forms": form_library(), "decisions": sorted(decisions, key=lambda d: d["id"]),
+            "roles": [{"code": r.code, "name": r.name, "name_en": r.name_en} for r in roles().values()],
+            "statuses": list(CASE_STATUSES), "case_fields": list(CASE_FIELDS), "case_units": list(CASE_UNITS),
+            "deadline_kinds": list(DEADLINE_KINDS), "case_deadlines": list(CASE_DEADLINES)}
 
 
 def library(session: Session) -> list[dict]:

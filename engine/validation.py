@@ -19,6 +19,7 @@ from .i18n import N_
 from .processes import BPMN_NS, SPIFF_NS
 from .roles import roles
 from .settings import BPMN_DIR
+from .task_properties import FORM, check
 from .xml import XmlRejected, parse_xml
 
 # Elements whose text is a Python expression evaluated by the engine (timers, loops, conditions).
@@ -70,6 +71,7 @@ def _validate_bpmn(root, decisions: dict | None = None) -> tuple[list[dict], lis
         errors.append(error(None, N_("the file has no executable process")))
     _check_lanes(root, errors)
     forms = _check_forms(root, errors)
+    _check_properties(root, errors)
     _check_gateways(root, errors)
     for tag in EXPRESSION_TAGS:
         for node in root.iter(f"{{{BPMN_NS}}}{tag}"):
@@ -93,8 +95,7 @@ def _check_lanes(root, errors: list[dict]) -> None:
 def _check_forms(root, errors: list[dict]) -> dict:
     forms: dict[str, dict] = {}
     for task in root.iter(f"{{{BPMN_NS}}}userTask"):
-        names = [p.get("value") for p in task.iter(f"{{{SPIFF_NS}}}property")
-                 if p.get("name") == "formJsonSchemaFilename"]
+        names = [p.get("value") for p in task.iter(f"{{{SPIFF_NS}}}property") if p.get("name") == FORM]
         if not names or not names[0]:
             errors.append(error(task.get("id"), N_("the user task has no form")))
             continue
@@ -104,6 +105,14 @@ def _check_forms(root, errors: list[dict]) -> dict:
         else:
             forms[names[0]] = json.loads(path.read_text(encoding="utf-8"))
     return forms
+
+
+def _check_properties(root, errors: list[dict]) -> None:
+    """Each property the engine reads must hold a value it understands (see engine.task_properties)."""
+    for prop in root.iter(f"{{{SPIFF_NS}}}property"):
+        problem = check(prop.get("name") or "", prop.get("value"))
+        if problem:
+            errors.append(error(_owner_id(prop), problem, f'{prop.get("name")}="{prop.get("value")}"'))
 
 
 def _check_gateways(root, errors: list[dict]) -> None:

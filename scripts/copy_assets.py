@@ -15,9 +15,9 @@ ASSETS = {
     "bpmn-js/dist/bpmn-navigated-viewer.production.min.js": "bpmn-js/bpmn-navigated-viewer.js",
     "bpmn-js/dist/bpmn-modeler.production.min.js": "bpmn-js/bpmn-modeler.js",
     "bpmn-js/dist/assets": "bpmn-js/assets",
-    # The analyst workbench: the properties panel ships a self-contained UMD build next to its ESM code.
-    "bpmn-js-properties-panel/dist/bpmn-js-properties-panel.umd.js": "bpmn-js/properties-panel.js",
-    "@bpmn-io/properties-panel/assets/properties-panel.css": "bpmn-js/properties-panel.css",
+    # The analyst workbench's properties panel is bundled with the Daiban group by `npm run build`
+    # (web/assets/properties-panel). Its style sheet is dist/assets/ (assets/ is a stub that @imports it).
+    "@bpmn-io/properties-panel/dist/assets/properties-panel.css": "bpmn-js/properties-panel.css",
     "dmn-js/dist/dmn-modeler.production.min.js": "dmn-js/dmn-modeler.js",
     "dmn-js/dist/assets": "dmn-js/assets",
     "echarts/dist/echarts.min.js": "echarts/echarts.min.js",

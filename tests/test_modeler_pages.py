@@ -2,7 +2,9 @@
 everybody else gets 403."""
 from __future__ import annotations
 
+import html as html_lib
 import io
+import json
 import re
 import uuid
 
@@ -32,8 +34,22 @@ def test_modeler_pages_load_bpmn_js_with_properties_panel_and_dmn_js(login):
     assert "bpmn-modeler.js" in bpmn and "properties-panel.js" in bpmn and 'id="properties"' in bpmn
     assert "bpmn-js.zh-CN.json" in bpmn
     dmn = analyst.get("/modeler/time_limit/1").get_data(as_text=True)
-    assert "dmn-modeler.js" in dmn
+    assert "dmn-modeler.js" in dmn and "panel-choices" not in dmn
     assert analyst.get("/static/i18n/bpmn-js.zh-CN.json").json["Create task"] == "创建任务"
+
+
+def test_the_daiban_fields_get_the_form_library_live_decisions_and_the_values_the_engine_accepts(login):
+    html = login("analyst@qx").get("/modeler/proxy_case/1").get_data(as_text=True)
+    choices = json.loads(html_lib.unescape(re.search(r'id="panel-choices">(.*?)</script>', html).group(1)))
+    files = [f["file"] for f in choices["forms"]]
+    assert files == sorted(p.name for p in (BPMN_DIR / "forms").glob("*.json")) and "accept_item.json" in files
+    assert {"file": "accept_item.json", "title": "受理登记", "title_en": "Accept the item"} in choices["forms"]
+    assert [d["id"] for d in choices["decisions"]] == ["routing", "time_limit"]
+    assert choices["statuses"] == ["open", "waiting_materials", "closed", "returned", "archived"]
+    assert "county_window" in [r["code"] for r in choices["roles"]]
+    text = json.loads(html_lib.unescape(re.search(r'id="panel-text">(.*?)</script>', html).group(1)))
+    assert text["group"] == "代办设置" and text["timeLimitInvalid"] == "时限不是非负整数个工作日"
+    assert 'data-moddle="/static/moddle/spiffworkflow.json"' in html
 
 
 def test_others_may_not_open_the_workbench(login, api):

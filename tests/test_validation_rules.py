@@ -1,6 +1,8 @@
 """Validation before deploy: one test per rule, each naming the element the modeler marks."""
 from __future__ import annotations
 
+from xml.sax.saxutils import quoteattr
+
 import pytest
 
 from engine.settings import BPMN_DIR
@@ -78,3 +80,28 @@ def test_decision_tables_are_checked_cell_by_cell():
 ])
 def test_hostile_or_foreign_files_are_rejected_with_a_message(hostile, message):
     assert _errors(hostile) == [(None, message)]
+
+
+@pytest.mark.parametrize("name, good, bad, message", [
+    ("time_limit_days", '1 if kind == "special" else 2', "-1", "the time limit is not a whole number of working days"),
+    ("time_limit_days", "0", "2.5", "the time limit is not a whole number of working days"),
+    ("time_limit_days", "10", "open('x')", "the time limit is not a whole number of working days"),
+    ("case_status", "closed", "finished", "the case status is not a known status"),
+    ("deadline_kind", "resubmission", "soon", "the deadline kind is not known"),
+    ("case_deadline", "restart", "extend", "the case deadline can only restart"),
+    ("case_fields", "rating, materials_provided", "rating,status", "a case field cannot be set from a form"),
+    ("notice", "missing_materials,reason", "missing materials", "not a list of variable names"),
+    ("result_variable", "answer", "answer.x", "not a variable name"),
+    ("unit", "case.window", "case.moon", "the unit is neither case.<unit> nor data.<variable>"),
+    ("unit", "data.station", "station", "the unit is neither case.<unit> nor data.<variable>"),
+])
+def test_task_properties_must_hold_values_the_engine_understands(name, good, bad, message):
+    """The property on site_survey is what the modeler's Daiban fields write; the bad value is marked there."""
+    def with_property(value):
+        return XML.replace('<spiffworkflow:property name="unit" value="data.station" />\n'
+                           '          <spiffworkflow:property name="time_limit_days" value="2" />',
+                           f'<spiffworkflow:property name="{name}" value={quoteattr(value)} />', 1)
+    assert with_property(good) != XML
+    assert _errors(with_property(good)) == []
+    assert _errors(with_property(bad)) == [("site_survey", message)]
+    assert validate(with_property(bad))[1][0]["detail"] == f'{name}="{bad}"'

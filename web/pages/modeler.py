@@ -35,7 +35,8 @@ def index():
 @login_required
 def edit(key, version):
     found = or_404(library.editor_version, db.session, current_engine_user(), key, version)
-    return render_template("modeler/edit.html", version=found)
+    choices = library.modeler_choices(db.session, current_engine_user()) if found.type == "bpmn" else None
+    return render_template("modeler/edit.html", version=found, choices=choices)
 
 
 @bp.post("/import")

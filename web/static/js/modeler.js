@@ -1,4 +1,4 @@
-// The analyst's modeler: bpmn-js with the properties panel (or dmn-js for decision tables),
+// The analyst's modeler: bpmn-js with the properties panel and its Daiban group (or dmn-js for decision tables),
 // Chinese palette and context pad, and validate / save draft / deploy / import / export through the API.
 (function () {
   const box = document.getElementById("canvas");
@@ -41,17 +41,25 @@
     if (cfg.type === "dmn") {
       return new window.DmnJS({ container: box, common: { additionalModules: [translateModule(await translations())] } });
     }
-    const panel = window.BpmnJSPropertiesPanel;
+    // The SpiffWorkflow extension elements (forms, time limits, scripts, decisions) are known to the
+    // modeler through a moddle descriptor, so they survive import and export and the panel edits them.
+    const spiffworkflow = await (await fetch(cfg.moddle)).json();
     return new window.BpmnJS({
       container: box,
-      propertiesPanel: { parent: "#properties" },
-      additionalModules: [panel.BpmnPropertiesPanelModule, panel.BpmnPropertiesProviderModule,
-        translateModule(await translations())],
+      // The name (general) and the Daiban settings are what an analyst edits most: open them.
+      propertiesPanel: { parent: "#properties", layout: { groups: { general: { open: true }, daiban: { open: true } } } },
+      moddleExtensions: { spiffworkflow },
+      daiban: {
+        choices: JSON.parse(document.getElementById("panel-choices").textContent),
+        text: JSON.parse(document.getElementById("panel-text").textContent),
+        locale: cfg.locale,
+      },
+      additionalModules: [...window.DaibanPropertiesPanel.modules, translateModule(await translations())],
     });
   }
 
   async function openXml(modeler, xml) {
-    await modeler.importXML(xml);
+    const { warnings } = await modeler.importXML(xml);
     if (cfg.type === "dmn") {
       const table = modeler.getViews().find((v) => v.type === "decisionTable");
       if (table) await modeler.open(table);
@@ -63,6 +71,12 @@
       canvas.viewbox({ x: inner.x - pad, y: inner.y - 20, width: inner.width + pad + 20, height: inner.height + 40 });
     }
     clearMarks(modeler);
+    // Anything the modeler could not read would silently vanish on saving: say so.
+    for (const warning of warnings || []) {
+      const line = document.createElement("li");
+      line.textContent = text.lost + " " + String(warning.message).split("\n")[0];
+      problems.appendChild(line);
+    }
   }
 
   function clearMarks(modeler) {
