@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from engine import actions, commands
 from engine.errors import Conflict, Forbidden, Invalid, NotFound
-from engine.models import Event, RoleAssignment, TaskRow, User
+from engine.models import Event, TaskRow
 from engine.views import task_context
 
 RESIDENT = {"name": "李春花", "phone": "13900002222", "village": "t1-v1"}
@@ -147,24 +147,17 @@ def test_a_department_transfers_its_part_to_a_peer_department(session, user):
 
 def test_a_task_is_delegated_only_to_a_colleague_of_the_same_role_and_unit(session, user):
     case = _open(session, user)
-    colleague = session.scalar(select(User).where(User.username == "reception-2@t1"))
-    if colleague is None:
-        reception = user("township_reception@t1")
-        colleague = User(username="reception-2@t1", display_name="second", password_hash="x", active=True,
-                         created_at=case.opened_at)
-        session.add(colleague)
-        session.flush()
-        session.add(RoleAssignment(user_id=colleague.id, role="township_reception",
-                                   org_unit_id=reception.roles[0].org_unit_id))
-        session.commit()
     _drive(session, user, case, PATH[:1])
     review = _step(session, case, "township_review")
     reception = user("township_reception@t1")
-    assert [u.username for u in actions.colleagues(session, review, reception)] == ["reception-2@t1"]
+    # The demo county's second township_reception at t1; nobody at t2 or in another role.
+    assert [u.username for u in actions.colleagues(session, review, reception)] == ["township_reception2@t1"]
     with pytest.raises(Invalid):
         actions.delegate_task(session, reception, review.id, "township_reception@t2")
-    actions.delegate_task(session, reception, review.id, "reception-2@t1")
-    assert session.get(TaskRow, review.id).assignee.username == "reception-2@t1"
+    with pytest.raises(Invalid):
+        actions.delegate_task(session, reception, review.id, "township_agent2@t1")
+    actions.delegate_task(session, reception, review.id, "township_reception2@t1")
+    assert session.get(TaskRow, review.id).assignee.username == "township_reception2@t1"
     with pytest.raises(Conflict):  # now it is the colleague's
-        actions.delegate_task(session, reception, review.id, "reception-2@t1")
-    assert _events(session, case, "task_delegated")[0].detail["to"] == "reception-2@t1"
+        actions.delegate_task(session, reception, review.id, "township_reception2@t1")
+    assert _events(session, case, "task_delegated")[0].detail["to"] == "township_reception2@t1"
