@@ -23,6 +23,10 @@ def _rows(session, case, state="ready"):
                                 .order_by(TaskRow.org_unit_id)))
 
 
+def _departments(session, case):
+    return [r for r in _rows(session, case) if r.spec_name == "handle_in_department"]
+
+
 def _step(session, case, name):
     return next(r for r in _rows(session, case) if r.spec_name == name)
 
@@ -66,7 +70,8 @@ def test_township_returns_an_item_to_the_village_agent_who_accepted_it(session, 
         actions.return_task(session, user("township_reception@t1"), review.id, "again")
 
     _drive(session, user, case, PATH[:2])  # the agent fixes it and the item goes on
-    assert [r.spec_name for r in _rows(session, case)] == ["sort_to_departments"]
+    # At the county: sorting, and beside it the written progress notice to the resident.
+    assert sorted(r.spec_name for r in _rows(session, case)) == ["sort_to_departments", "status_notice"]
 
 
 def test_a_department_returns_a_misrouted_item_to_the_county_window(session, user):
@@ -74,10 +79,12 @@ def test_a_department_returns_a_misrouted_item_to_the_county_window(session, use
     _drive(session, user, case, PATH)
     dept = next(r for r in _rows(session, case) if r.org_unit.code == "qx-nync")
     actions.return_task(session, user("department_handler@qx-nync"), dept.id, "不属于本部门职责")
-    open_rows = _rows(session, case)
+    notice = _step(session, case, "status_notice")
+    open_rows = [r for r in _rows(session, case) if r.id != notice.id]
     assert [(r.spec_name, r.assignee.username) for r in open_rows] == [("sort_to_departments",
                                                                         "county_window@qx-window")]
     assert len(_rows(session, case, "cancelled")) == 3  # the whole joint handling starts over
+    assert session.get(TaskRow, notice.id).state == "ready"  # the notice owed to the resident still is
 
 
 def test_the_village_agent_withdraws_a_hand_over_nobody_has_taken_yet(session, user):
@@ -113,9 +120,9 @@ def test_the_lead_department_adds_a_department_whose_answer_reaches_the_consolid
     with pytest.raises(Invalid):
         actions.add_department(session, user("department_handler@qx-zrzy"), case, "t1-mzs", "站所不是县部门")
     actions.add_department(session, user("department_handler@qx-zrzy"), case, "qx-mzj", "涉及困难户补助")
-    units = sorted(r.org_unit.code for r in _rows(session, case))
+    units = sorted(r.org_unit.code for r in _departments(session, case))
     assert units == ["qx-mzj", "qx-nync", "qx-zjj", "qx-zrzy"]
-    for row in _rows(session, case):
+    for row in _departments(session, case):
         code = row.org_unit.code
         commands.complete_task(session, user(f"department_handler@{code}"), row.id,
                                {"approved": True, "opinion": f"{code} 同意"})
@@ -136,7 +143,7 @@ def test_a_department_transfers_its_part_to_a_peer_department(session, user):
         commands.complete_task(session, user("department_handler@qx-nync"), dept.id,
                                {"approved": True, "opinion": "x"})
     commands.complete_task(session, user("department_handler@qx-lyj"), dept.id, {"approved": True, "opinion": "林业同意"})
-    for row in _rows(session, case):
+    for row in _departments(session, case):
         code = row.org_unit.code
         commands.complete_task(session, user(f"department_handler@{code}"), row.id, {"approved": True, "opinion": "可"})
     units = [a["unit"] for a in task_context(_step(session, case, "consolidate"))["department_answers"]]
