@@ -14,7 +14,7 @@ from typing import Callable
 Transport = Callable[[str, str, str | None, dict | None], tuple[int, dict]]
 
 # Answers a resident-facing step would give, by field; anything else gets sample text.
-PREFERRED = {"rating": "satisfied", "approved": True}
+PREFERRED = {"rating": "satisfied", "approved": True, "status_notice": "已报县级部门办理,办结后由代办员送达结果"}
 
 
 def sample_data(form: dict) -> dict:

@@ -61,7 +61,7 @@ def raw_spiff(url: str, cases: int, full_state: bool = False) -> dict:
 
 
 def engine_commands(url: str, cases: int) -> dict:
-    """The same case through Daiban's commands (open, read task, complete ×11) in one process."""
+    """The same case through Daiban's commands (open, read task, complete ×12) in one process."""
     engine, sessions = demo_sessions(url)
     counter = SqlCounter(engine)
     with sessions() as s:

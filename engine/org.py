@@ -49,7 +49,8 @@ def child_of_kind(session: Session, parent: OrgUnit, kind: str) -> OrgUnit | Non
 
 
 def load_demo_county(session: Session, path: Path | None = None, password: str = "demo") -> int:
-    """Create the demo county and one user per (role, unit) as `{role}@{code}`.
+    """Create the demo county and one user per (role, unit) as `{role}@{code}`, plus the
+    second staff members of `[[colleagues]]` as `{role}2@{code}` (someone to delegate to).
 
     Idempotent: does nothing when the county exists. Returns the number of users created.
     """
@@ -83,6 +84,7 @@ def load_demo_county(session: Session, path: Path | None = None, password: str =
                                  f"{v.get('name_en', v['code'])} group {n}")
                 assignments += [(r, group) for r in data["group_roles"]["roles"]]
     session.flush()
+    colleagues = _colleagues(data.get("colleagues", []), assignments)
     from .window import set_office_days
     for t in data["townships"]:
         set_office_days(session, unit_by_code(session, t["code"]), t.get("office_days", []))
@@ -91,12 +93,27 @@ def load_demo_county(session: Session, path: Path | None = None, password: str =
     session.add(admin)
     session.flush()
     session.add(RoleAssignment(user_id=admin.id, role="admin", org_unit_id=county.id))
-    for role, unit in assignments:
-        user = User(username=f"{role}@{unit.code}", display_name=f"{unit.name} {role}",
+    users = [(role, unit, "") for role, unit in assignments] + [(role, unit, "2") for role, unit in colleagues]
+    for role, unit, suffix in users:
+        user = User(username=f"{role}{suffix}@{unit.code}", display_name=f"{unit.name} {role}{suffix}",
                     password_hash=pw_hash, active=True, created_at=now)
         session.add(user)
         session.flush()
         session.add(RoleAssignment(user_id=user.id, role=role, org_unit_id=unit.id))
     session.add(Event(at=now, actor="system", type="demo_county_loaded",
-                      detail={"county": c["code"], "users": len(assignments) + 1}))
-    return len(assignments) + 1
+                      detail={"county": c["code"], "users": len(users) + 1}))
+    return len(users) + 1
+
+
+def _colleagues(entries: list[dict], firsts: list[tuple[str, OrgUnit]]) -> list[tuple[str, OrgUnit]]:
+    """(role, unit) of each second holder: only of a role the unit already has, so the two are
+    colleagues (same role, same unit); a typo in the file fails loudly."""
+    held = {(role, unit.code): unit for role, unit in firsts}
+    result = []
+    for entry in entries:
+        for code in entry["units"]:
+            unit = held.get((entry["role"], code))
+            if unit is None:
+                raise ValueError(f"colleague {entry['role']}2@{code}: the unit has no {entry['role']}")
+            result.append((entry["role"], unit))
+    return result

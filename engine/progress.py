@@ -30,13 +30,15 @@ def element_states(case: Case, now=None) -> dict[str, str]:
 
 
 def current_step(session, case: Case) -> str | None:
-    """The name of the step the item is at, in plain words: its first open task in the inbox
-    projection (the public lookup must not pay for deserializing the workflow)."""
-    from sqlalchemy import select
+    """The name of the step the item is at, in plain words: its first open task at the unit that
+    holds the item (a task alongside, like the window's progress notice, is elsewhere or due later),
+    from the inbox projection (the public lookup must not pay for deserializing the workflow)."""
+    from sqlalchemy import case as when, select
 
     from .models import TaskRow
+    held_here = when((TaskRow.org_unit_id == case.org_unit_id, 0), else_=1)
     return session.scalar(select(TaskRow.name).where(TaskRow.case_id == case.id, TaskRow.state == "ready")
-                          .order_by(TaskRow.created_at, TaskRow.id).limit(1))
+                          .order_by(held_here, TaskRow.created_at, TaskRow.due_at, TaskRow.id).limit(1))
 
 
 def diagram_states(case: Case, open_rows, now=None) -> dict[str, str]:

@@ -60,6 +60,12 @@ class UnitResolver:
         return unit
 
 
+def is_alongside(task: ReadyTask) -> bool:
+    """The task runs beside the main path (bpmn property `alongside`): an obligation with its own
+    deadline, never where the item is."""
+    return str(task.properties.get("alongside") or "").strip().lower() == "true"
+
+
 def task_due(case: Case, task: ReadyTask, now: datetime, session: Session | None = None,
              calendar: WorkingCalendar | None = None) -> datetime:
     """The task's own limit (working days; a number or an expression over the task data), never
@@ -123,7 +129,11 @@ def refresh_inbox(session: Session, case: Case, workflow, now: datetime,
         session.add(row)
         schedule(session, case, row, task.properties.get("deadline_kind"), now, calendar)
         new_rows.append(row)
-    current = new_rows[0] if new_rows else next((open_rows[t.id] for t in ready if t.id in open_rows), None)
+    # The item is where its main path is: a task alongside it (the written progress notice) holds
+    # the item only while nothing else is open.
+    main = {t.id for t in ready if not is_alongside(t)} or ready_ids
+    current = next((r for r in new_rows if r.id in main), None) or next(
+        (open_rows[t.id] for t in ready if t.id in open_rows and t.id in main), None)
     if current is not None:
         case.org_unit_id = current.org_unit_id
         case.level = roles()[current.role].level

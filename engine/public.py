@@ -43,7 +43,19 @@ def progress(session: Session, receipt_code, phone_last4) -> dict:
     return {"receipt_code": case.receipt_code, "status": case.status,
             "step": current_step(session, case) if case.status == "open" else None, "due_at": iso(case.due_at),
             "catalog_name": case.catalog_item.name, "catalog_name_en": case.catalog_item.name_en,
-            "closed_at": iso(case.closed_at), "may_rate": case.status in REPLIED and not rated, "rated": rated}
+            "closed_at": iso(case.closed_at), "may_rate": case.status in REPLIED and not rated, "rated": rated,
+            "notices": written_notices(session, case)}
+
+
+def written_notices(session: Session, case: Case) -> list[dict]:
+    """What the item's steps told the resident in writing (the text values a step's `notice`
+    property names, e.g. the county window's progress notice), oldest first."""
+    from .views import iso
+    events = session.scalars(select(Event).where(Event.case_id == case.id, Event.type == "task_completed")
+                             .order_by(Event.at, Event.id))
+    return [{"at": iso(event.at), "step": event.detail.get("name"), "text": text}
+            for event in events for text in (event.detail.get("notice") or {}).values()
+            if isinstance(text, str) and text.strip()]
 
 
 def rate_by_resident(session: Session, receipt_code, phone_last4, rating, comment=None,

@@ -61,6 +61,7 @@ RULES = {
     "notice": lambda v: None if all(NAME.match(n) for n in _names(v)) else N_("not a list of variable names"),
     "result_variable": lambda v: None if NAME.match(v.strip()) else N_("not a variable name"),
     "unit": _unit,
+    "alongside": lambda v: None if v.strip() in ("true", "false") else N_("alongside is true or false"),
 }
 
 

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from engine import actions, commands
 from engine.errors import Conflict, Forbidden, Invalid, NotFound
-from engine.models import Event, RoleAssignment, TaskRow, User
+from engine.models import Event, TaskRow
 from engine.views import task_context
 
 RESIDENT = {"name": "李春花", "phone": "13900002222", "village": "t1-v1"}
@@ -21,6 +21,10 @@ def _open(session, user):
 def _rows(session, case, state="ready"):
     return list(session.scalars(select(TaskRow).where(TaskRow.case_id == case.id, TaskRow.state == state)
                                 .order_by(TaskRow.org_unit_id)))
+
+
+def _departments(session, case):
+    return [r for r in _rows(session, case) if r.spec_name == "handle_in_department"]
 
 
 def _step(session, case, name):
@@ -66,7 +70,8 @@ def test_township_returns_an_item_to_the_village_agent_who_accepted_it(session, 
         actions.return_task(session, user("township_reception@t1"), review.id, "again")
 
     _drive(session, user, case, PATH[:2])  # the agent fixes it and the item goes on
-    assert [r.spec_name for r in _rows(session, case)] == ["sort_to_departments"]
+    # At the county: sorting, and beside it the written progress notice to the resident.
+    assert sorted(r.spec_name for r in _rows(session, case)) == ["sort_to_departments", "status_notice"]
 
 
 def test_a_department_returns_a_misrouted_item_to_the_county_window(session, user):
@@ -74,10 +79,12 @@ def test_a_department_returns_a_misrouted_item_to_the_county_window(session, use
     _drive(session, user, case, PATH)
     dept = next(r for r in _rows(session, case) if r.org_unit.code == "qx-nync")
     actions.return_task(session, user("department_handler@qx-nync"), dept.id, "不属于本部门职责")
-    open_rows = _rows(session, case)
+    notice = _step(session, case, "status_notice")
+    open_rows = [r for r in _rows(session, case) if r.id != notice.id]
     assert [(r.spec_name, r.assignee.username) for r in open_rows] == [("sort_to_departments",
                                                                         "county_window@qx-window")]
     assert len(_rows(session, case, "cancelled")) == 3  # the whole joint handling starts over
+    assert session.get(TaskRow, notice.id).state == "ready"  # the notice owed to the resident still is
 
 
 def test_the_village_agent_withdraws_a_hand_over_nobody_has_taken_yet(session, user):
@@ -113,9 +120,9 @@ def test_the_lead_department_adds_a_department_whose_answer_reaches_the_consolid
     with pytest.raises(Invalid):
         actions.add_department(session, user("department_handler@qx-zrzy"), case, "t1-mzs", "站所不是县部门")
     actions.add_department(session, user("department_handler@qx-zrzy"), case, "qx-mzj", "涉及困难户补助")
-    units = sorted(r.org_unit.code for r in _rows(session, case))
+    units = sorted(r.org_unit.code for r in _departments(session, case))
     assert units == ["qx-mzj", "qx-nync", "qx-zjj", "qx-zrzy"]
-    for row in _rows(session, case):
+    for row in _departments(session, case):
         code = row.org_unit.code
         commands.complete_task(session, user(f"department_handler@{code}"), row.id,
                                {"approved": True, "opinion": f"{code} 同意"})
@@ -136,7 +143,7 @@ def test_a_department_transfers_its_part_to_a_peer_department(session, user):
         commands.complete_task(session, user("department_handler@qx-nync"), dept.id,
                                {"approved": True, "opinion": "x"})
     commands.complete_task(session, user("department_handler@qx-lyj"), dept.id, {"approved": True, "opinion": "林业同意"})
-    for row in _rows(session, case):
+    for row in _departments(session, case):
         code = row.org_unit.code
         commands.complete_task(session, user(f"department_handler@{code}"), row.id, {"approved": True, "opinion": "可"})
     units = [a["unit"] for a in task_context(_step(session, case, "consolidate"))["department_answers"]]
@@ -147,24 +154,17 @@ def test_a_department_transfers_its_part_to_a_peer_department(session, user):
 
 def test_a_task_is_delegated_only_to_a_colleague_of_the_same_role_and_unit(session, user):
     case = _open(session, user)
-    colleague = session.scalar(select(User).where(User.username == "reception-2@t1"))
-    if colleague is None:
-        reception = user("township_reception@t1")
-        colleague = User(username="reception-2@t1", display_name="second", password_hash="x", active=True,
-                         created_at=case.opened_at)
-        session.add(colleague)
-        session.flush()
-        session.add(RoleAssignment(user_id=colleague.id, role="township_reception",
-                                   org_unit_id=reception.roles[0].org_unit_id))
-        session.commit()
     _drive(session, user, case, PATH[:1])
     review = _step(session, case, "township_review")
     reception = user("township_reception@t1")
-    assert [u.username for u in actions.colleagues(session, review, reception)] == ["reception-2@t1"]
+    # The demo county's second township_reception at t1; nobody at t2 or in another role.
+    assert [u.username for u in actions.colleagues(session, review, reception)] == ["township_reception2@t1"]
     with pytest.raises(Invalid):
         actions.delegate_task(session, reception, review.id, "township_reception@t2")
-    actions.delegate_task(session, reception, review.id, "reception-2@t1")
-    assert session.get(TaskRow, review.id).assignee.username == "reception-2@t1"
+    with pytest.raises(Invalid):
+        actions.delegate_task(session, reception, review.id, "township_agent2@t1")
+    actions.delegate_task(session, reception, review.id, "township_reception2@t1")
+    assert session.get(TaskRow, review.id).assignee.username == "township_reception2@t1"
     with pytest.raises(Conflict):  # now it is the colleague's
-        actions.delegate_task(session, reception, review.id, "reception-2@t1")
-    assert _events(session, case, "task_delegated")[0].detail["to"] == "reception-2@t1"
+        actions.delegate_task(session, reception, review.id, "township_reception2@t1")
+    assert _events(session, case, "task_delegated")[0].detail["to"] == "township_reception2@t1"

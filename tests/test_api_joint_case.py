@@ -10,8 +10,8 @@ def test_joint_item_completes_through_the_api_with_three_departments(api):
     assert case["status"] == "archived" and case["rating"] == "satisfied"
     departments = {user for task, user in steps if task == "handle_in_department"}
     assert departments == {"department_handler@qx-zrzy", "department_handler@qx-nync", "department_handler@qx-zjj"}
-    assert [u for t, u in steps if t == "sort_to_departments"] == ["county_window@qx-window"]
-    assert [e["type"] for e in case["events"]].count("task_completed") == len(steps) == 11
+    assert [u for t, u in steps if t in ("sort_to_departments", "status_notice")] == ["county_window@qx-window"] * 2
+    assert [e["type"] for e in case["events"]].count("task_completed") == len(steps) == 12
     assert all(e["at"].endswith("+08:00") for e in case["events"])
 
 

@@ -208,6 +208,15 @@ def test_analyst_sets_a_tasks_form_and_time_limit_in_the_daiban_fields_and_new_i
     _select(page, "f_to_township")
     assert "默认路径" in page.text_content("[data-entry-id='daiban-condition']")
 
+    # The window's progress notice runs beside the main path; ticking the box on another task writes it.
+    _select(page, "status_notice")
+    assert page.locator("#bio-properties-panel-daiban-alongside").is_checked()
+    _select(page, "accept_item")
+    page.locator("#bio-properties-panel-daiban-alongside").check()
+    assert _property(page, "accept_item", "alongside") == "true"
+    page.evaluate("() => window.daibanModeler.get('commandStack').undo()")
+    assert not _property(page, "accept_item", "alongside")
+
     before = _open_item(server)  # on the live version: a limit of 0 working days
     page.click("#validate")
     page.wait_for_selector("#status.success")

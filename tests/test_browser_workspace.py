@@ -1,7 +1,7 @@
 """Browser: the staff workspace against a real gunicorn server with Debian's Chromium.
 
 A house-building item goes village agent → township reception → county window (bulk
-dispatch) → three departments → lead consolidates → window batch for the township's
+dispatch, written progress notice) → three departments → lead consolidates → window batch for the township's
 office day → printed hand-over sheet → township agent confirms receipt. Then 撤回 and 退回
 change the case as expected, and a user of another unit never sees the item.
 Each page visited is saved as a screenshot in test-artifacts/.
@@ -83,6 +83,12 @@ def test_a_joint_item_travels_through_every_staff_page_and_back_in_a_window_batc
     window.click("text=部门在办")
     assert window.locator("section.card", has_text="县农业农村局").locator("tr", has_text=receipt).count() == 1
     _shot(window, "31-window-tracking")
+    # The written progress notice owed to the resident (5 working days) is the window's too.
+    _open_task(window, server, "书面告知办理进度", receipt)
+    window.fill("textarea[name=status_notice]", "已报县自然资源局等三部门联合审批,预计下月办结")
+    _shot(window, "34-window-status-notice")
+    _complete(window)
+    window.click("nav >> text=县代办窗口")
 
     departments = {}
     for code in ("qx-zrzy", "qx-nync", "qx-zjj"):

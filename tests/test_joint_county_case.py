@@ -13,6 +13,7 @@ STEPS = [
     ("accept_item", "village_agent@t1-v1", {"materials_complete": True, "commission_signed": True}),
     ("township_review", "township_reception@t1", {"opinion": "材料齐全,报县审批"}),
     ("sort_to_departments", "county_window@qx-window", {"note": "分送自然资源、农业农村、住建"}),
+    ("status_notice", "county_window@qx-window", {"status_notice": "已报县自然资源局、农业农村局、住建局联合审批"}),
 ]
 DEPARTMENTS = ["qx-zrzy", "qx-nync", "qx-zjj"]
 AFTER = [
@@ -70,10 +71,10 @@ def test_joint_county_item_is_handled_by_three_departments_and_archived(session,
     view = case_dict(session, case)
     assert view["open_tasks"] == []
     types = [e["type"] for e in view["events"]]
-    assert types[0] == "case_opened" and types.count("task_completed") == 11
+    assert types[0] == "case_opened" and types.count("task_completed") == 12
     actors = [e["actor"] for e in view["events"] if e["type"] == "task_completed"]
     assert "department_handler@qx-nync" in actors and actors[-1] == "village_agent@t1-v1"
-    assert session.scalar(select(func.count()).select_from(Event).where(Event.case_id == case.id)) == 12
+    assert session.scalar(select(func.count()).select_from(Event).where(Event.case_id == case.id)) == 13
 
 
 def test_township_item_is_handled_by_the_township_station(session, user):

@@ -61,9 +61,13 @@ def test_escalated_item_goes_village_to_township_to_county_and_back(session, use
     assert case.kind == "escalated" and local(case.due_at) == "2026-12-21 17:30"
     assert case.level == "township" and item.holders() == ["township_review township_reception@t1"]
     item.do("township_review", {"opinion": "超出乡镇权限,报县", "township_decision": "pass_up"}, at(11, 24))
-    assert case.level == "county" and item.holders() == ["sort_to_departments county_window@qx-window"]
-    item.do("sort_to_departments", {"status_notice": "已书面告知群众:县民政局审批中"}, at(11, 24, 15))
-    assert item.holders() == ["handle_in_department department_handler@qx-mzj"]
+    # At the county the window sorts the item and owes the resident a written notice (5 working days).
+    assert case.level == "county" and item.holders() == ["sort_to_departments county_window@qx-window",
+                                                         "status_notice county_window@qx-window"]
+    item.do("sort_to_departments", {"note": "分送民政局"}, at(11, 24, 15))
+    assert item.holders() == ["handle_in_department department_handler@qx-mzj",
+                              "status_notice county_window@qx-window"]
+    item.do("status_notice", {"status_notice": "已书面告知群众:县民政局审批中"}, at(11, 25))
     item.do("handle_in_department", {"approved": True, "opinion": "符合特困供养条件"}, at(11, 30))
     # One department: no consolidation step, the window sends the answer back.
     assert item.holders() == ["return_to_township county_window@qx-window"]

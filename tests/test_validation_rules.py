@@ -93,6 +93,7 @@ def test_hostile_or_foreign_files_are_rejected_with_a_message(hostile, message):
     ("notice", "missing_materials,reason", "missing materials", "not a list of variable names"),
     ("result_variable", "answer", "answer.x", "not a variable name"),
     ("unit", "case.window", "case.moon", "the unit is neither case.<unit> nor data.<variable>"),
+    ("alongside", "true", "yes", "alongside is true or false"),
     ("unit", "data.station", "station", "the unit is neither case.<unit> nor data.<variable>"),
 ])
 def test_task_properties_must_hold_values_the_engine_understands(name, good, bad, message):

@@ -46,7 +46,9 @@ def test_window_sorts_in_bulk_batches_per_township_and_the_township_agent_signs_
     out = {g.unit.code: g.rows for g in batches.tracking(session, user(WINDOW))}
     assert {r.case_id for r in out["qx-nync"]} >= {c.id for c in cases}
 
-    for case in cases:  # every department answers, the lead consolidates
+    for case in cases:  # the window gives the written notice, every department answers, the lead consolidates
+        commands.complete_task(session, user(WINDOW), _open_row(session, case, "status_notice").id,
+                               {"status_notice": "已报县级部门联合审批"})
         for row in session.scalars(select(TaskRow).where(TaskRow.case_id == case.id, TaskRow.state == "ready")):
             commands.complete_task(session, user(f"department_handler@{row.org_unit.code}"), row.id,
                                    {"approved": True, "opinion": "同意"})

@@ -38,7 +38,7 @@ export default class DaibanPropertiesProvider {
     if (is(element, "bpmn:Lane")) entries.push(this._role(element));
     if (is(element, "bpmn:UserTask")) {
       entries.push(this._form(element), this._timeLimit(element), this._deadlineKind(element), this._unit(element),
-        this._resultVariable(element), this._caseFields(element));
+        this._resultVariable(element), this._caseFields(element), this._alongside(element));
     }
     if (is(element, "bpmn:BusinessRuleTask")) entries.push(this._decision(element));
     if (is(element, "bpmn:ScriptTask")) entries.push(this._script(element));
@@ -155,6 +155,15 @@ export default class DaibanPropertiesProvider {
     const statuses = this._choices.statuses.map((s) => ({ value: s, label: t.statuses[s] || s }));
     return this._select(element, "daiban-case-status", "case_status", t.caseStatus,
       [{ value: "", label: t.unchanged }, ...statuses], t.unknownValue);
+  }
+
+  // A task beside the main path (the window's written progress notice): it never holds the item.
+  _alongside(element) {
+    return {
+      id: "daiban-alongside", component: CheckboxEntry, label: this._text.alongside, isEdited: isCheckboxEntryEdited,
+      getValue: (el) => this._spiff.property(el, "alongside") === "true",
+      setValue: (on) => this._spiff.setProperty(element, "alongside", on ? "true" : ""),
+    };
   }
 
   _caseDeadline(element) {
