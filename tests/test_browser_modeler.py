@@ -11,6 +11,7 @@ from datetime import datetime
 
 import pytest
 from lxml import etree
+from playwright.sync_api import expect
 
 from engine.settings import BPMN_DIR
 
@@ -166,7 +167,7 @@ def test_analyst_sets_a_tasks_form_and_time_limit_in_the_daiban_fields_and_new_i
                            "document.querySelector('#problems').children.length === 0")
     _select(page, "record_materials")
     form = page.locator("#bio-properties-panel-daiban-form")
-    assert "gone.json（不在表单库中）" in form.locator("option:checked").text_content()
+    expect(form.locator("option:checked")).to_contain_text("gone.json（不在表单库中）")
     page.click("#validate")
     page.wait_for_selector(".djs-element.invalid[data-element-id='record_materials']")
     assert "表单不在表单库中" in page.text_content("#problems")
@@ -194,7 +195,9 @@ def test_analyst_sets_a_tasks_form_and_time_limit_in_the_daiban_fields_and_new_i
     assert _property(page, "accept_item", "formJsonSchemaFilename") == "accept_item.json"
     assert _property(page, "accept_item", "time_limit_days") == "3"
     page.evaluate("() => window.daibanModeler.get('commandStack').redo()")
-    assert page.locator("#bio-properties-panel-daiban-form option:checked").text_content().endswith("(delay_explanation.json)")
+    # The panel re-renders after the command: wait for it rather than read it at once.
+    expect(page.locator("#bio-properties-panel-daiban-form option:checked")).to_have_text(
+        re.compile(r"\(delay_explanation\.json\)$"))
     _shot(page, "modeler-07-daiban-fields")
 
     # A condition on a gateway's flow is an expression in a text box; the default flow says it needs none.
@@ -210,7 +213,7 @@ def test_analyst_sets_a_tasks_form_and_time_limit_in_the_daiban_fields_and_new_i
 
     # The window's progress notice runs beside the main path; ticking the box on another task writes it.
     _select(page, "status_notice")
-    assert page.locator("#bio-properties-panel-daiban-alongside").is_checked()
+    expect(page.locator("#bio-properties-panel-daiban-alongside")).to_be_checked()
     _select(page, "accept_item")
     page.locator("#bio-properties-panel-daiban-alongside").check()
     assert _property(page, "accept_item", "alongside") == "true"
