@@ -194,7 +194,9 @@ def test_analyst_sets_a_tasks_form_and_time_limit_in_the_daiban_fields_and_new_i
     assert _property(page, "accept_item", "formJsonSchemaFilename") == "accept_item.json"
     assert _property(page, "accept_item", "time_limit_days") == "3"
     page.evaluate("() => window.daibanModeler.get('commandStack').redo()")
-    assert page.locator("#bio-properties-panel-daiban-form option:checked").text_content().endswith("(delay_explanation.json)")
+    # The panel redraws after the command stack changed: wait for it rather than read it at once.
+    page.wait_for_function("() => (document.querySelector('#bio-properties-panel-daiban-form option:checked')"
+                           " || {}).textContent?.endsWith('(delay_explanation.json)')")
     _shot(page, "modeler-07-daiban-fields")
 
     # A condition on a gateway's flow is an expression in a text box; the default flow says it needs none.
