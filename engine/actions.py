@@ -14,6 +14,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from .access import has_role
+from .casefacts import completed_ids, follow_process
 from .claims import _reassign
 from .clock import utcnow
 from .errors import Conflict, Forbidden, Invalid
@@ -23,7 +24,8 @@ from .org import unit_by_code
 from .projection import UnitResolver
 from .roles import roles
 from .steps import close_rows, load_workflow, next_ready_rows, previous_user_task, ready_task, rewind, save
-from .txn import commit, open_task, record_event, visible_task
+from .runtime import dump_state
+from .txn import claim_case_version, commit, open_task, record_event, visible_task
 
 REASON_MAX = 500
 
@@ -59,13 +61,18 @@ def delegate_task(session: Session, actor: User, task_id, username, now: datetim
 
 
 def return_task(session: Session, actor: User, task_id, reason, now: datetime | None = None) -> Case:
-    """退回: send the item back to the step before this one, to whoever completed it."""
+    """退回: send the item back to the step before this one, to whoever completed it; a task with
+    the `return_flag` property is instead completed as returned and its process says where it goes."""
     now = now or utcnow()
     reason = _reason(reason)
     row = _my_open_task(session, actor, task_id)
     case = row.case
     workflow = load_workflow(case)
-    previous = previous_user_task(ready_task(workflow, row))
+    task = ready_task(workflow, row)
+    flag = task.task_spec.extensions.get("properties", {}).get("return_flag")
+    if flag:
+        return _return_as_completed(session, actor, row, workflow, task, flag.strip(), reason, now)
+    previous = previous_user_task(task)
     if previous is None:
         raise Conflict(N_("this is the first step; there is nothing to return it to"))
     siblings = next_ready_rows(session, workflow, case, previous)
@@ -74,6 +81,27 @@ def return_task(session: Session, actor: User, task_id, reason, now: datetime | 
     record_event(session, case, actor, "task_returned", now, task_id=row.id, name=row.name, reason=reason,
                  to=previous.task_spec.bpmn_name, to_task=str(previous.id),
                  to_user=reopened.assignee.username if reopened is not None and reopened.assignee else None)
+    commit(session)
+    return case
+
+
+def _return_as_completed(session: Session, actor: User, row: TaskRow, workflow, task, flag: str, reason: str,
+                         now: datetime) -> Case:
+    """A department returns its part of a joint handling: only that part goes back (to the county
+    window, to be sent on again); the other departments' parts and answers stay as they are."""
+    case = row.case
+    before = completed_ids(workflow)
+    task.data.update({flag: True, "return_reason": reason})
+    task.run()
+    workflow.do_engine_steps()
+    follow_process(case, workflow, before, now, session)
+    case.state = dump_state(workflow)
+    claim_case_version(session)
+    new_rows = save(session, case, workflow, now, completed=(row.id, actor.id))
+    to = new_rows[0] if new_rows else None
+    record_event(session, case, actor, "task_returned", now, task_id=row.id, name=row.name, reason=reason,
+                 to=to.name if to else None, to_task=to.id if to else None,
+                 to_unit=to.org_unit.code if to else None, to_user=None)
     commit(session)
     return case
 

@@ -158,6 +158,8 @@ def complete_task(session: Session, actor: User, task_id: str, data, now: dateti
         task.data[props["result_variable"]] = stamped
     else:
         task.data.update(data)
+    if props.get("return_flag"):  # done, not returned (the flag may be left from an earlier return)
+        task.data[props["return_flag"]] = False
     task.run()
     workflow.do_engine_steps()
     status_before = case.status

@@ -23,6 +23,8 @@ MESSAGES = {
     "minimum": N_("too small"),
 }
 
+CHOICE_MESSAGES = {"county_departments": N_("choose a department of this county")}
+
 
 def validate_form(schema: dict | None, data) -> dict:
     """Return the submitted data if it satisfies the form; Invalid names each bad field."""
@@ -40,7 +42,8 @@ def validate_form(schema: dict | None, data) -> dict:
                 errors[extra] = N_("unknown field")
         else:
             field = ".".join(str(p) for p in err.absolute_path) or "data"
-            errors.setdefault(field, MESSAGES.get(err.validator, N_("invalid value")))
+            choices = err.validator == "enum" and schema.get("properties", {}).get(field, {}).get("x-choices")
+            errors.setdefault(field, CHOICE_MESSAGES.get(choices) or MESSAGES.get(err.validator, N_("invalid value")))
     if errors:
         raise Invalid(N_("the form has errors"), errors)
     return data
@@ -51,10 +54,45 @@ def delay_explanation_field() -> dict:
     return json.loads((BPMN_DIR / "forms" / "delay_explanation.json").read_text(encoding="utf-8"))
 
 
+def county_departments(row) -> list:
+    """The active departments of the case's county: the units a county department task may go to."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import object_session
+
+    from .models import OrgUnit
+    from .projection import UnitResolver
+    session = object_session(row)
+    county = UnitResolver(session, row.case).case_unit("county")
+    if county is None:
+        return []
+    return list(session.scalars(select(OrgUnit).where(
+        OrgUnit.parent_id == county.id, OrgUnit.kind == "department", OrgUnit.active.is_(True))
+        .order_by(OrgUnit.code)))
+
+
+# `x-choices` on a form field: the values come from the case (its county's departments), so the
+# server offers and accepts only units that have a handler for the task the choice creates.
+CHOICES = {"county_departments": county_departments}
+
+
+def _with_choices(schema: dict, row) -> dict:
+    properties = dict(schema.get("properties", {}))
+    for name, prop in properties.items():
+        source = CHOICES.get(prop.get("x-choices"))
+        if source is not None:
+            units = source(row)
+            properties[name] = {**prop, "enum": [u.code for u in units],
+                                "x-enum-titles": [u.name for u in units],
+                                "x-enum-titles-en": [u.name_en or u.name for u in units]}
+    return {**schema, "properties": properties}
+
+
 def task_form(row) -> dict | None:
     """The form of an inbox row. Responsibility (责任追究): whoever finishes an overdue task
     explains the delay to the resident, so an overdue task's form also asks for that."""
     schema = forms_for(row.case.process_version).get(row.form)
+    if schema is not None and any("x-choices" in p for p in schema.get("properties", {}).values()):
+        schema = _with_choices(schema, row)
     if schema is None or row.due_state != "overdue":
         return schema
     return {**schema, "properties": {**schema.get("properties", {}), "delay_explanation": delay_explanation_field()},

@@ -2,8 +2,9 @@
 the values the engine accepts for each.
 
 The engine reads them in casefacts (case_status, case_deadline, notice), projection (form,
-time_limit_days, deadline_kind, unit) and commands (result_variable, case_fields). Validation
-checks every value here before a diagram enters the library, and the modeler offers the same
+time_limit_days, deadline_kind, unit), commands (result_variable, case_fields) and actions
+(return_flag: 退回 completes the task with that variable true; the process routes the part).
+Validation checks every value here before a diagram enters the library, and the modeler offers the same
 choices, so an analyst cannot deploy a property the engine would misread.
 """
 from __future__ import annotations
@@ -62,6 +63,7 @@ RULES = {
     "result_variable": lambda v: None if NAME.match(v.strip()) else N_("not a variable name"),
     "unit": _unit,
     "alongside": lambda v: None if v.strip() in ("true", "false") else N_("alongside is true or false"),
+    "return_flag": lambda v: None if NAME.match(v.strip()) else N_("not a variable name"),
 }
 
 

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from engine import actions, commands
 from engine.errors import Conflict, Forbidden, Invalid, NotFound
 from engine.models import Event, TaskRow
+from engine.forms import task_form
 from engine.views import task_context
 
 RESIDENT = {"name": "李春花", "phone": "13900002222", "village": "t1-v1"}
@@ -38,6 +39,10 @@ def _drive(session, user, case, steps):
 
 def _events(session, case, type_):
     return session.scalars(select(Event).where(Event.case_id == case.id, Event.type == type_)).all()
+
+
+def task_context_form(row):
+    return task_form(row)["properties"]["department"]["enum"]
 
 
 def _event_count(session, case):
@@ -74,17 +79,73 @@ def test_township_returns_an_item_to_the_village_agent_who_accepted_it(session, 
     assert sorted(r.spec_name for r in _rows(session, case)) == ["sort_to_departments", "status_notice"]
 
 
-def test_a_department_returns_a_misrouted_item_to_the_county_window(session, user):
+def test_a_department_returns_only_its_part_and_the_window_sends_it_on_again(session, user):
     case = _open(session, user)
     _drive(session, user, case, PATH)
-    dept = next(r for r in _rows(session, case) if r.org_unit.code == "qx-nync")
-    actions.return_task(session, user("department_handler@qx-nync"), dept.id, "不属于本部门职责")
-    notice = _step(session, case, "status_notice")
-    open_rows = [r for r in _rows(session, case) if r.id != notice.id]
-    assert [(r.spec_name, r.assignee.username) for r in open_rows] == [("sort_to_departments",
-                                                                        "county_window@qx-window")]
-    assert len(_rows(session, case, "cancelled")) == 3  # the whole joint handling starts over
-    assert session.get(TaskRow, notice.id).state == "ready"  # the notice owed to the resident still is
+    by_unit = {r.org_unit.code: r for r in _departments(session, case)}
+    assert sorted(by_unit) == ["qx-nync", "qx-zjj", "qx-zrzy"]
+    commands.complete_task(session, user("department_handler@qx-zrzy"), by_unit["qx-zrzy"].id,
+                           {"approved": True, "opinion": "自然资源同意"})
+    before = _event_count(session, case)
+    actions.return_task(session, user("department_handler@qx-nync"), by_unit["qx-nync"].id, "不属于本部门职责")
+    # Only that part went back to the county window; the others' parts and answers stay.
+    resort = _step(session, case, "resort_department")
+    assert resort.org_unit.code == "qx-window" and resort.role == "county_window"
+    assert sorted((r.spec_name, r.org_unit.code) for r in _rows(session, case)) == [
+        ("handle_in_department", "qx-zjj"), ("resort_department", "qx-window"), ("status_notice", "qx-window")]
+    assert session.get(TaskRow, by_unit["qx-zrzy"].id).state == "completed"
+    assert session.get(TaskRow, by_unit["qx-nync"].id).state == "completed"
+    assert _rows(session, case, "cancelled") == []
+    [event] = _events(session, case, "task_returned")
+    assert event.detail["reason"] == "不属于本部门职责" and event.detail["to"] == "县窗口重新分送"
+    assert event.detail["to_unit"] == "qx-window" and _event_count(session, case) == before + 1
+    assert task_context(resort)["return_reason"] == "不属于本部门职责"
+
+    window = user("county_window@qx-window")
+    form = task_context_form(resort)
+    assert "qx-lyj" in form and "t1-mzs" not in form
+    before = _event_count(session, case)
+    for bad in ("t1-mzs", "qx-window", "nowhere"):  # a unit without a department handler: refused
+        with pytest.raises(Invalid) as err:
+            commands.complete_task(session, window, resort.id, {"department": bad})
+        assert "department" in err.value.errors
+    assert _event_count(session, case) == before and _step(session, case, "resort_department").state == "ready"
+    commands.complete_task(session, window, resort.id, {"department": "qx-lyj", "note": "涉及林地"})
+    resent = next(r for r in _departments(session, case) if r.org_unit.code == "qx-lyj")
+    commands.complete_task(session, user("department_handler@qx-lyj"), resent.id, {"approved": True, "opinion": "林业同意"})
+    commands.complete_task(session, user("department_handler@qx-zjj"), by_unit["qx-zjj"].id,
+                           {"approved": True, "opinion": "住建同意"})
+    answers = {a["unit"]: a["opinion"] for a in task_context(_step(session, case, "consolidate"))["department_answers"]}
+    assert answers == {"qx-zrzy": "自然资源同意", "qx-lyj": "林业同意", "qx-zjj": "住建同意"}
+
+
+def test_the_window_sends_a_returned_part_back_to_the_same_department(session, user):
+    case = _open(session, user)
+    _drive(session, user, case, PATH)
+    by_unit = {r.org_unit.code: r for r in _departments(session, case)}
+    actions.return_task(session, user("department_handler@qx-zjj"), by_unit["qx-zjj"].id, "请补充说明")
+    commands.complete_task(session, user("county_window@qx-window"), _step(session, case, "resort_department").id,
+                           {"department": "qx-zjj", "note": "已补充"})
+    for row in _departments(session, case):
+        code = row.org_unit.code
+        commands.complete_task(session, user(f"department_handler@{code}"), row.id, {"approved": True, "opinion": code})
+    answers = sorted(a["unit"] for a in task_context(_step(session, case, "consolidate"))["department_answers"])
+    assert answers == ["qx-nync", "qx-zjj", "qx-zrzy"]  # the re-sent part answered normally, no loop back
+
+
+def test_a_department_withdraws_its_return_while_the_window_has_not_acted(session, user):
+    case = _open(session, user)
+    _drive(session, user, case, PATH)
+    dept = next(r for r in _departments(session, case) if r.org_unit.code == "qx-nync")
+    handler = user("department_handler@qx-nync")
+    actions.return_task(session, handler, dept.id, "不属于本部门职责")
+    actions.withdraw_task(session, handler, dept.id, "退错了")
+    assert sorted(r.org_unit.code for r in _departments(session, case)) == ["qx-nync", "qx-zjj", "qx-zrzy"]
+    assert not [r for r in _rows(session, case) if r.spec_name == "resort_department"]
+    for row in _departments(session, case):
+        code = row.org_unit.code
+        commands.complete_task(session, user(f"department_handler@{code}"), row.id, {"approved": True, "opinion": code})
+    assert len(task_context(_step(session, case, "consolidate"))["department_answers"]) == 3
 
 
 def test_the_village_agent_withdraws_a_hand_over_nobody_has_taken_yet(session, user):

@@ -31,7 +31,15 @@ def test_spiffworkflow_must_be_able_to_parse_the_diagram():
 
 
 def test_lanes_must_be_known_roles():
-    assert _errors(XML.replace('name="county_window"', 'name="janitor"')) == [("lane_window", "the lane is not a known role")]
+    assert _errors(XML.replace('name="county_window"', 'name="janitor"', 1)) == [("lane_window", "the lane is not a known role")]
+    # Lanes inside a sub-process (a department's part of the joint handling) are checked too.
+    inner = XML.replace('<bpmn:lane id="lane_joint_window" name="county_window">', '<bpmn:lane id="lane_joint_window" name="janitor">')
+    assert _errors(inner) == [("lane_joint_window", "the lane is not a known role")]
+
+
+def test_a_return_flag_must_name_a_variable():
+    broken = XML.replace('name="return_flag" value="part_returned"', 'name="return_flag" value="part returned!"')
+    assert _errors(broken) == [("handle_in_department", "not a variable name")]
 
 
 def test_every_user_task_needs_a_form_from_the_form_library():

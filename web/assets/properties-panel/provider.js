@@ -38,7 +38,7 @@ export default class DaibanPropertiesProvider {
     if (is(element, "bpmn:Lane")) entries.push(this._role(element));
     if (is(element, "bpmn:UserTask")) {
       entries.push(this._form(element), this._timeLimit(element), this._deadlineKind(element), this._unit(element),
-        this._resultVariable(element), this._caseFields(element), this._alongside(element));
+        this._resultVariable(element), this._returnFlag(element), this._caseFields(element), this._alongside(element));
     }
     if (is(element, "bpmn:BusinessRuleTask")) entries.push(this._decision(element));
     if (is(element, "bpmn:ScriptTask")) entries.push(this._script(element));
@@ -128,6 +128,13 @@ export default class DaibanPropertiesProvider {
       const ok = (source === "case" && units.includes(name)) || (source === "data" && NAME.test(name));
       return ok ? null : t.unitInvalid;
     });
+  }
+
+  // 退回 on such a task completes it with this variable true; the diagram routes the returned part.
+  _returnFlag(element) {
+    const t = this._text;
+    return this._textField(element, "daiban-return-flag", "return_flag", t.returnFlag, t.returnFlagHelp,
+      (v) => (NAME.test(v) ? null : t.nameInvalid));
   }
 
   _resultVariable(element) {
