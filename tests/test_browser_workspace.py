@@ -166,7 +166,7 @@ def test_withdraw_and_return_change_the_case_and_other_units_never_see_it(server
 
     agent.goto(case_url)
     timeline = agent.text_content("ol.timeline")
-    assert "退回上一步" in timeline and "缺困难情况证明材料" in timeline and "撤回" in timeline
+    assert "乡镇中心受理 → 受理登记" in timeline and "缺困难情况证明材料" in timeline and "撤回" in timeline
     assert agent.locator("text=受理登记").count() >= 1
     _shot(agent, "62-village-case-after-return")
 

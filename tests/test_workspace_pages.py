@@ -53,7 +53,7 @@ def test_township_returns_and_the_village_agent_withdraws_in_pages(login, api):
     assert "乡镇中心受理" in reception.get(f"/cases/{case['id']}").get_data(as_text=True)  # empty reason: still open
     reception.post(review_url + "/return", data={"csrf_token": _csrf(review), "reason": "缺建房设计图"})
     timeline = agent.get(f"/cases/{case['id']}").get_data(as_text=True)
-    assert "退回上一步" in timeline and "缺建房设计图" in timeline
+    assert "乡镇中心受理 → 受理登记" in timeline and "缺建房设计图" in timeline
     other = login("township_reception@t1")
     token = _csrf(other.get("/inbox").get_data(as_text=True))
     assert other.post(review_url + "/return", data={"csrf_token": token, "reason": "x"}).status_code == 404

@@ -91,7 +91,7 @@ def delegate(task_id):
 @bp.post("/tasks/<task_id>/return")
 @login_required
 def return_(task_id):
-    return _act(task_id, actions.return_task, _("Returned to the previous step."), request.form.get("reason"),
+    return _act(task_id, actions.return_task, _("Returned."), request.form.get("reason"),
                 done=url_for("inbox.index"))
 
 
