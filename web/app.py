@@ -73,6 +73,8 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     init_input_guard(app)
     db.init_app(app)
+    from .request_end import register as register_request_end
+    register_request_end(app, db)
     if "_SQLITE_PRAGMAS" in app.config:
         from sqlalchemy import event
         with app.app_context():
