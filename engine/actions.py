@@ -20,8 +20,8 @@ from .clock import utcnow
 from .errors import Conflict, Forbidden, Invalid
 from .i18n import N_
 from .models import Case, OrgUnit, RoleAssignment, TaskRow, User
-from .org import unit_by_code
-from .projection import UnitResolver
+from .org import active_children, unit_by_code
+from .projection import UnitResolver, refresh_inbox
 from .roles import roles
 from .steps import close_rows, load_workflow, next_ready_rows, previous_user_task, ready_task, rewind, save
 from .runtime import dump_state
@@ -97,7 +97,7 @@ def _return_as_completed(session: Session, actor: User, row: TaskRow, workflow, 
     follow_process(case, workflow, before, now, session)
     case.state = dump_state(workflow)
     claim_case_version(session)
-    new_rows = save(session, case, workflow, now, completed=(row.id, actor.id))
+    new_rows = refresh_inbox(session, case, workflow, now, completed=(row.id, actor.id))
     to = new_rows[0] if new_rows else None
     record_event(session, case, actor, "task_returned", now, task_id=row.id, name=row.name, reason=reason,
                  to=to.name if to else None, to_task=to.id if to else None,
@@ -156,9 +156,7 @@ def addable_departments(session: Session, actor: User, case: Case) -> list[OrgUn
         return []
     county = UnitResolver(session, case).case_unit("county")
     listed = joint.task_spec.data_input.get(joint) or []
-    return list(session.scalars(select(OrgUnit).where(
-        OrgUnit.parent_id == county.id, OrgUnit.kind == "department", OrgUnit.active.is_(True),
-        OrgUnit.code.not_in(listed)).order_by(OrgUnit.code)))
+    return [u for u in active_children(session, county.id, "department") if u.code not in listed]
 
 
 def add_department(session: Session, actor: User, case: Case, department, reason,
@@ -194,9 +192,7 @@ def add_department(session: Session, actor: User, case: Case, department, reason
 def transfer_targets(session: Session, row: TaskRow) -> list[OrgUnit]:
     """Units of the same kind under the same parent (same level) as the task's unit."""
     unit = row.org_unit
-    return list(session.scalars(select(OrgUnit).where(
-        OrgUnit.parent_id == unit.parent_id, OrgUnit.kind == unit.kind, OrgUnit.active.is_(True),
-        OrgUnit.id != unit.id).order_by(OrgUnit.code)))
+    return [u for u in active_children(session, unit.parent_id, unit.kind) if u.id != unit.id]
 
 
 def transfer_task(session: Session, actor: User, task_id, unit_code, reason, now: datetime | None = None) -> Case:

@@ -56,18 +56,13 @@ def delay_explanation_field() -> dict:
 
 def county_departments(row) -> list:
     """The active departments of the case's county: the units a county department task may go to."""
-    from sqlalchemy import select
     from sqlalchemy.orm import object_session
 
-    from .models import OrgUnit
+    from .org import active_children
     from .projection import UnitResolver
     session = object_session(row)
     county = UnitResolver(session, row.case).case_unit("county")
-    if county is None:
-        return []
-    return list(session.scalars(select(OrgUnit).where(
-        OrgUnit.parent_id == county.id, OrgUnit.kind == "department", OrgUnit.active.is_(True))
-        .order_by(OrgUnit.code)))
+    return active_children(session, county.id, "department") if county is not None else []
 
 
 # `x-choices` on a form field: the values come from the case (its county's departments), so the

@@ -43,6 +43,12 @@ def child_with_function(session: Session, parent: OrgUnit, kinds: tuple[str, ...
         OrgUnit.active.is_(True)))
 
 
+def active_children(session: Session, parent_id: int, kind: str) -> list[OrgUnit]:
+    """The active units of `kind` directly under a unit (e.g. a county's departments), by code."""
+    return list(session.scalars(select(OrgUnit).where(
+        OrgUnit.parent_id == parent_id, OrgUnit.kind == kind, OrgUnit.active.is_(True)).order_by(OrgUnit.code)))
+
+
 def child_of_kind(session: Session, parent: OrgUnit, kind: str) -> OrgUnit | None:
     return session.scalar(select(OrgUnit).where(OrgUnit.parent_id == parent.id, OrgUnit.kind == kind,
                                                 OrgUnit.active.is_(True)))

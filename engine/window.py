@@ -13,6 +13,7 @@ from .calendar import default_calendar
 from .errors import DomainError, Forbidden, NotFound
 from .i18n import N_
 from .models import OrgUnit, TaskRow, User
+from .org import active_children
 from .workspace_tables import Batch, BatchItem, OfficeDay  # noqa: F401  (Batch, BatchItem: the window's tables)
 
 # The window's steps in bpmn/proxy_case.bpmn: sorting items to departments, sending results back.
@@ -63,8 +64,7 @@ class Group:
 
 
 def _departments(session: Session, window: OrgUnit) -> dict[str, OrgUnit]:
-    return {u.function: u for u in session.scalars(select(OrgUnit).where(
-        OrgUnit.parent_id == window.parent_id, OrgUnit.kind == "department", OrgUnit.active.is_(True)))}
+    return {u.function: u for u in active_children(session, window.parent_id, "department")}
 
 
 def incoming(session: Session, user: User) -> tuple[list[Group], list[Group]]:
