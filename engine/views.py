@@ -1,4 +1,4 @@
-"""Read side: inbox queries and the JSON shapes of ../shared/API.md (no state changes here)."""
+"""Read side: inbox queries and the JSON shapes of docs/api.md (no state changes here)."""
 from __future__ import annotations
 
 from dataclasses import dataclass

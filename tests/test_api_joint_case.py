@@ -1,4 +1,4 @@
-"""API: the joint county item driven through ../shared/API.md as the right demo user at each step."""
+"""API: the joint county item driven through the API (docs/api.md) as the right demo user at each step."""
 from bench.driver import sample_data
 
 

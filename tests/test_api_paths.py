@@ -1,4 +1,4 @@
-"""API: every path of the proxy item driven through ../shared/API.md, acting at each step as the
+"""API: every path of the proxy item driven through the API (docs/api.md), acting at each step as the
 demo user `{role}@{org_unit}` that the open task names; answers by task choose the path."""
 from datetime import datetime, timedelta, timezone
 

@@ -1,4 +1,4 @@
-"""JSON API v1 (../shared/API.md): paths and fields are a stable contract."""
+"""JSON API v1 (docs/api.md): paths and fields are a stable contract."""
 from __future__ import annotations
 
 from functools import wraps
