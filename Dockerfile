@@ -1,4 +1,4 @@
-# Daiban: gunicorn web node (and, with another command, the timer worker).
+# Daiban: gunicorn web nodes and the timer worker (scripts/serve runs both, or one: `scripts/serve web`).
 # Front-end libraries are built from the pinned package-lock.json in a node stage,
 # so the image serves everything itself (county networks are often offline).
 FROM node:20-bookworm-slim AS assets
@@ -17,17 +17,21 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
 RUN python -m venv /opt/venv && useradd --system --home /srv/daiban --uid 10001 daiban \
     && mkdir -p /var/lib/daiban && chown daiban /var/lib/daiban
 WORKDIR /srv/daiban
+# Exact versions and hashes from the lock (scripts/lock), in their own layer.
+COPY requirements/run.txt requirements/run.txt
+RUN pip install --no-cache-dir --require-hashes -r requirements/run.txt
 COPY pyproject.toml README.md babel.cfg ./
 COPY engine engine
 COPY web web
 COPY --from=assets /src/web/static/vendor web/static/vendor
 # Compile the message catalogs and bring the vendored assets into the installed package.
-RUN pip install --no-cache-dir Babel && pybabel compile -d web/translations >/dev/null \
-    && pip install --no-cache-dir .
+RUN pybabel compile -d web/translations >/dev/null \
+    && pip install --no-cache-dir --no-deps --no-build-isolation .
 COPY bpmn bpmn
 COPY config config
 COPY migrations migrations
 COPY scripts/serve scripts/serve
+COPY Procfile Procfile
 USER daiban
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2)"

@@ -1,5 +1,6 @@
 """`flask daiban ...`: setup commands for operators, the README's run command and the timer worker."""
-import time
+import signal
+import threading
 
 import click
 from flask.cli import AppGroup
@@ -60,15 +61,20 @@ def register(app) -> None:
     @group.command("worker")
     @click.option("--once", is_flag=True, help="Fire what is due now and exit (for tests and cron).")
     @click.option("--limit", default=100, show_default=True, help="Timers fired per sweep.")
-    @click.option("--interval", default=30.0, show_default=True, help="Seconds between sweeps when idle.")
+    @click.option("--interval", default=30.0, show_default=True, envvar="DAIBAN_WORKER_INTERVAL",
+                  help="Seconds between sweeps when idle.")
     def worker(once, limit, interval):
         """Fire due timers (due soon, overdue, resubmission); several workers may run at once."""
-        while True:
+        if once:
+            click.echo(f"timers fired: {fire_due_timers(db.session, utcnow(), limit)}")
+            return
+        stopping = threading.Event()
+        # SIGTERM (honcho, Docker) and Ctrl-C end the worker between two sweeps, never inside one.
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stopping.set())
+        while not stopping.is_set():
             fired = fire_due_timers(db.session, utcnow(), limit)
-            if once:
-                click.echo(f"timers fired: {fired}")
-                return
             if fired < limit:
-                time.sleep(interval)  # idle: nothing more is due until the next sweep
+                stopping.wait(interval)  # idle: nothing more is due until the next sweep
 
     app.cli.add_command(group)
