@@ -1,4 +1,5 @@
 """Shared bench plumbing: fresh databases, the demo county, timing and percentiles."""
+
 from __future__ import annotations
 
 import statistics
@@ -67,8 +68,13 @@ def percentiles(samples: list[float]) -> dict:
         return {"n": 0}
     ordered = sorted(samples)
     pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000  # noqa: E731
-    return {"n": len(samples), "p50": pick(0.50), "p95": pick(0.95), "p99": pick(0.99),
-            "mean": statistics.fmean(samples) * 1000}
+    return {
+        "n": len(samples),
+        "p50": pick(0.50),
+        "p95": pick(0.95),
+        "p99": pick(0.99),
+        "mean": statistics.fmean(samples) * 1000,
+    }
 
 
 class Stopwatch:

@@ -4,12 +4,13 @@ demo user the open task names (`{role}@{org_unit}`, password `demo`).
 The transport is a callable (method, path, token, body) -> (status, json), so the
 same driver runs against Flask's test client and a real server over HTTP.
 """
+
 from __future__ import annotations
 
 import json
 import urllib.error
 import urllib.request
-from typing import Callable
+from collections.abc import Callable
 
 Transport = Callable[[str, str, str | None, dict | None], tuple[int, dict]]
 
@@ -23,7 +24,9 @@ def sample_data(form: dict) -> dict:
     for name, prop in form.get("properties", {}).items():
         if name not in form.get("required", []) and name not in PREFERRED:
             continue
-        if name in PREFERRED and (prop.get("type") != "string" or PREFERRED[name] in prop.get("enum", [PREFERRED[name]])):
+        if name in PREFERRED and (
+            prop.get("type") != "string" or PREFERRED[name] in prop.get("enum", [PREFERRED[name]])
+        ):
             data[name] = PREFERRED[name]
         elif "const" in prop:
             data[name] = prop["const"]
@@ -57,18 +60,35 @@ class Driver:
 
     def token(self, user: str) -> str:
         if user not in self.tokens:
-            status, payload = self.transport("POST", "/api/v1/auth/token", None,
-                                             {"username": user, "password": self.password})
+            status, payload = self.transport(
+                "POST", "/api/v1/auth/token", None, {"username": user, "password": self.password}
+            )
             if status != 200:
                 raise AssertionError(f"login {user}: {status} {payload}")
             self.tokens[user] = payload["token"]
         return self.tokens[user]
 
-    def open_case(self, agent: str, catalog_code: str, village: str, phone: str = "13800001234",
-                  materials: list | None = None, name: str = "张三") -> dict:
-        return self.call("POST", "/api/v1/cases", agent, {
-            "catalog_code": catalog_code, "summary": "代办测试", "materials_provided": materials or [],
-            "resident": {"name": name, "phone": phone, "village": village}}, expect=201)
+    def open_case(
+        self,
+        agent: str,
+        catalog_code: str,
+        village: str,
+        phone: str = "13800001234",
+        materials: list | None = None,
+        name: str = "张三",
+    ) -> dict:
+        return self.call(
+            "POST",
+            "/api/v1/cases",
+            agent,
+            {
+                "catalog_code": catalog_code,
+                "summary": "代办测试",
+                "materials_provided": materials or [],
+                "resident": {"name": name, "phone": phone, "village": village},
+            },
+            expect=201,
+        )
 
     def step(self, case: dict, answers: dict | None = None) -> tuple[dict, tuple[str, str]]:
         """Complete the first open task as `{role}@{org_unit}`; `answers` by task name choose the path
@@ -80,8 +100,9 @@ class Driver:
         case = self.call("POST", f"/api/v1/tasks/{task['id']}/complete", user, {"data": data})
         return case, (task["task"], user)
 
-    def run_to_end(self, case: dict, max_steps: int = 50, answers: dict | None = None,
-                   until: str | None = None) -> tuple[dict, list[tuple[str, str]]]:
+    def run_to_end(
+        self, case: dict, max_steps: int = 50, answers: dict | None = None, until: str | None = None
+    ) -> tuple[dict, list[tuple[str, str]]]:
         """Complete open tasks until none is left (or task `until` is open); returns the case and
         (task, user) steps."""
         steps = []
@@ -105,4 +126,5 @@ def http_transport(base_url: str) -> Transport:
                 return response.status, json.loads(response.read() or b"{}")
         except urllib.error.HTTPError as err:
             return err.code, json.loads(err.read() or b"{}")
+
     return send

@@ -1,5 +1,6 @@
 """End to end over HTTP: gunicorn on 127.0.0.1, several client processes driving the API
 as the right demo user at each step (bench/driver.py); cases/s, latency per request kind, RSS."""
+
 from __future__ import annotations
 
 import http.client
@@ -11,9 +12,13 @@ from pathlib import Path
 
 from .driver import Driver
 
-KIND = [(re.compile(r"/api/v1/tasks/[^/]+/complete$"), "complete"), (re.compile(r"/api/v1/tasks/[^/]+$"), "task"),
-        (re.compile(r"/api/v1/cases$"), "open"), (re.compile(r"/api/v1/cases/\d+$"), "case"),
-        (re.compile(r"/api/v1/auth/token$"), "login")]
+KIND = [
+    (re.compile(r"/api/v1/tasks/[^/]+/complete$"), "complete"),
+    (re.compile(r"/api/v1/tasks/[^/]+$"), "task"),
+    (re.compile(r"/api/v1/cases$"), "open"),
+    (re.compile(r"/api/v1/cases/\d+$"), "case"),
+    (re.compile(r"/api/v1/auth/token$"), "login"),
+]
 
 
 def _kind(method: str, path: str) -> str:
@@ -34,6 +39,7 @@ def keepalive_transport(base: str, timings: list):
         payload = json.loads(response.read() or b"{}")
         timings.append((_kind(method, path), time.perf_counter() - started))
         return response.status, payload
+
     return send
 
 
@@ -41,7 +47,7 @@ def _client(args) -> list:
     base, cases, village = args
     timings: list = []
     driver = Driver(keepalive_transport(base, timings))
-    for n in range(cases):
+    for _n in range(cases):
         case = driver.open_case(f"village_agent@{village}", "house-building", village)
         case, _steps = driver.run_to_end(case)
         assert case["status"] == "archived"

@@ -1,4 +1,5 @@
 """In-process figures: raw SpiffWorkflow (the ceiling) and Daiban's engine commands."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -28,6 +29,7 @@ def raw_spiff(url: str, cases: int, full_state: bool = False) -> dict:
     if full_state:
         from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
         from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+
         stock = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
         dump = stock.serialize_json
         load = lambda state, _process: stock.deserialize_json(state)  # noqa: E731
@@ -74,8 +76,11 @@ def engine_commands(url: str, cases: int) -> dict:
         with Stopwatch() as clock:
             _run(s, users, cases)
     engine.dispose()
-    return {"cases_per_s": cases / clock.seconds, "sql_per_case": counter.statements / cases,
-            "commits_per_case": counter.commits / cases}
+    return {
+        "cases_per_s": cases / clock.seconds,
+        "sql_per_case": counter.statements / cases,
+        "commits_per_case": counter.commits / cases,
+    }
 
 
 def _run(session, users, cases: int) -> None:

@@ -6,6 +6,7 @@ completed ones before it) and timers straight into a demo county database with
 then ANALYZE. Open work is spread over the places a county's work sits: village
 agents, the county window and the departments.
 """
+
 from __future__ import annotations
 
 import time
@@ -23,9 +24,11 @@ from engine.views import inbox
 from .common import fresh_database, percentiles
 
 # (role, unit code) holding the READY row of case n, by n modulo len(PLACES).
-PLACES = [("village_agent", v) for v in ("t1-v1", "t1-v2", "t1-v3", "t2-v1", "t2-v2", "t2-v3", "t3-v1", "t3-v2",
-                                          "t3-v3")] + \
-         [("county_window", "qx-window")] * 3 + [("department_handler", d) for d in ("qx-zrzy", "qx-nync", "qx-zjj")]
+PLACES = (
+    [("village_agent", v) for v in ("t1-v1", "t1-v2", "t1-v3", "t2-v1", "t2-v2", "t2-v3", "t3-v1", "t3-v2", "t3-v3")]
+    + [("county_window", "qx-window")] * 3
+    + [("department_handler", d) for d in ("qx-zrzy", "qx-nync", "qx-zjj")]
+)
 INBOX_USERS = ["village_agent@t1-v1", "county_window@qx-window"]
 SAMPLES = 30
 
@@ -35,6 +38,7 @@ def scale_rows(tmp: str, quick: bool = False) -> list[tuple[str, str]]:
     rows: list[tuple[str, str]] = []
     with fresh_database("postgres", tmp) as url:
         from .common import demo_sessions
+
         engine, sessions = demo_sessions(url)
         with sessions() as s:
             _prepare(s)
@@ -58,21 +62,30 @@ def scale_rows(tmp: str, quick: bool = False) -> list[tuple[str, str]]:
 
 def _prepare(s) -> None:
     """A lookup table of places and the ids the generator needs."""
-    s.execute(text("CREATE TEMP TABLE bench_places (slot int, role text, unit_id int, village_id int, "
-                   "township_id int) ON COMMIT PRESERVE ROWS"))
+    s.execute(
+        text(
+            "CREATE TEMP TABLE bench_places (slot int, role text, unit_id int, village_id int, "
+            "township_id int) ON COMMIT PRESERVE ROWS"
+        )
+    )
     villages = [v for r, v in PLACES if r == "village_agent"]
     for slot, (role, code) in enumerate(PLACES):
         village = villages[slot % len(villages)]
-        s.execute(text("INSERT INTO bench_places SELECT :slot, :role, u.id, v.id, v.parent_id FROM org_units u, "
-                       "org_units v WHERE u.code = :code AND v.code = :village"),
-                  {"slot": slot, "role": role, "code": code, "village": village})
+        s.execute(
+            text(
+                "INSERT INTO bench_places SELECT :slot, :role, u.id, v.id, v.parent_id FROM org_units u, "
+                "org_units v WHERE u.code = :code AND v.code = :village"
+            ),
+            {"slot": slot, "role": role, "code": code, "village": village},
+        )
     s.commit()
 
 
 def _generate(s, first: int, last: int) -> None:
     started = time.perf_counter()
     params = {"first": first + 1, "last": last, "places": len(PLACES)}
-    s.execute(text("""
+    s.execute(
+        text("""
         INSERT INTO cases (id, receipt_code, catalog_item_id, catalog_code, kind, status, level, org_unit_id,
             village_id, township_id, owner_id, resident_name, resident_phone, summary, materials_provided,
             opened_at, due_at, process_version_id, is_test_run, state, version)
@@ -82,21 +95,31 @@ def _generate(s, first: int, last: int) -> None:
             (SELECT min(id) FROM process_versions WHERE type = 'bpmn'), false, '', 1
         FROM generate_series(CAST(:first AS bigint), CAST(:last AS bigint)) g
         JOIN bench_places p ON p.slot = g % CAST(:places AS bigint)
-        CROSS JOIN (SELECT id, code, kind FROM catalog_items WHERE code = 'house-building' LIMIT 1) c"""), params)
+        CROSS JOIN (SELECT id, code, kind FROM catalog_items WHERE code = 'house-building' LIMIT 1) c"""),
+        params,
+    )
     for k, state in ((0, "completed"), (1, "completed"), (2, "ready")):
-        s.execute(text(f"""
+        s.execute(
+            text(f"""
             INSERT INTO tasks (id, case_id, spec_name, name, role, org_unit_id, form, state, created_at, due_at,
                 completed_at)
             SELECT md5(g || '-{k}')::uuid::text, g, 'step{k}', 'Step {k}', p.role, p.unit_id, NULL, '{state}',
                 now() - (g % 400) * interval '1 hour' + interval '{k} minutes',
                 now() + (g % 300) * interval '1 hour' - interval '1 day',
                 CASE WHEN '{state}' = 'completed' THEN now() ELSE NULL END
-            FROM generate_series(CAST(:first AS bigint), CAST(:last AS bigint)) g JOIN bench_places p ON p.slot = g % CAST(:places AS bigint)"""), params)
+            FROM generate_series(CAST(:first AS bigint), CAST(:last AS bigint)) g
+            JOIN bench_places p ON p.slot = g % CAST(:places AS bigint)"""),
+            params,
+        )
     # Two unfired timers per open task, all in the future (the sweep test makes ten due).
-    s.execute(text("""
+    s.execute(
+        text("""
         INSERT INTO timers (case_id, task_id, due_at, kind)
         SELECT g, md5(g || '-2')::uuid::text, now() + interval '2 days' + (g % 300) * interval '1 hour', kind
-        FROM generate_series(CAST(:first AS bigint), CAST(:last AS bigint)) g CROSS JOIN (VALUES ('due_soon'), ('overdue')) k(kind)"""), params)
+        FROM generate_series(CAST(:first AS bigint), CAST(:last AS bigint)) g
+        CROSS JOIN (VALUES ('due_soon'), ('overdue')) k(kind)"""),
+        params,
+    )
     s.execute(text("SELECT setval(pg_get_serial_sequence('cases', 'id'), :last)"), params)
     s.commit()
     print(f"scale: generated cases {first + 1}..{last} in {time.perf_counter() - started:.1f} s", flush=True)
@@ -120,11 +143,12 @@ def _measure_inbox(s, n: int) -> list[tuple[str, str]]:
     rows = []
     for username in INBOX_USERS:
         user = s.scalar(select(User).where(User.username == username))
-        api = _timed(lambda: inbox(s, user, "available").items)
-        page = _timed(lambda: (tab_counts(s, user), inbox_page(s, user, "available").items))
+        api = _timed(lambda user=user: inbox(s, user, "available").items)
+        page = _timed(lambda user=user: (tab_counts(s, user), inbox_page(s, user, "available").items))
         s.rollback()
-        rows.append((f"scale {n:>9,} cases: inbox {username}", f"API list {_fmt(api)}; page (5 tab counts + "
-                                                                  f"list) {_fmt(page)}"))
+        rows.append(
+            (f"scale {n:>9,} cases: inbox {username}", f"API list {_fmt(api)}; page (5 tab counts + list) {_fmt(page)}")
+        )
     return rows
 
 
@@ -133,11 +157,13 @@ def _measure_figures(s, n: int) -> list[tuple[str, str]]:
     falls in the period: a worst case for one county's month)."""
     from engine.assessment import figures, month_end
     from engine.org import unit_by_code
+
     county = unit_by_code(s, "qx")
     first = utcnow().astimezone(TZ).date().replace(day=1) - timedelta(days=1)
     first = first.replace(day=1)
-    timing = _timed(lambda: figures(s, county, first, month_end(utcnow().astimezone(TZ).date()), by="township"),
-                    samples=5)
+    timing = _timed(
+        lambda: figures(s, county, first, month_end(utcnow().astimezone(TZ).date()), by="township"), samples=5
+    )
     s.rollback()
     return [(f"scale {n:>9,} cases: supervision figures, county by township, 2 months", _fmt(timing))]
 
@@ -145,19 +171,24 @@ def _measure_figures(s, n: int) -> list[tuple[str, str]]:
 def _measure_sweep(s, n: int) -> list[tuple[str, str]]:
     now = utcnow()
     empty = _timed(lambda: (fire_due_timers(s, now), s.rollback()))
-    s.execute(text("UPDATE timers SET due_at = :due WHERE id IN (SELECT id FROM timers WHERE kind = 'overdue' "
-                   "ORDER BY id LIMIT 10)"), {"due": now - timedelta(minutes=1)})
+    s.execute(
+        text(
+            "UPDATE timers SET due_at = :due WHERE id IN (SELECT id FROM timers WHERE kind = 'overdue' "
+            "ORDER BY id LIMIT 10)"
+        ),
+        {"due": now - timedelta(minutes=1)},
+    )
     s.commit()
     started = time.perf_counter()
     fired = fire_due_timers(s, now)
     seconds = time.perf_counter() - started
-    return [(f"scale {n:>9,} cases: timer sweep", f"nothing due {_fmt(empty)}; {fired} due: "
-                                                   f"{seconds * 1000:.1f} ms")]
+    return [(f"scale {n:>9,} cases: timer sweep", f"nothing due {_fmt(empty)}; {fired} due: {seconds * 1000:.1f} ms")]
 
 
 def _measure_api(url: str, n: int) -> list[tuple[str, str]]:
     """GET /api/v1/tasks through the Flask test client (routing, auth, JSON included)."""
     from web.app import create_app
+
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": True})
     client = app.test_client()
     rows = []
@@ -165,11 +196,13 @@ def _measure_api(url: str, n: int) -> list[tuple[str, str]]:
         token = client.post("/api/v1/auth/token", json={"username": username, "password": "demo"}).json["token"]
         headers = {"Authorization": f"Bearer {token}"}
 
-        def get():
+        def get(headers=headers):
             response = client.get("/api/v1/tasks?scope=available", headers=headers)
             assert response.status_code == 200, response.json
+
         rows.append((f"scale {n:>9,} cases: GET /api/v1/tasks {username}", _fmt(_timed(get))))
     with app.app_context():
         from web.extensions import db
+
         db.engine.dispose()
     return rows

@@ -1,4 +1,5 @@
 """Real servers for tests: a migrated database with the demo county behind gunicorn on 127.0.0.1."""
+
 from __future__ import annotations
 
 import contextlib
@@ -22,8 +23,13 @@ def free_port() -> int:
 
 
 def server_env(var: Path, database_url: str) -> dict:
-    return {**os.environ, "DAIBAN_DEMO": "1", "DAIBAN_VAR_DIR": str(var), "FLASK_APP": "web.app:create_app",
-            "DAIBAN_DATABASE_URL": database_url}
+    return {
+        **os.environ,
+        "DAIBAN_DEMO": "1",
+        "DAIBAN_VAR_DIR": str(var),
+        "FLASK_APP": "web.app:create_app",
+        "DAIBAN_DATABASE_URL": database_url,
+    }
 
 
 def prepare(env: dict) -> None:
@@ -35,9 +41,13 @@ def prepare(env: dict) -> None:
 @contextlib.contextmanager
 def gunicorn(env: dict, workers: int = 2, with_pid: bool = False):
     port = free_port()
-    proc = subprocess.Popen([BIN / "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-                             "web.app:create_app()"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [BIN / "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "web.app:create_app()"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):

@@ -2,4 +2,4 @@
 
 # The models first: other modules import each other at the bottom of engine/models.py, so any
 # `import engine.x` must find the tables defined before they run.
-from . import models  # noqa: E402,F401
+from . import models  # noqa: F401

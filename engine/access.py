@@ -1,4 +1,5 @@
 """Who may see a case and act on a task: scoped by role assignments and the org tree."""
+
 from __future__ import annotations
 
 from sqlalchemy import exists, false, or_, select
@@ -34,8 +35,9 @@ def case_scope(user: User):
         return Case.owner_id == user.id
     paths = [a.org_unit.path for a in user.roles]
     village = aliased(OrgUnit)
-    in_subtree = exists(select(village.id).where(
-        village.id == Case.village_id, or_(*[village.path.startswith(p) for p in paths])))
+    in_subtree = exists(
+        select(village.id).where(village.id == Case.village_id, or_(*[village.path.startswith(p) for p in paths]))
+    )
     held_task = exists(select(TaskRow.id).where(TaskRow.case_id == Case.id, TaskRow.org_unit_id.in_(unit_ids)))
     return or_(Case.owner_id == user.id, in_subtree, held_task) if unit_ids else false()
 
@@ -46,8 +48,11 @@ def can_see_case(session: Session, user: User, case: Case) -> bool:
     if any(case.village.path.startswith(a.org_unit.path) for a in user.roles):
         return True
     unit_ids = [a.org_unit_id for a in user.roles]
-    return bool(unit_ids) and session.scalar(select(exists().where(
-        TaskRow.case_id == case.id, TaskRow.org_unit_id.in_(unit_ids)))) is True
+    return (
+        bool(unit_ids)
+        and session.scalar(select(exists().where(TaskRow.case_id == case.id, TaskRow.org_unit_id.in_(unit_ids))))
+        is True
+    )
 
 
 OPENING_ROLES = ("village_agent", "group_agent", "township_reception", "county_window")
@@ -67,6 +72,7 @@ def may_open_for(user: User, village: OrgUnit) -> bool:
 
 
 def opening_villages(session: Session, user: User) -> list[OrgUnit]:
-    villages = session.scalars(select(OrgUnit).where(OrgUnit.kind == "village", OrgUnit.active.is_(True))
-                               .order_by(OrgUnit.path)).all()
+    villages = session.scalars(
+        select(OrgUnit).where(OrgUnit.kind == "village", OrgUnit.active.is_(True)).order_by(OrgUnit.path)
+    ).all()
     return [v for v in villages if may_open_for(user, v)]

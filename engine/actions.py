@@ -4,6 +4,7 @@
 Each is one command: validate (nothing changes on bad input), act, refresh the
 inbox projection, record ONE event, commit. A lost race is a Conflict.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -23,8 +24,8 @@ from .models import Case, OrgUnit, RoleAssignment, TaskRow, User
 from .org import active_children, unit_by_code
 from .projection import UnitResolver, refresh_inbox
 from .roles import roles
-from .steps import close_rows, load_workflow, next_ready_rows, previous_user_task, ready_task, rewind, save
 from .runtime import dump_state
+from .steps import close_rows, load_workflow, next_ready_rows, previous_user_task, ready_task, rewind, save
 from .txn import claim_case_version, commit, open_task, record_event, visible_task
 
 REASON_MAX = 500
@@ -46,9 +47,19 @@ def _my_open_task(session: Session, actor: User, task_id) -> TaskRow:
 
 def colleagues(session: Session, row: TaskRow, actor: User) -> list[User]:
     """Who else holds the task's role at the task's unit (delegation targets)."""
-    return list(session.scalars(select(User).join(RoleAssignment).where(
-        RoleAssignment.role == row.role, RoleAssignment.org_unit_id == row.org_unit_id,
-        User.active.is_(True), User.id != actor.id).order_by(User.username)))
+    return list(
+        session.scalars(
+            select(User)
+            .join(RoleAssignment)
+            .where(
+                RoleAssignment.role == row.role,
+                RoleAssignment.org_unit_id == row.org_unit_id,
+                User.active.is_(True),
+                User.id != actor.id,
+            )
+            .order_by(User.username)
+        )
+    )
 
 
 def delegate_task(session: Session, actor: User, task_id, username, now: datetime | None = None) -> TaskRow:
@@ -56,8 +67,17 @@ def delegate_task(session: Session, actor: User, task_id, username, now: datetim
     target = next((u for u in colleagues(session, row, actor) if u.username == username), None)
     if target is None:
         raise Invalid(N_("choose a colleague of the same role and unit"), {"assignee": N_("not a colleague")})
-    return _reassign(session, actor, row, row.assignee_id, target.id, "task_delegated", now or utcnow(),
-                     N_("this task changed meanwhile"), to=target.username)
+    return _reassign(
+        session,
+        actor,
+        row,
+        row.assignee_id,
+        target.id,
+        "task_delegated",
+        now or utcnow(),
+        N_("this task changed meanwhile"),
+        to=target.username,
+    )
 
 
 def return_task(session: Session, actor: User, task_id, reason, now: datetime | None = None) -> Case:
@@ -78,15 +98,26 @@ def return_task(session: Session, actor: User, task_id, reason, now: datetime | 
     siblings = next_ready_rows(session, workflow, case, previous)
     close_rows(session, siblings or [row], now, claimed_by=actor.id)
     reopened = rewind(session, case, workflow, previous, now)
-    record_event(session, case, actor, "task_returned", now, task_id=row.id, name=row.name, reason=reason,
-                 to=previous.task_spec.bpmn_name, to_task=str(previous.id),
-                 to_user=reopened.assignee.username if reopened is not None and reopened.assignee else None)
+    record_event(
+        session,
+        case,
+        actor,
+        "task_returned",
+        now,
+        task_id=row.id,
+        name=row.name,
+        reason=reason,
+        to=previous.task_spec.bpmn_name,
+        to_task=str(previous.id),
+        to_user=reopened.assignee.username if reopened is not None and reopened.assignee else None,
+    )
     commit(session)
     return case
 
 
-def _return_as_completed(session: Session, actor: User, row: TaskRow, workflow, task, flag: str, reason: str,
-                         now: datetime) -> Case:
+def _return_as_completed(
+    session: Session, actor: User, row: TaskRow, workflow, task, flag: str, reason: str, now: datetime
+) -> Case:
     """A department returns its part of a joint handling: only that part goes back (to the county
     window, to be sent on again); the other departments' parts and answers stay as they are."""
     case = row.case
@@ -99,9 +130,20 @@ def _return_as_completed(session: Session, actor: User, row: TaskRow, workflow, 
     claim_case_version(session)
     new_rows = refresh_inbox(session, case, workflow, now, completed=(row.id, actor.id))
     to = new_rows[0] if new_rows else None
-    record_event(session, case, actor, "task_returned", now, task_id=row.id, name=row.name, reason=reason,
-                 to=to.name if to else None, to_task=to.id if to else None,
-                 to_unit=to.org_unit.code if to else None, to_user=None)
+    record_event(
+        session,
+        case,
+        actor,
+        "task_returned",
+        now,
+        task_id=row.id,
+        name=row.name,
+        reason=reason,
+        to=to.name if to else None,
+        to_task=to.id if to else None,
+        to_unit=to.org_unit.code if to else None,
+        to_user=None,
+    )
     commit(session)
     return case
 
@@ -114,8 +156,13 @@ def withdraw_task(session: Session, actor: User, task_id, reason, now: datetime 
     if row.state != "completed" or row.completed_by_id != actor.id:
         raise Forbidden(N_("only the user who completed a step can withdraw it"))
     case = row.case
-    later = session.scalar(select(exists().where(TaskRow.case_id == case.id, TaskRow.state == "completed",
-                                                 TaskRow.completed_at > row.completed_at)))
+    later = session.scalar(
+        select(
+            exists().where(
+                TaskRow.case_id == case.id, TaskRow.state == "completed", TaskRow.completed_at > row.completed_at
+            )
+        )
+    )
     workflow = load_workflow(case)
     task = workflow.get_task_from_id(_uuid(row.id))
     nexts = next_ready_rows(session, workflow, case, task) if task is not None else []
@@ -123,14 +170,24 @@ def withdraw_task(session: Session, actor: User, task_id, reason, now: datetime 
         raise Conflict(N_("the next step has already been taken up; ask its holder to return it"))
     close_rows(session, nexts, now)
     rewind(session, case, workflow, task, now)
-    record_event(session, case, actor, "task_withdrawn", now, task_id=row.id, name=row.name, reason=reason,
-                 cancelled=[r.name for r in nexts])
+    record_event(
+        session,
+        case,
+        actor,
+        "task_withdrawn",
+        now,
+        task_id=row.id,
+        name=row.name,
+        reason=reason,
+        cancelled=[r.name for r in nexts],
+    )
     commit(session)
     return case
 
 
 def _uuid(value: str):
     from uuid import UUID
+
     return UUID(value)
 
 
@@ -144,8 +201,10 @@ def _running_joint_handling(workflow):
 def _may_add(session: Session, actor: User, case: Case, joint) -> bool:
     lead = unit_by_code(session, joint.data.get("lead_department") or "")
     window = UnitResolver(session, case).case_unit("window")
-    return bool((lead and has_role(actor, "department_handler", lead.id))
-                or (window and has_role(actor, "county_window", window.id)))
+    return bool(
+        (lead and has_role(actor, "department_handler", lead.id))
+        or (window and has_role(actor, "county_window", window.id))
+    )
 
 
 def addable_departments(session: Session, actor: User, case: Case) -> list[OrgUnit]:
@@ -159,8 +218,7 @@ def addable_departments(session: Session, actor: User, case: Case) -> list[OrgUn
     return [u for u in active_children(session, county.id, "department") if u.code not in listed]
 
 
-def add_department(session: Session, actor: User, case: Case, department, reason,
-                   now: datetime | None = None) -> Case:
+def add_department(session: Session, actor: User, case: Case, department, reason, now: datetime | None = None) -> Case:
     """加签: a further county department joins a running joint handling, in parallel with the
     others; its answer is merged with theirs before the lead department consolidates."""
     now = now or utcnow()
@@ -174,8 +232,13 @@ def add_department(session: Session, actor: User, case: Case, department, reason
     listed = joint.task_spec.data_input.get(joint)
     unit = unit_by_code(session, department) if isinstance(department, str) else None
     county = UnitResolver(session, case).case_unit("county")
-    if (unit is None or unit.kind != "department" or not unit.active or county is None
-            or not unit.path.startswith(county.path)):
+    if (
+        unit is None
+        or unit.kind != "department"
+        or not unit.active
+        or county is None
+        or not unit.path.startswith(county.path)
+    ):
         raise Invalid(N_("choose a department of this county"), {"department": N_("unknown department")})
     if not isinstance(listed, list) or unit.code in listed:
         raise Invalid(N_("this department already handles the item"), {"department": N_("already joined")})
@@ -183,8 +246,16 @@ def add_department(session: Session, actor: User, case: Case, department, reason
     joint.task_spec.create_child(joint, unit.code, len(listed) - 1)
     workflow.do_engine_steps()
     new_rows = save(session, case, workflow, now)
-    record_event(session, case, actor, "department_added", now, department=unit.code, reason=reason,
-                 task_id=new_rows[0].id if new_rows else None)
+    record_event(
+        session,
+        case,
+        actor,
+        "department_added",
+        now,
+        department=unit.code,
+        reason=reason,
+        task_id=new_rows[0].id if new_rows else None,
+    )
     commit(session)
     return case
 
@@ -215,7 +286,16 @@ def transfer_task(session: Session, actor: User, task_id, unit_code, reason, now
     if case.org_unit_id == old.id:
         case.org_unit_id = target.id
     save(session, case, workflow, now)
-    record_event(session, case, actor, "task_transferred", now, task_id=row.id, name=row.name,
-                 reason=reason, **{"from": old.code, "to": target.code})
+    record_event(
+        session,
+        case,
+        actor,
+        "task_transferred",
+        now,
+        task_id=row.id,
+        name=row.name,
+        reason=reason,
+        **{"from": old.code, "to": target.code},
+    )
     commit(session)
     return case

@@ -1,4 +1,5 @@
 """What every administration command shares: only administrators, only inside their own part of the tree."""
+
 from __future__ import annotations
 
 from sqlalchemy import or_, select

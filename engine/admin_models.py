@@ -1,4 +1,5 @@
 """Tables of the administration area: the editable holiday calendar and catalog proposals (准入审批)."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -8,6 +8,7 @@ satisfied. An agent's figures are those of the items they opened (first-ask
 owner, 首问负责). One range scan over (township or village, opened_at) serves a
 whole county's month.
 """
+
 from __future__ import annotations
 
 import tomllib
@@ -137,10 +138,19 @@ class Figures:
         return rate(self.satisfied, self.rated)
 
     def to_dict(self) -> dict:
-        return {"key": self.key, "label": self.label, "label_en": self.label_en or self.label, "opened": self.opened, "closed": self.closed,
-                "on_time": self.on_time, "rated": self.rated, "satisfied": self.satisfied,
-                "completion_rate": self.completion_rate, "on_time_rate": self.on_time_rate,
-                "satisfaction_rate": self.satisfaction_rate}
+        return {
+            "key": self.key,
+            "label": self.label,
+            "label_en": self.label_en or self.label,
+            "opened": self.opened,
+            "closed": self.closed,
+            "on_time": self.on_time,
+            "rated": self.rated,
+            "satisfied": self.satisfied,
+            "completion_rate": self.completion_rate,
+            "on_time_rate": self.on_time_rate,
+            "satisfaction_rate": self.satisfaction_rate,
+        }
 
 
 def rate(part: int, whole: int) -> float:
@@ -149,9 +159,13 @@ def rate(part: int, whole: int) -> float:
 
 def _counts():
     closed = Case.closed_at.is_not(None)
-    return (func.count(), func.count().filter(closed), func.count().filter(and_(closed, Case.closed_at <= Case.due_at)),
-            func.count().filter(and_(closed, Case.rating.is_not(None))),
-            func.count().filter(and_(closed, Case.rating.in_(SATISFIED))))
+    return (
+        func.count(),
+        func.count().filter(closed),
+        func.count().filter(and_(closed, Case.closed_at <= Case.due_at)),
+        func.count().filter(and_(closed, Case.rating.is_not(None))),
+        func.count().filter(and_(closed, Case.rating.in_(SATISFIED))),
+    )
 
 
 def figures(session: Session, unit: OrgUnit, start: date, end: date, by: str | None = None) -> list[Figures]:
@@ -166,16 +180,26 @@ def figures(session: Session, unit: OrgUnit, start: date, end: date, by: str | N
     if by in ("township", "village"):
         column = Case.township_id if by == "township" else Case.village_id
         grouped = select(column.label("k"), *_counts()).where(where).group_by(column).subquery()
-        query = (select(OrgUnit.code, OrgUnit.name, *list(grouped.c)[1:], OrgUnit.name_en)
-                 .join(grouped, grouped.c.k == OrgUnit.id).order_by(OrgUnit.path))
+        query = (
+            select(OrgUnit.code, OrgUnit.name, *list(grouped.c)[1:], OrgUnit.name_en)
+            .join(grouped, grouped.c.k == OrgUnit.id)
+            .order_by(OrgUnit.path)
+        )
     elif by == "agent":
         grouped = select(Case.owner_id.label("k"), *_counts()).where(where).group_by(Case.owner_id).subquery()
-        query = (select(User.username, User.display_name, *list(grouped.c)[1:], User.display_name)
-                 .join(grouped, grouped.c.k == User.id).order_by(User.username))
+        query = (
+            select(User.username, User.display_name, *list(grouped.c)[1:], User.display_name)
+            .join(grouped, grouped.c.k == User.id)
+            .order_by(User.username)
+        )
     elif by == "category":
-        query = (select(CatalogItem.category, CatalogItem.category, *_counts(), CatalogItem.category)
-                 .join(CatalogItem, CatalogItem.id == Case.catalog_item_id).where(where)
-                 .group_by(CatalogItem.category).order_by(CatalogItem.category))
+        query = (
+            select(CatalogItem.category, CatalogItem.category, *_counts(), CatalogItem.category)
+            .join(CatalogItem, CatalogItem.id == Case.catalog_item_id)
+            .where(where)
+            .group_by(CatalogItem.category)
+            .order_by(CatalogItem.category)
+        )
     else:
         month = local_month(session, Case.opened_at)
         query = select(month, month, *_counts(), month).where(where).group_by(month).order_by(month)

@@ -4,6 +4,7 @@ Only a few document types, checked by their first bytes as well as their name,
 with a size limit; a file is served only to users who can see its case, and its
 path on disk never comes from the request.
 """
+
 from __future__ import annotations
 
 import os
@@ -26,8 +27,12 @@ from .workspace_tables import Attachment
 
 MAX_BYTES = 3 * 1024 * 1024
 # extension -> (content type, leading bytes)
-TYPES = {".pdf": ("application/pdf", b"%PDF-"), ".png": ("image/png", b"\x89PNG\r\n\x1a\n"),
-         ".jpg": ("image/jpeg", b"\xff\xd8\xff"), ".jpeg": ("image/jpeg", b"\xff\xd8\xff")}
+TYPES = {
+    ".pdf": ("application/pdf", b"%PDF-"),
+    ".png": ("image/png", b"\x89PNG\r\n\x1a\n"),
+    ".jpg": ("image/jpeg", b"\xff\xd8\xff"),
+    ".jpeg": ("image/jpeg", b"\xff\xd8\xff"),
+}
 OTHER = "other"
 STORED = re.compile(r"^[0-9a-f]{32}$")
 
@@ -41,8 +46,16 @@ def _clean_name(name) -> str:
     return re.sub(r"[\x00-\x1f<>:\"|?*]", "_", base)[:200] or "file"
 
 
-def add_attachment(session: Session, actor: User, case_id, material, file_name, content: bytes,
-                   directory: Path | None = None, now: datetime | None = None) -> Attachment:
+def add_attachment(
+    session: Session,
+    actor: User,
+    case_id,
+    material,
+    file_name,
+    content: bytes,
+    directory: Path | None = None,
+    now: datetime | None = None,
+) -> Attachment:
     now = now or utcnow()
     case = get_case(session, actor, case_id)
     name = _clean_name(file_name)
@@ -62,9 +75,17 @@ def add_attachment(session: Session, actor: User, case_id, material, file_name, 
     path = directory / stored
     with open(path, "xb") as out:
         out.write(content)
-    attachment = Attachment(case_id=case.id, material=material, file_name=name, stored_name=stored,
-                            content_type=TYPES[ext][0], size=len(content), uploaded_at=now,
-                            uploaded_by_id=actor.id, uploaded_by=actor)
+    attachment = Attachment(
+        case_id=case.id,
+        material=material,
+        file_name=name,
+        stored_name=stored,
+        content_type=TYPES[ext][0],
+        size=len(content),
+        uploaded_at=now,
+        uploaded_by_id=actor.id,
+        uploaded_by=actor,
+    )
     session.add(attachment)
     record_event(session, case, actor, "attachment_added", now, material=material, file=name, size=len(content))
     try:
@@ -79,8 +100,9 @@ def case_attachments(session: Session, case: Case) -> list[Attachment]:
     return list(session.scalars(select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.id)))
 
 
-def attachment_file(session: Session, user: User, case_id, attachment_id,
-                    directory: Path | None = None) -> tuple[Attachment, Path]:
+def attachment_file(
+    session: Session, user: User, case_id, attachment_id, directory: Path | None = None
+) -> tuple[Attachment, Path]:
     """The attachment and its file, for a user who can see the case; anything else is NotFound."""
     case = get_case(session, user, case_id)
     number = parse_id(attachment_id)
@@ -96,8 +118,10 @@ def attachment_file(session: Session, user: User, case_id, attachment_id,
 def materials_checklist(case: Case, attachments: list[Attachment]) -> list[dict]:
     """Each required material: provided at intake, a scan attached, or still missing."""
     scanned = {a.material for a in attachments}
-    return [{"name": m, "provided": m in (case.materials_provided or []), "scanned": m in scanned}
-            for m in case.catalog_item.materials]
+    return [
+        {"name": m, "provided": m in (case.materials_provided or []), "scanned": m in scanned}
+        for m in case.catalog_item.materials
+    ]
 
 
 def missing_materials(case: Case, attachments: list[Attachment]) -> list[str]:

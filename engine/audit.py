@@ -1,5 +1,6 @@
 """The event log is append-only, enforced by the database itself: no code path, admin page or
 SQL console session of the application's user can edit or delete an event."""
+
 from __future__ import annotations
 
 from sqlalchemy import DDL, event

@@ -1,10 +1,12 @@
 """The window's outgoing side: what is out at departments, results batched per township,
 and the township agent's confirmation of receipt that moves each item on."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import case as when, select
+from sqlalchemy import case as when
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .access import has_role
@@ -12,22 +14,25 @@ from .calendar import TZ
 from .clock import utcnow
 from .errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from .i18n import N_
-from .views import parse_id
 from .models import OrgUnit, TaskRow, User
 from .org import unit_by_code
 from .steps import advance, load_workflow, ready_task
 from .txn import commit, record_event
-from .workspace_tables import Batch, BatchItem
+from .views import parse_id
 from .window import OUTGOING_STEPS, Group, _window_rows, my_window, upcoming_office_days
+from .workspace_tables import Batch, BatchItem
 
 
 def tracking(session: Session, user: User, now: datetime | None = None) -> list[Group]:
     """Per county department, the items out there and since when; overdue first."""
     now = now or utcnow()
     window = my_window(user)
-    rows = session.scalars(select(TaskRow).join(OrgUnit, OrgUnit.id == TaskRow.org_unit_id).where(
-        TaskRow.state == "ready", OrgUnit.kind == "department", OrgUnit.parent_id == window.parent_id)
-        .order_by(when((TaskRow.due_at < now, 0), else_=1), TaskRow.due_at, TaskRow.created_at)).all()
+    rows = session.scalars(
+        select(TaskRow)
+        .join(OrgUnit, OrgUnit.id == TaskRow.org_unit_id)
+        .where(TaskRow.state == "ready", OrgUnit.kind == "department", OrgUnit.parent_id == window.parent_id)
+        .order_by(when((TaskRow.due_at < now, 0), else_=1), TaskRow.due_at, TaskRow.created_at)
+    ).all()
     groups: dict[int, Group] = {}
     for row in rows:
         groups.setdefault(row.org_unit_id, Group(row.org_unit)).rows.append(row)
@@ -64,14 +69,30 @@ def create_batch(session: Session, actor: User, township_code, day=None, now: da
         day = None
     if day not in choices:
         raise Invalid(N_("choose one of the township's office days"), {"day": N_("not an office day")})
-    batch = Batch(window_id=window.id, township_id=group.unit.id, township=group.unit, status="scheduled",
-                  scheduled_for=day, created_at=now, created_by_id=actor.id)
+    batch = Batch(
+        window_id=window.id,
+        township_id=group.unit.id,
+        township=group.unit,
+        status="scheduled",
+        scheduled_for=day,
+        created_at=now,
+        created_by_id=actor.id,
+    )
     session.add(batch)
     session.flush()
     for row in group.rows:
         session.add(BatchItem(batch_id=batch.id, task_id=row.id, case_id=row.case_id))
-    record_event(session, None, actor, "batch_created", now, batch=batch.id, township=group.unit.code,
-                 day=day.isoformat(), items=[r.case.receipt_code for r in group.rows])
+    record_event(
+        session,
+        None,
+        actor,
+        "batch_created",
+        now,
+        batch=batch.id,
+        township=group.unit.code,
+        day=day.isoformat(),
+        items=[r.case.receipt_code for r in group.rows],
+    )
     commit(session)
     session.refresh(batch)
     return batch
@@ -79,7 +100,8 @@ def create_batch(session: Session, actor: User, township_code, day=None, now: da
 
 def may_see_batch(user: User, batch: Batch) -> bool:
     return has_role(user, "county_window", batch.window_id) or any(
-        has_role(user, r, batch.township_id) for r in ("township_agent", "township_reception"))
+        has_role(user, r, batch.township_id) for r in ("township_agent", "township_reception")
+    )
 
 
 def get_batch(session: Session, user: User, batch_id) -> Batch:
@@ -96,9 +118,14 @@ def batches_for(session: Session, user: User, limit: int = 50) -> list[Batch]:
     townships = [a.org_unit_id for a in user.roles if a.role in ("township_agent", "township_reception")]
     if not windows and not townships:
         return []
-    return list(session.scalars(select(Batch).where(Batch.window_id.in_(windows) | Batch.township_id.in_(townships))
-                                .order_by(Batch.status.desc(), Batch.scheduled_for.desc(), Batch.id.desc())
-                                .limit(limit)))
+    return list(
+        session.scalars(
+            select(Batch)
+            .where(Batch.window_id.in_(windows) | Batch.township_id.in_(townships))
+            .order_by(Batch.status.desc(), Batch.scheduled_for.desc(), Batch.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def confirm_receipt(session: Session, actor: User, batch_id, now: datetime | None = None) -> list[dict]:
@@ -135,8 +162,17 @@ def _receive_item(session: Session, actor: User, batch: Batch, item: BatchItem, 
     task = ready_task(workflow, row)
     advance(session, case, workflow, task, {"note": f"batch {batch.id}"}, now, actor.id)
     item.received_at = now
-    record_event(session, case, actor, "batch_item_received", now, task_id=row.id, name=row.name,
-                 batch=batch.id, unit=row.org_unit.code)
+    record_event(
+        session,
+        case,
+        actor,
+        "batch_item_received",
+        now,
+        task_id=row.id,
+        name=row.name,
+        batch=batch.id,
+        unit=row.org_unit.code,
+    )
     commit(session)
 
 

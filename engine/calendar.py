@@ -3,6 +3,7 @@
 Every statutory time limit in the seeds counts working days, so every
 deadline in Daiban is computed here.
 """
+
 from __future__ import annotations
 
 import tomllib
@@ -22,7 +23,7 @@ class WorkingCalendar:
     workdays: frozenset[date] = field(default_factory=frozenset)
 
     @classmethod
-    def from_toml(cls, path: Path) -> "WorkingCalendar":
+    def from_toml(cls, path: Path) -> WorkingCalendar:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         holidays: set[date] = set()
         workdays: set[date] = set()
@@ -79,7 +80,7 @@ class WorkingCalendar:
         return datetime.combine(due_day, END_OF_DAY, tzinfo=TZ)
 
     @classmethod
-    def from_years(cls, years) -> "WorkingCalendar":
+    def from_years(cls, years) -> WorkingCalendar:
         """From rows (or dicts) holding `holidays` and `workdays` lists of ISO dates."""
         holidays: set[date] = set()
         workdays: set[date] = set()
@@ -99,6 +100,7 @@ def file_calendar() -> WorkingCalendar:
     global _file
     if _file is None:
         from .settings import CONFIG_DIR
+
         _file = WorkingCalendar.from_toml(CONFIG_DIR / "calendar.toml")
     return _file
 
@@ -116,6 +118,7 @@ def default_calendar(session=None) -> WorkingCalendar:
     from sqlalchemy import func, select
 
     from .admin_models import CalendarYear
+
     count, total = session.execute(select(func.count(), func.coalesce(func.sum(CalendarYear.revision), 0))).one()
     if not count:
         return file_calendar()

@@ -1,4 +1,5 @@
 """Editing the holiday calendar per year; open cases' deadlines follow every change."""
+
 from __future__ import annotations
 
 import re
@@ -37,10 +38,17 @@ def sync_calendar(session: Session, actor: str = "system") -> int:
     for year, entry in _file_years().items():
         if int(year) in have:
             continue
-        session.add(CalendarYear(year=int(year), holidays=sorted(entry.get("holidays", [])),
-                                 workdays=sorted(entry.get("workdays", [])),
-                                 provisional=bool(entry.get("provisional", False)), revision=1,
-                                 updated_at=utcnow(), updated_by=actor))
+        session.add(
+            CalendarYear(
+                year=int(year),
+                holidays=sorted(entry.get("holidays", [])),
+                workdays=sorted(entry.get("workdays", [])),
+                provisional=bool(entry.get("provisional", False)),
+                revision=1,
+                updated_at=utcnow(),
+                updated_by=actor,
+            )
+        )
         added += 1
     session.flush()
     return added
@@ -48,11 +56,24 @@ def sync_calendar(session: Session, actor: str = "system") -> int:
 
 def year_dict(row: CalendarYear | None, year: int) -> dict:
     if row is None:
-        return {"year": year, "holidays": [], "workdays": [], "provisional": True, "revision": 0,
-                "updated_at": None, "updated_by": None}
-    return {"year": row.year, "holidays": list(row.holidays), "workdays": list(row.workdays),
-            "provisional": row.provisional, "revision": row.revision, "updated_at": iso(row.updated_at),
-            "updated_by": row.updated_by}
+        return {
+            "year": year,
+            "holidays": [],
+            "workdays": [],
+            "provisional": True,
+            "revision": 0,
+            "updated_at": None,
+            "updated_by": None,
+        }
+    return {
+        "year": row.year,
+        "holidays": list(row.holidays),
+        "workdays": list(row.workdays),
+        "provisional": row.provisional,
+        "revision": row.revision,
+        "updated_at": iso(row.updated_at),
+        "updated_by": row.updated_by,
+    }
 
 
 def list_years(session: Session, actor: User, now: datetime | None = None) -> list[dict]:
@@ -61,9 +82,13 @@ def list_years(session: Session, actor: User, now: datetime | None = None) -> li
     years = {r.year: year_dict(r, r.year) for r in session.scalars(select(CalendarYear))}
     if not years:  # not seeded yet (`flask daiban init` does it): show the file's years
         for year, entry in _file_years().items():
-            years[year] = {**year_dict(None, year), "holidays": sorted(entry.get("holidays", [])),
-                           "workdays": sorted(entry.get("workdays", [])),
-                           "provisional": bool(entry.get("provisional", False)), "revision": 1}
+            years[year] = {
+                **year_dict(None, year),
+                "holidays": sorted(entry.get("holidays", [])),
+                "workdays": sorted(entry.get("workdays", [])),
+                "provisional": bool(entry.get("provisional", False)),
+                "revision": 1,
+            }
     next_year = (now or utcnow()).astimezone(TZ).year + 1
     return [years.get(y) or year_dict(None, y) for y in sorted(set(years) | {next_year})]
 
@@ -88,8 +113,9 @@ def _dates(value, year: int, field: str, errors: dict) -> list[str]:
     return sorted(d.isoformat() for d in days)
 
 
-def set_year(session: Session, actor: User, year, holidays, workdays, provisional=False,
-             now: datetime | None = None) -> dict:
+def set_year(
+    session: Session, actor: User, year, holidays, workdays, provisional=False, now: datetime | None = None
+) -> dict:
     """Replace one year's holidays and make-up working days; recompute open deadlines that change."""
     require_admin(actor)
     now = now or utcnow()
@@ -122,11 +148,19 @@ def set_year(session: Session, actor: User, year, holidays, workdays, provisiona
     after = default_calendar(session)
     changed = (before.holidays ^ after.holidays) | (before.workdays ^ after.workdays)
     cases = recompute_deadlines(session, actor, after, changed, now) if changed else 0
-    record_event(session, None, actor, "calendar_changed", now, year=year,
-                 holidays_added=sorted(set(holidays) - set(old["holidays"])),
-                 holidays_removed=sorted(set(old["holidays"]) - set(holidays)),
-                 workdays_added=sorted(set(workdays) - set(old["workdays"])),
-                 workdays_removed=sorted(set(old["workdays"]) - set(workdays)), cases_recomputed=cases)
+    record_event(
+        session,
+        None,
+        actor,
+        "calendar_changed",
+        now,
+        year=year,
+        holidays_added=sorted(set(holidays) - set(old["holidays"])),
+        holidays_removed=sorted(set(old["holidays"]) - set(holidays)),
+        workdays_added=sorted(set(workdays) - set(old["workdays"])),
+        workdays_removed=sorted(set(old["workdays"]) - set(workdays)),
+        cases_recomputed=cases,
+    )
     commit(session)
     return {**year_dict(row, year), "cases_recomputed": cases}
 
@@ -141,13 +175,17 @@ def task_properties(case: Case, spec_name: str) -> dict:
     return {}
 
 
-def recompute_deadlines(session: Session, actor: User, calendar: WorkingCalendar, changed: set[date],
-                        now: datetime) -> int:
+def recompute_deadlines(
+    session: Session, actor: User, calendar: WorkingCalendar, changed: set[date], now: datetime
+) -> int:
     """New due dates for open cases whose working period touches a changed day; one event per case."""
     first = datetime.combine(min(changed), time.min, TZ)
     last = datetime.combine(max(changed) + timedelta(days=1), time.min, TZ)
-    cases = session.scalars(select(Case).where(Case.status.not_in(CLOSED), Case.is_test_run.is_(False),
-                                               Case.opened_at < last, Case.due_at >= first)).all()
+    cases = session.scalars(
+        select(Case).where(
+            Case.status.not_in(CLOSED), Case.is_test_run.is_(False), Case.opened_at < last, Case.due_at >= first
+        )
+    ).all()
     count = 0
     for case in cases:
         old_due = case.due_at
@@ -160,7 +198,15 @@ def recompute_deadlines(session: Session, actor: User, calendar: WorkingCalendar
             if due != row.due_at:
                 row.due_at, moved_tasks = due, moved_tasks + 1
         if case.due_at != old_due or moved_tasks:
-            record_event(session, case, actor, "deadline_recomputed", now, old_due_at=iso(old_due),
-                         due_at=iso(case.due_at), tasks=moved_tasks)
+            record_event(
+                session,
+                case,
+                actor,
+                "deadline_recomputed",
+                now,
+                old_due_at=iso(old_due),
+                due_at=iso(case.due_at),
+                tasks=moved_tasks,
+            )
             count += 1
     return count

@@ -1,4 +1,5 @@
 """Call-backs (回访): draw a share of a month's closed items, record each call, review the unhappy ones."""
+
 from __future__ import annotations
 
 import math
@@ -40,26 +41,51 @@ def _parse_draw(seed, share) -> tuple[int, float]:
     return seed, float(share)
 
 
-def draw_callbacks(session: Session, actor: User, unit_code, first: date, seed, share=None,
-                   now: datetime | None = None) -> list[CallBack]:
+def draw_callbacks(
+    session: Session, actor: User, unit_code, first: date, seed, share=None, now: datetime | None = None
+) -> list[CallBack]:
     """Draw the month's call-back list for the unit's subtree (items already drawn are not drawn again)."""
     now = now or utcnow()
     seed, share = _parse_draw(seed, share)
     unit = scoped_unit(session, actor, unit_code)
     lo, hi = local_bounds(first, month_end(first))
     already = select(CallBack.case_id)
-    rows = session.execute(select(Case.id, Case.township_id).where(
-        in_unit(session, unit), Case.closed_at >= lo, Case.closed_at < hi, Case.id.not_in(already))).all()
+    rows = session.execute(
+        select(Case.id, Case.township_id).where(
+            in_unit(session, unit), Case.closed_at >= lo, Case.closed_at < hi, Case.id.not_in(already)
+        )
+    ).all()
     townships = dict(rows)
     chosen = sample(list(townships), share, seed)
     if not chosen:
         raise Conflict(N_("no closed items left to draw for this month"))
     month = first.strftime("%Y-%m")
-    drawn = [CallBack(case_id=i, township_id=townships[i], month=month, seed=seed, drawn_at=now,
-                      drawn_by_id=actor.id, status="pending") for i in chosen]
+    drawn = [
+        CallBack(
+            case_id=i,
+            township_id=townships[i],
+            month=month,
+            seed=seed,
+            drawn_at=now,
+            drawn_by_id=actor.id,
+            status="pending",
+        )
+        for i in chosen
+    ]
     session.add_all(drawn)
-    record_event(session, None, actor, "callbacks_drawn", now, unit=unit.code, month=month, seed=seed,
-                 share=share, population=len(townships), cases=chosen)
+    record_event(
+        session,
+        None,
+        actor,
+        "callbacks_drawn",
+        now,
+        unit=unit.code,
+        month=month,
+        seed=seed,
+        share=share,
+        population=len(townships),
+        cases=chosen,
+    )
     commit(session)
     return drawn
 
@@ -90,8 +116,9 @@ def _note(value, field: str, required: bool) -> str | None:
     return value.strip()
 
 
-def record_callback(session: Session, actor: User, callback_id, outcome, note=None,
-                    now: datetime | None = None) -> CallBack:
+def record_callback(
+    session: Session, actor: User, callback_id, outcome, note=None, now: datetime | None = None
+) -> CallBack:
     """The call's outcome; a dissatisfied resident opens a review for the supervisors."""
     now = now or utcnow()
     record = callback(session, actor, callback_id)
@@ -104,11 +131,25 @@ def record_callback(session: Session, actor: User, callback_id, outcome, note=No
     record.called_at, record.called_by_id = now, actor.id
     review = None
     if outcome == "dissatisfied":
-        review = Review(case_id=record.case_id, callback_id=record.id, township_id=record.township_id,
-                        reason=note or "dissatisfied call-back", status="open", opened_at=now)
+        review = Review(
+            case_id=record.case_id,
+            callback_id=record.id,
+            township_id=record.township_id,
+            reason=note or "dissatisfied call-back",
+            status="open",
+            opened_at=now,
+        )
         session.add(review)
-    record_event(session, record.case, actor, "callback_recorded", now, outcome=outcome, note=note,
-                 review_opened=review is not None)
+    record_event(
+        session,
+        record.case,
+        actor,
+        "callback_recorded",
+        now,
+        outcome=outcome,
+        note=note,
+        review_opened=review is not None,
+    )
     commit(session)
     return record
 
@@ -132,8 +173,15 @@ def close_record(session: Session, actor: User, model, record_id, resolution, no
 def township_condition(model, unit: OrgUnit):
     """Records of townships inside the unit, or of the township that holds it."""
     township = OrgUnit.__table__.alias("township_scope")
-    return model.township_id.in_(select(township.c.id).where(township.c.kind == "township", or_(
-        township.c.path.startswith(unit.path), func.substr(unit.path, 1, func.length(township.c.path)) == township.c.path)))
+    return model.township_id.in_(
+        select(township.c.id).where(
+            township.c.kind == "township",
+            or_(
+                township.c.path.startswith(unit.path),
+                func.substr(unit.path, 1, func.length(township.c.path)) == township.c.path,
+            ),
+        )
+    )
 
 
 def records(session: Session, model, unit: OrgUnit, status: str | None = None, page=1, per_page=20) -> Page:
@@ -141,6 +189,13 @@ def records(session: Session, model, unit: OrgUnit, status: str | None = None, p
     where = and_(township_condition(model, unit), *([model.status == status] if status else []))
     total = session.scalar(select(func.count()).select_from(model).where(where))
     order = getattr(model, {"CallBack": "drawn_at", "Review": "opened_at", "Complaint": "filed_at"}[model.__name__])
-    items = list(session.scalars(select(model).where(where).order_by(order.desc(), model.id.desc())
-                                 .limit(per_page).offset((page - 1) * per_page)).unique())
+    items = list(
+        session.scalars(
+            select(model)
+            .where(where)
+            .order_by(order.desc(), model.id.desc())
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        ).unique()
+    )
     return Page(items, total or 0, page, per_page)

@@ -3,6 +3,7 @@
 Elements carry properties (see bpmn/proxy_case.bpmn); when a command moves the
 workflow past them, the case follows. No path has a rule of its own here.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -30,8 +31,10 @@ def _names(value) -> list[str]:
 
 def follow_process(case: Case, workflow, before: set, now: datetime, session=None) -> dict:
     """Apply the properties of every element passed since `before`; returns the notice to the resident."""
-    passed = sorted((t for t in workflow.get_tasks(state=TaskState.COMPLETED) if t.id not in before),
-                    key=lambda t: t.last_state_change)
+    passed = sorted(
+        (t for t in workflow.get_tasks(state=TaskState.COMPLETED) if t.id not in before),
+        key=lambda t: t.last_state_change,
+    )
     notice: dict = {}
     restart = False
     for task in passed:

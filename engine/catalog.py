@@ -1,4 +1,5 @@
 """The proxy-item catalog: versioned data seeded from config/catalog.toml."""
+
 from __future__ import annotations
 
 import tomllib
@@ -13,8 +14,18 @@ from .settings import CONFIG_DIR
 
 KINDS = ("immediate", "promised", "joint", "escalated", "special")
 LEVELS = ("group", "village", "township", "county")
-FIELDS = ("name", "name_en", "category", "kind", "level", "departments", "time_limit_days",
-          "materials", "fee", "fee_note")
+FIELDS = (
+    "name",
+    "name_en",
+    "category",
+    "kind",
+    "level",
+    "departments",
+    "time_limit_days",
+    "materials",
+    "fee",
+    "fee_note",
+)
 
 
 @lru_cache(maxsize=1)
@@ -36,16 +47,18 @@ def sync_catalog(session: Session) -> int:
         values = {f: entry.get(f) for f in FIELDS}
         values["fee"] = float(values["fee"] or 0)
         # Compare with the file's own last version: an administrator's later change stays in force.
-        from_file = session.scalar(select(CatalogItem).where(CatalogItem.code == entry["code"],
-                                                             CatalogItem.origin == "file")
-                                   .order_by(CatalogItem.version.desc()).limit(1))
+        from_file = session.scalar(
+            select(CatalogItem)
+            .where(CatalogItem.code == entry["code"], CatalogItem.origin == "file")
+            .order_by(CatalogItem.version.desc())
+            .limit(1)
+        )
         if from_file is not None and all(getattr(from_file, f) == values[f] for f in FIELDS):
             continue
         if latest is not None:
             latest.active = False
         number = session.scalar(select(func.max(CatalogItem.version)).where(CatalogItem.code == entry["code"]))
-        session.add(CatalogItem(code=entry["code"], version=(number or 0) + 1, active=True, origin="file",
-                                **values))
+        session.add(CatalogItem(code=entry["code"], version=(number or 0) + 1, active=True, origin="file", **values))
         added += 1
     session.flush()
     return added
@@ -56,8 +69,11 @@ def current_item(session: Session, code: str) -> CatalogItem | None:
 
 
 def active_items(session: Session) -> list[CatalogItem]:
-    return list(session.scalars(select(CatalogItem).where(CatalogItem.active.is_(True))
-                                .order_by(CatalogItem.category, CatalogItem.code)))
+    return list(
+        session.scalars(
+            select(CatalogItem).where(CatalogItem.active.is_(True)).order_by(CatalogItem.category, CatalogItem.code)
+        )
+    )
 
 
 def catalog_version_count(session: Session) -> int:

@@ -1,5 +1,6 @@
 """Changing the catalog: an item's change is a new version at once; a new item needs a leader's
 approval (准入审批), run as the catalog_approval BPMN process. Open cases keep their version."""
+
 from __future__ import annotations
 
 import re
@@ -73,10 +74,18 @@ def check_fields(session: Session, body: dict, base: dict | None = None) -> tupl
     except (TypeError, ValueError):
         errors["fee"] = N_("an amount of at least 0")
         fee = None
-    clean = {"name": clean_text(values.get("name"), 200), "name_en": clean_text(values.get("name_en"), 200),
-             "category": values.get("category"), "kind": values.get("kind"), "level": values.get("level"),
-             "departments": departments, "time_limit_days": days, "materials": materials, "fee": fee,
-             "fee_note": clean_text(values.get("fee_note"), 300)}
+    clean = {
+        "name": clean_text(values.get("name"), 200),
+        "name_en": clean_text(values.get("name_en"), 200),
+        "category": values.get("category"),
+        "kind": values.get("kind"),
+        "level": values.get("level"),
+        "departments": departments,
+        "time_limit_days": days,
+        "materials": materials,
+        "fee": fee,
+        "fee_note": clean_text(values.get("fee_note"), 300),
+    }
     return clean, errors
 
 
@@ -97,12 +106,26 @@ def change_item(session: Session, actor: User, code, body: dict, now: datetime |
     if not changed:
         raise Invalid(N_("nothing was changed"), {"name": N_("nothing was changed")})
     current.active = False
-    item = CatalogItem(code=current.code, version=current.version + 1, active=True, origin="admin",
-                       process_key=current.process_key, **values)
+    item = CatalogItem(
+        code=current.code,
+        version=current.version + 1,
+        active=True,
+        origin="admin",
+        process_key=current.process_key,
+        **values,
+    )
     session.add(item)
     session.flush()
-    record_event(session, None, actor, "catalog_item_changed", now or utcnow(), code=item.code,
-                 version=item.version, changed=sorted(changed))
+    record_event(
+        session,
+        None,
+        actor,
+        "catalog_item_changed",
+        now or utcnow(),
+        code=item.code,
+        version=item.version,
+        changed=sorted(changed),
+    )
     commit(session)
     return item
 
@@ -124,8 +147,12 @@ def propose_item(session: Session, actor: User, body: dict, now: datetime | None
         errors["code"] = N_("lower-case letters, digits and dashes")
     elif session.scalar(select(CatalogItem.id).where(CatalogItem.code == code).limit(1)) is not None:
         errors["code"] = N_("already taken")
-    elif session.scalar(select(CatalogProposal.id).where(CatalogProposal.code == code,
-                                                         CatalogProposal.status == "pending")) is not None:
+    elif (
+        session.scalar(
+            select(CatalogProposal.id).where(CatalogProposal.code == code, CatalogProposal.status == "pending")
+        )
+        is not None
+    ):
         errors["code"] = N_("already proposed and waiting for approval")
     if errors:
         raise Invalid(N_("the item cannot be proposed"), errors)
@@ -134,13 +161,22 @@ def propose_item(session: Session, actor: User, body: dict, now: datetime | None
         raise Conflict(N_("no live process version; deploy the process library first"))
     now = now or utcnow()
     workflow = new_workflow(spec_for(version), {"code": code, "name": values["name"], "proposed_by": actor.username})
-    proposal = CatalogProposal(code=code, fields=values, status="pending", process_version_id=version.id,
-                               process_version=version, proposed_by_id=actor.id, proposed_at=now, state="")
+    proposal = CatalogProposal(
+        code=code,
+        fields=values,
+        status="pending",
+        process_version_id=version.id,
+        process_version=version,
+        proposed_by_id=actor.id,
+        proposed_at=now,
+        state="",
+    )
     _advance(proposal, workflow)
     session.add(proposal)
     session.flush()
-    record_event(session, None, actor, "catalog_item_proposed", now, proposal=proposal.id, code=code,
-                 name=values["name"])
+    record_event(
+        session, None, actor, "catalog_item_proposed", now, proposal=proposal.id, code=code, name=values["name"]
+    )
     commit(session)
     return proposal
 
@@ -199,20 +235,21 @@ def decide(session: Session, actor: User, proposal_id, data, now: datetime | Non
     now = now or utcnow()
     event = "catalog_proposal_reviewed"
     if workflow.is_completed():
-        approved = any(t.task_spec.bpmn_id == "item_approved"
-                       for t in workflow.get_tasks(state=TaskState.COMPLETED))
+        approved = any(t.task_spec.bpmn_id == "item_approved" for t in workflow.get_tasks(state=TaskState.COMPLETED))
         proposal.status = "approved" if approved else "rejected"
         proposal.decided_by_id, proposal.decided_at = actor.id, now
         proposal.opinion = data.get("opinion")
         if approved:
             number = session.scalar(select(func.max(CatalogItem.version)).where(CatalogItem.code == proposal.code))
-            item = CatalogItem(code=proposal.code, version=(number or 0) + 1, active=True, origin="admin",
-                               **proposal.fields)
+            item = CatalogItem(
+                code=proposal.code, version=(number or 0) + 1, active=True, origin="admin", **proposal.fields
+            )
             session.add(item)
             session.flush()
             proposal.catalog_item_id = item.id
         event = "catalog_item_approved" if approved else "catalog_item_rejected"
-    record_event(session, None, actor, event, now, proposal=proposal.id, code=proposal.code,
-                 opinion=data.get("opinion"))
+    record_event(
+        session, None, actor, event, now, proposal=proposal.id, code=proposal.code, opinion=data.get("opinion")
+    )
     commit(session)
     return proposal

@@ -1,5 +1,6 @@
 """Claiming: who is working on a task. One conditional UPDATE each, so of two users
 claiming at once exactly one wins, without touching the case's workflow state."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -15,12 +16,16 @@ from .models import TaskRow, User
 from .txn import commit, open_task, record_event
 
 
-def _reassign(session: Session, actor: User, row: TaskRow, expected, new, event: str, now, conflict: str,
-              **detail):
-    done = session.execute(update(TaskRow).where(TaskRow.id == row.id, TaskRow.state == "ready",
-                                                 TaskRow.assignee_id.is_(None) if expected is None
-                                                 else TaskRow.assignee_id == expected)
-                           .values(assignee_id=new)).rowcount
+def _reassign(session: Session, actor: User, row: TaskRow, expected, new, event: str, now, conflict: str, **detail):
+    done = session.execute(
+        update(TaskRow)
+        .where(
+            TaskRow.id == row.id,
+            TaskRow.state == "ready",
+            TaskRow.assignee_id.is_(None) if expected is None else TaskRow.assignee_id == expected,
+        )
+        .values(assignee_id=new)
+    ).rowcount
     if not done:
         session.rollback()
         raise Conflict(conflict)
@@ -34,8 +39,9 @@ def claim_task(session: Session, actor: User, task_id: str, now: datetime | None
     row = open_task(session, actor, task_id, acting=True)
     if row.assignee_id == actor.id:
         return row
-    return _reassign(session, actor, row, None, actor.id, "task_claimed", now or utcnow(),
-                     N_("this task is already claimed"))
+    return _reassign(
+        session, actor, row, None, actor.id, "task_claimed", now or utcnow(), N_("this task is already claimed")
+    )
 
 
 def unclaim_task(session: Session, actor: User, task_id: str, now: datetime | None = None) -> TaskRow:
@@ -44,5 +50,6 @@ def unclaim_task(session: Session, actor: User, task_id: str, now: datetime | No
         raise Conflict(N_("this task is not claimed"))
     if row.assignee_id != actor.id and not has_role(actor, "admin"):
         raise Forbidden(N_("only the user who claimed a task can release it"))
-    return _reassign(session, actor, row, row.assignee_id, None, "task_unclaimed", now or utcnow(),
-                     N_("this task changed meanwhile"))
+    return _reassign(
+        session, actor, row, row.assignee_id, None, "task_unclaimed", now or utcnow(), N_("this task changed meanwhile")
+    )

@@ -1,6 +1,7 @@
 """Injectable time: tests move time by passing another clock, never by sleeping."""
-from datetime import datetime, timezone
+
+from datetime import UTC, datetime
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

@@ -5,6 +5,7 @@ workflow from its pinned process version, acts, runs the engine, stores the
 state, refreshes the inbox projection, appends one event and commits. The
 case row's version column makes a lost race a Conflict, never a half change.
 """
+
 from __future__ import annotations
 
 import re
@@ -51,13 +52,20 @@ def _routing_data(session: Session, item, village: OrgUnit, materials_provided: 
         raise Invalid(N_("the county has no department for this item"), {"catalog_code": N_("no handling department")})
     if item.level == "township" and station is None:
         raise Invalid(N_("the township has no station for this item"), {"catalog_code": N_("no handling station")})
-    return {"catalog_code": item.code, "catalog_kind": item.kind, "catalog_level": item.level,
-            "catalog_time_limit_days": item.time_limit_days,
-            "county_departments": [u.code for u in departments if u is not None],
-            "township_station": station.code if station else None,
-            "required_materials": list(item.materials), "materials_provided": list(materials_provided),
-            # What the process reads before the routing table has run.
-            "kind": item.kind, "level": item.level, "urgent": False}
+    return {
+        "catalog_code": item.code,
+        "catalog_kind": item.kind,
+        "catalog_level": item.level,
+        "catalog_time_limit_days": item.time_limit_days,
+        "county_departments": [u.code for u in departments if u is not None],
+        "township_station": station.code if station else None,
+        "required_materials": list(item.materials),
+        "materials_provided": list(materials_provided),
+        # What the process reads before the routing table has run.
+        "kind": item.kind,
+        "level": item.level,
+        "urgent": False,
+    }
 
 
 def _validate_opening(session: Session, actor: User, catalog_code, resident, summary, materials):
@@ -87,17 +95,30 @@ def _validate_opening(session: Session, actor: User, catalog_code, resident, sum
     return item, village, name.strip(), phone.strip()
 
 
-def open_case(session: Session, actor: User, catalog_code, resident, summary, materials_provided=(),
-              now: datetime | None = None) -> Case:
+def open_case(
+    session: Session, actor: User, catalog_code, resident, summary, materials_provided=(), now: datetime | None = None
+) -> Case:
     now = now or utcnow()
-    materials_provided = list(materials_provided) if isinstance(materials_provided, (list, tuple)) else materials_provided
-    item, village, name, phone = _validate_opening(session, actor, catalog_code, resident, summary,
-                                                   materials_provided)
+    materials_provided = (
+        list(materials_provided) if isinstance(materials_provided, (list, tuple)) else materials_provided
+    )
+    item, village, name, phone = _validate_opening(session, actor, catalog_code, resident, summary, materials_provided)
     version = live_version(session, item.process_key)
     if version is None:
         raise Conflict(N_("no live process version; deploy the process library first"))
-    return _start(session, actor, item, village, version, now, {}, resident_name=name, resident_phone=phone,
-                  summary=summary.strip(), materials_provided=materials_provided)
+    return _start(
+        session,
+        actor,
+        item,
+        village,
+        version,
+        now,
+        {},
+        resident_name=name,
+        resident_phone=phone,
+        summary=summary.strip(),
+        materials_provided=materials_provided,
+    )
 
 
 def start_test_run(session: Session, actor: User, version: ProcessVersion, data, now: datetime | None = None) -> Case:
@@ -108,33 +129,78 @@ def start_test_run(session: Session, actor: User, version: ProcessVersion, data,
     if not isinstance(data, dict):
         raise Invalid(N_("the test data must be an object"), {"data": N_("must be an object")})
     if version.type != "bpmn":
-        raise Invalid(N_("only process diagrams can be test-run"), {"version": N_("a decision table runs inside a process")})
+        raise Invalid(
+            N_("only process diagrams can be test-run"), {"version": N_("a decision table runs inside a process")}
+        )
     item = current_item(session, data.get("catalog_code", "house-building"))
     if item is None:
         raise Invalid(N_("the item cannot be opened"), {"data.catalog_code": N_("unknown catalog item")})
     village = test_village(session, actor, data.get("village"))
     overrides = {k: v for k, v in data.items() if k not in ("catalog_code", "village")}
-    return _start(session, actor, item, village, version, now, overrides, resident_name="测试", is_test_run=True,
-                  resident_phone="00000000000", summary="test run", materials_provided=[])
+    return _start(
+        session,
+        actor,
+        item,
+        village,
+        version,
+        now,
+        overrides,
+        resident_name="测试",
+        is_test_run=True,
+        resident_phone="00000000000",
+        summary="test run",
+        materials_provided=[],
+    )
 
 
-def _start(session: Session, actor: User, item, village: OrgUnit, version: ProcessVersion, now: datetime,
-           overrides: dict, **fields) -> Case:
+def _start(
+    session: Session,
+    actor: User,
+    item,
+    village: OrgUnit,
+    version: ProcessVersion,
+    now: datetime,
+    overrides: dict,
+    **fields,
+) -> Case:
     routing = {**_routing_data(session, item, village, fields["materials_provided"]), **overrides}
     township = ancestor_of_kind(session, village, "township")
-    case = Case(receipt_code=_receipt_code(now), catalog_item_id=item.id, catalog_code=item.code,
-                catalog_item=item, kind=item.kind, status="open", level="village", village_id=village.id,
-                village=village, township_id=township.id, owner_id=actor.id, opened_at=now,
-                due_at=default_calendar(session).deadline(now, item.time_limit_days),
-                process_version_id=version.id, process_version=version, state="", **fields)
+    case = Case(
+        receipt_code=_receipt_code(now),
+        catalog_item_id=item.id,
+        catalog_code=item.code,
+        catalog_item=item,
+        kind=item.kind,
+        status="open",
+        level="village",
+        village_id=village.id,
+        village=village,
+        township_id=township.id,
+        owner_id=actor.id,
+        opened_at=now,
+        due_at=default_calendar(session).deadline(now, item.time_limit_days),
+        process_version_id=version.id,
+        process_version=version,
+        state="",
+        **fields,
+    )
     workflow = new_workflow(spec_for(version), routing)
     follow_process(case, workflow, set(), now, session)
     case.state = dump_state(workflow)
     session.add(case)
     session.flush()
     refresh_inbox(session, case, workflow, now)
-    record_event(session, case, actor, "test_run_started" if case.is_test_run else "case_opened", now,
-           catalog_code=item.code, receipt_code=case.receipt_code, process=version.key, version=version.version)
+    record_event(
+        session,
+        case,
+        actor,
+        "test_run_started" if case.is_test_run else "case_opened",
+        now,
+        catalog_code=item.code,
+        receipt_code=case.receipt_code,
+        process=version.key,
+        version=version.version,
+    )
     commit(session)
     return case
 
@@ -173,8 +239,20 @@ def complete_task(session: Session, actor: User, task_id: str, data, now: dateti
     extra = {"status": case.status} if case.status != status_before else {}
     if notice:
         extra["notice"] = notice
-    record_event(session, case, actor, "task_completed", now, task_id=row.id, task=row.spec_name, name=row.name,
-                 unit=row.org_unit.code, data=data, next=[r.name for r in new_rows],
-                 due={r.spec_name: r.due_at.isoformat() for r in new_rows if r.due_at}, **extra)
+    record_event(
+        session,
+        case,
+        actor,
+        "task_completed",
+        now,
+        task_id=row.id,
+        task=row.spec_name,
+        name=row.name,
+        unit=row.org_unit.code,
+        data=data,
+        next=[r.name for r in new_rows],
+        due={r.spec_name: r.due_at.isoformat() for r in new_rows if r.due_at},
+        **extra,
+    )
     commit(session)
     return case

@@ -1,6 +1,7 @@
 """Consistency check of every item: the inbox projection matches the workflow state, every open
 item has an owner and a task, and events and state changes come in pairs. Used after crashes
 (tests kill -9 workers under load) and by operators (`flask daiban check`)."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -24,16 +25,16 @@ def check_consistency(session: Session) -> list[str]:
     for row in session.scalars(select(TaskRow)):
         rows[row.case_id][row.id] = row
     completions = defaultdict(set)
-    for case_id, task_id in session.execute(select(Event.case_id, Event.task_id)
-                                            .where(Event.type == "task_completed")):
+    for case_id, task_id in session.execute(select(Event.case_id, Event.task_id).where(Event.type == "task_completed")):
         completions[case_id].add(task_id)
-    for case in session.scalars(select(Case).where(Case.state != "", Case.state != LEDGER_STATE,
-                                                   Case.is_test_run.is_(False))):
+    for case in session.scalars(
+        select(Case).where(Case.state != "", Case.state != LEDGER_STATE, Case.is_test_run.is_(False))
+    ):
         mine = rows.get(case.id, {})
         ready_rows = {i for i, r in mine.items() if r.state == "ready"}
         try:
             workflow = load_state(case.state, spec_for(case.process_version))
-        except Exception as err:  # noqa: BLE001 - a state that cannot load is exactly what we look for
+        except Exception as err:
             problems.append(f"case {case.id}: state does not load ({type(err).__name__})")
             continue
         ready = {t.id for t in ready_user_tasks(workflow)}
@@ -47,10 +48,11 @@ def check_consistency(session: Session) -> list[str]:
         if done - completions[case.id]:
             problems.append(f"case {case.id}: completed without an event: {sorted(done - completions[case.id])}")
         if completions[case.id] - set(mine):
-            problems.append(f"case {case.id}: event for a task that never was: {sorted(completions[case.id] - set(mine))}")
+            problems.append(
+                f"case {case.id}: event for a task that never was: {sorted(completions[case.id] - set(mine))}"
+            )
     for timer in session.scalars(select(Timer).where(Timer.fired_at.is_(None))):
         row = rows.get(timer.case_id, {}).get(timer.task_id)
         if row is None or row.state != "ready":
             problems.append(f"timer {timer.id}: waits on task {timer.task_id} that is not open")
     return problems
-

@@ -1,4 +1,5 @@
 """Engine and session setup for scripts, workers and tests (the web uses Flask-SQLAlchemy)."""
+
 from __future__ import annotations
 
 from sqlalchemy import create_engine, event
@@ -34,4 +35,5 @@ def exclusive(session, key: int) -> None:
     """
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy import text
+
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})

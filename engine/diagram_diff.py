@@ -6,6 +6,7 @@ children it holds (conditions, scripts, form properties, lane members), so a
 changed condition or form shows up on the flow or task that owns it. Layout
 (BPMN/DMN DI) is not a change of the process.
 """
+
 from __future__ import annotations
 
 from lxml import etree
@@ -45,8 +46,11 @@ def elements(xml: str) -> dict[str, dict]:
             continue
         facts = {f"@{k}": [v] for k, v in node.attrib.items() if k not in ("id",)}
         _content(node, facts)
-        found[node.get("id")] = {"type": etree.QName(node).localname, "name": node.get("name") or node.get("label"),
-                                 "facts": {k: sorted(v) for k, v in facts.items()}}
+        found[node.get("id")] = {
+            "type": etree.QName(node).localname,
+            "name": node.get("name") or node.get("label"),
+            "facts": {k: sorted(v) for k, v in facts.items()},
+        }
     return found
 
 
@@ -61,11 +65,14 @@ def diff_xml(old: str, new: str) -> dict:
         a, b = before[element_id]["facts"], after[element_id]["facts"]
         fields = sorted(k.lstrip("@") for k in a.keys() | b.keys() if a.get(k) != b.get(k))
         if fields:
-            changed.append({**brief(element_id, after[element_id]), "old_name": before[element_id]["name"],
-                            "fields": fields})
-    return {"added": [brief(i, after[i]) for i in sorted(after.keys() - before.keys())],
-            "removed": [brief(i, before[i]) for i in sorted(before.keys() - after.keys())],
-            "changed": changed}
+            changed.append(
+                {**brief(element_id, after[element_id]), "old_name": before[element_id]["name"], "fields": fields}
+            )
+    return {
+        "added": [brief(i, after[i]) for i in sorted(after.keys() - before.keys())],
+        "removed": [brief(i, before[i]) for i in sorted(before.keys() - after.keys())],
+        "changed": changed,
+    }
 
 
 def diff_versions(session: Session, actor: User, key: str, old, new) -> dict:

@@ -12,6 +12,7 @@ class DomainError(Exception):
 
 class NotFound(DomainError):
     """Unknown, or not visible to this user (the two are never told apart)."""
+
     status = 404
 
 
@@ -21,9 +22,11 @@ class Forbidden(DomainError):
 
 class Conflict(DomainError):
     """Already completed or claimed, or the case changed meanwhile."""
+
     status = 409
 
 
 class Invalid(DomainError):
     """Input that fails validation; `errors` maps field -> message."""
+
     status = 422

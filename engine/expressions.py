@@ -6,6 +6,7 @@ names starting with an underscore, no attribute access to private members,
 no loops that can run forever, and bounded sizes. Errors name the problem in
 plain words; the engine adds the element that holds the expression.
 """
+
 from __future__ import annotations
 
 import ast
@@ -23,26 +24,101 @@ MAX_STEPS = 100_000  # loop iterations of one evaluation, nested comprehensions 
 MAX_SECONDS = 1.0
 
 SAFE_FUNCTIONS = {
-    "len": len, "min": min, "max": max, "sum": sum, "any": any, "all": all,
-    "abs": abs, "round": round, "sorted": sorted, "str": str, "int": int,
-    "float": float, "bool": bool, "list": list, "dict": dict, "set": set,
-    "tuple": tuple, "enumerate": enumerate, "zip": zip,
+    "len": len,
+    "min": min,
+    "max": max,
+    "sum": sum,
+    "any": any,
+    "all": all,
+    "abs": abs,
+    "round": round,
+    "sorted": sorted,
+    "str": str,
+    "int": int,
+    "float": float,
+    "bool": bool,
+    "list": list,
+    "dict": dict,
+    "set": set,
+    "tuple": tuple,
+    "enumerate": enumerate,
+    "zip": zip,
 }
 
 _ALLOWED = (
-    ast.Expression, ast.Module, ast.Expr, ast.Assign, ast.AugAssign, ast.If, ast.For,
-    ast.Pass, ast.BoolOp, ast.BinOp, ast.UnaryOp, ast.Compare, ast.IfExp, ast.Call,
-    ast.keyword, ast.Constant, ast.Name, ast.Load, ast.Store, ast.Del, ast.Attribute,
-    ast.Subscript, ast.Slice, ast.List, ast.Tuple, ast.Dict, ast.Set, ast.ListComp,
-    ast.DictComp, ast.SetComp, ast.GeneratorExp, ast.comprehension, ast.JoinedStr,
-    ast.FormattedValue, ast.And, ast.Or, ast.Not, ast.USub, ast.UAdd, ast.Add, ast.Sub,
-    ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow, ast.Eq, ast.NotEq, ast.Lt,
-    ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn, ast.Is, ast.IsNot,
+    ast.Expression,
+    ast.Module,
+    ast.Expr,
+    ast.Assign,
+    ast.AugAssign,
+    ast.If,
+    ast.For,
+    ast.Pass,
+    ast.BoolOp,
+    ast.BinOp,
+    ast.UnaryOp,
+    ast.Compare,
+    ast.IfExp,
+    ast.Call,
+    ast.keyword,
+    ast.Constant,
+    ast.Name,
+    ast.Load,
+    ast.Store,
+    ast.Del,
+    ast.Attribute,
+    ast.Subscript,
+    ast.Slice,
+    ast.List,
+    ast.Tuple,
+    ast.Dict,
+    ast.Set,
+    ast.ListComp,
+    ast.DictComp,
+    ast.SetComp,
+    ast.GeneratorExp,
+    ast.comprehension,
+    ast.JoinedStr,
+    ast.FormattedValue,
+    ast.And,
+    ast.Or,
+    ast.Not,
+    ast.USub,
+    ast.UAdd,
+    ast.Add,
+    ast.Sub,
+    ast.Mult,
+    ast.Div,
+    ast.FloorDiv,
+    ast.Mod,
+    ast.Pow,
+    ast.Eq,
+    ast.NotEq,
+    ast.Lt,
+    ast.LtE,
+    ast.Gt,
+    ast.GtE,
+    ast.In,
+    ast.NotIn,
+    ast.Is,
+    ast.IsNot,
 )
 # Methods of plain data that cannot reach the host.
 _SAFE_METHODS = {
-    "get", "keys", "values", "items", "lower", "upper", "strip", "startswith",
-    "endswith", "split", "join", "replace", "count", "index",
+    "get",
+    "keys",
+    "values",
+    "items",
+    "lower",
+    "upper",
+    "strip",
+    "startswith",
+    "endswith",
+    "split",
+    "join",
+    "replace",
+    "count",
+    "index",
 }
 # No `while` and no `range`; every loop and comprehension still counts its
 # steps against MAX_STEPS and a wall-clock budget, because nested loops over
@@ -136,7 +212,7 @@ def _pow(a, b):
         raise ExpressionError(f"exponent larger than {MAX_POWER}")
     if isinstance(a, int) and isinstance(b, int) and a.bit_length() * max(b, 0) > MAX_INT_BITS:
         raise ExpressionError("number too large")
-    return a ** b
+    return a**b
 
 
 def _mul(a, b):
@@ -166,14 +242,21 @@ class _Budget:
 def _scope(data: dict) -> dict:
     """One namespace for the data and the helpers: comprehensions then see the data at every
     nesting level, and the underscore helpers (unreachable by name) cannot be shadowed by it."""
-    return {**SAFE_FUNCTIONS, **data, "__builtins__": {}, "_pow": _pow, "_mul": _mul, "_sized": _sized,
-            "_steps": _Budget().steps}
+    return {
+        **SAFE_FUNCTIONS,
+        **data,
+        "__builtins__": {},
+        "_pow": _pow,
+        "_mul": _mul,
+        "_sized": _sized,
+        "_steps": _Budget().steps,
+    }
 
 
 def evaluate(expression: str, data: dict):
     code = compile_restricted(expression.strip(), "eval")
     try:
-        return eval(code, _scope(data))  # noqa: S307 - whitelisted AST, no builtins
+        return eval(code, _scope(data))
     except ExpressionError:
         raise
     except NameError as err:
@@ -187,7 +270,7 @@ def execute(script: str, data: dict) -> None:
     code = compile_restricted(script, "exec")
     scope = _scope(data)
     try:
-        exec(code, scope)  # noqa: S102 - whitelisted AST, no builtins
+        exec(code, scope)
     except ExpressionError:
         raise
     except Exception as err:

@@ -1,4 +1,5 @@
 """Task forms are JSON Schema documents (bpmn/forms/), stored with each process version."""
+
 from __future__ import annotations
 
 import json
@@ -6,11 +7,10 @@ from functools import lru_cache
 
 from jsonschema import Draft202012Validator
 
-from .i18n import N_
 from .errors import Invalid
+from .i18n import N_
 from .processes import forms_for
 from .settings import BPMN_DIR
-
 
 # Plain-words messages for JSON Schema failures (translated by the web layer).
 MESSAGES = {
@@ -60,6 +60,7 @@ def county_departments(row) -> list:
 
     from .org import active_children
     from .projection import UnitResolver
+
     session = object_session(row)
     county = UnitResolver(session, row.case).case_unit("county")
     return active_children(session, county.id, "department") if county is not None else []
@@ -76,9 +77,12 @@ def _with_choices(schema: dict, row) -> dict:
         source = CHOICES.get(prop.get("x-choices"))
         if source is not None:
             units = source(row)
-            properties[name] = {**prop, "enum": [u.code for u in units],
-                                "x-enum-titles": [u.name for u in units],
-                                "x-enum-titles-en": [u.name_en or u.name for u in units]}
+            properties[name] = {
+                **prop,
+                "enum": [u.code for u in units],
+                "x-enum-titles": [u.name for u in units],
+                "x-enum-titles-en": [u.name_en or u.name for u in units],
+            }
     return {**schema, "properties": properties}
 
 
@@ -90,5 +94,8 @@ def task_form(row) -> dict | None:
         schema = _with_choices(schema, row)
     if schema is None or row.due_state != "overdue":
         return schema
-    return {**schema, "properties": {**schema.get("properties", {}), "delay_explanation": delay_explanation_field()},
-            "required": [*schema.get("required", []), "delay_explanation"]}
+    return {
+        **schema,
+        "properties": {**schema.get("properties", {}), "delay_explanation": delay_explanation_field()},
+        "required": [*schema.get("required", []), "delay_explanation"],
+    }

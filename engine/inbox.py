@@ -1,4 +1,5 @@
 """The staff inbox: tabs with counts, filters, due-date colours from the working-day calendar."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -24,12 +25,18 @@ class Filters:
     sort: str = "due"  # "due" soonest first, "-due" latest first
 
     @classmethod
-    def from_args(cls, args) -> "Filters":
+    def from_args(cls, args) -> Filters:
         def pick(name):
             value = args.get(name) or None
             return value if value is None or len(value) <= 64 else None
-        return cls(pick("category"), pick("kind"), pick("township"), pick("village"),
-                   "-due" if args.get("sort") == "-due" else "due")
+
+        return cls(
+            pick("category"),
+            pick("kind"),
+            pick("township"),
+            pick("village"),
+            "-due" if args.get("sort") == "-due" else "due",
+        )
 
 
 def due_soon_limit(now: datetime) -> datetime:
@@ -49,8 +56,9 @@ def due_colour(due_at: datetime | None, now: datetime | None = None) -> str:
 def _my_work(user: User):
     """Open tasks I hold, or open to my roles and units and not yet taken."""
     pairs = [(a.role, a.org_unit_id) for a in user.roles]
-    unclaimed = (TaskRow.assignee_id.is_(None) & tuple_(TaskRow.role, TaskRow.org_unit_id).in_(pairs)) \
-        if pairs else false()
+    unclaimed = (
+        (TaskRow.assignee_id.is_(None) & tuple_(TaskRow.role, TaskRow.org_unit_id).in_(pairs)) if pairs else false()
+    )
     return (TaskRow.state == "ready") & or_(TaskRow.assignee_id == user.id, unclaimed)
 
 
@@ -61,8 +69,11 @@ def tab_condition(user: User, tab: str, now: datetime):
         pairs = [(a.role, a.org_unit_id) for a in user.roles]
         if not pairs:
             return false()
-        return ((TaskRow.state == "ready") & TaskRow.assignee_id.is_(None)
-                & tuple_(TaskRow.role, TaskRow.org_unit_id).in_(pairs))
+        return (
+            (TaskRow.state == "ready")
+            & TaskRow.assignee_id.is_(None)
+            & tuple_(TaskRow.role, TaskRow.org_unit_id).in_(pairs)
+        )
     if tab == "due_soon":
         return _my_work(user) & (TaskRow.due_at >= now) & (TaskRow.due_at <= due_soon_limit(now))
     if tab == "overdue":
@@ -77,7 +88,8 @@ def _filtered(session: Session, query, filters: Filters):
         query = query.join(Case, Case.id == TaskRow.case_id)
     if filters.category:
         query = query.join(CatalogItem, CatalogItem.id == Case.catalog_item_id).where(
-            CatalogItem.category == filters.category)
+            CatalogItem.category == filters.category
+        )
     if filters.kind:
         query = query.where(Case.kind == filters.kind)
     for code, column in ((filters.township, Case.township_id), (filters.village, Case.village_id)):
@@ -86,8 +98,15 @@ def _filtered(session: Session, query, filters: Filters):
     return query
 
 
-def inbox_page(session: Session, user: User, tab: str, filters: Filters = Filters(), page=1, per_page=20,
-               now: datetime | None = None) -> Page:
+def inbox_page(
+    session: Session,
+    user: User,
+    tab: str,
+    filters: Filters = Filters(),
+    page=1,
+    per_page=20,
+    now: datetime | None = None,
+) -> Page:
     now = now or utcnow()
     page, per_page = clamp_page(page, per_page)
     query = _filtered(session, select(TaskRow).where(tab_condition(user, tab, now)), filters)
@@ -96,8 +115,9 @@ def inbox_page(session: Session, user: User, tab: str, filters: Filters = Filter
         order = (TaskRow.completed_at.desc(),)
     else:
         order = (TaskRow.due_at.desc() if filters.sort == "-due" else TaskRow.due_at, TaskRow.created_at)
-    items = list(session.scalars(query.order_by(*order, TaskRow.id).limit(per_page)
-                                 .offset((page - 1) * per_page)).unique())
+    items = list(
+        session.scalars(query.order_by(*order, TaskRow.id).limit(per_page).offset((page - 1) * per_page)).unique()
+    )
     return Page(items, total, page, per_page)
 
 
@@ -112,6 +132,9 @@ def tab_counts(session: Session, user: User, filters: Filters = Filters(), now: 
 
 def filter_places(session: Session) -> tuple[list[OrgUnit], list[OrgUnit]]:
     """Townships and villages to filter by (names only; filtering never widens what one sees)."""
-    units = session.scalars(select(OrgUnit).where(OrgUnit.kind.in_(("township", "village")),
-                                                  OrgUnit.active.is_(True)).order_by(OrgUnit.path)).all()
+    units = session.scalars(
+        select(OrgUnit)
+        .where(OrgUnit.kind.in_(("township", "village")), OrgUnit.active.is_(True))
+        .order_by(OrgUnit.path)
+    ).all()
     return [u for u in units if u.kind == "township"], [u for u in units if u.kind == "village"]

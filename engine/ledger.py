@@ -1,5 +1,6 @@
 """Importing a county's existing Excel ledger (台账) as archived history, so reports cover the
 time before Daiban. Imported items have no workflow: their state holds only a marker."""
+
 from __future__ import annotations
 
 import re
@@ -95,12 +96,27 @@ def _check_row(session: Session, values: dict, found: _Lookups, now: datetime) -
         elif receipt in found.receipts or session.scalar(select(Case.id).where(Case.receipt_code == receipt)):
             errors["receipt_code"] = N_("already taken")
         found.receipts.add(receipt)
-    return {"item": item, "village": village, "name": name, "phone": phone, "summary": summary or None,
-            "opened": opened, "closed": closed, "rating": rating or None, "receipt": receipt}, errors
+    return {
+        "item": item,
+        "village": village,
+        "name": name,
+        "phone": phone,
+        "summary": summary or None,
+        "opened": opened,
+        "closed": closed,
+        "rating": rating or None,
+        "receipt": receipt,
+    }, errors
 
 
-def import_ledger(session: Session, actor: User, sheet: Sheet, mapping: dict | None = None,
-                  dry_run: bool = False, now: datetime | None = None) -> dict:
+def import_ledger(
+    session: Session,
+    actor: User,
+    sheet: Sheet,
+    mapping: dict | None = None,
+    dry_run: bool = False,
+    now: datetime | None = None,
+) -> dict:
     """Preview (dry run) or import a ledger; any bad row refuses the whole sheet and writes nothing."""
     paths = require_admin(actor)
     now = now or utcnow()
@@ -120,8 +136,10 @@ def import_ledger(session: Session, actor: User, sheet: Sheet, mapping: dict | N
     if dry_run:
         return result
     if not result["valid"]:
-        raise Invalid(N_("the sheet has errors; nothing was imported"),
-                      {f"{r['row']}.{f}": m for r in rows for f, m in r["errors"].items()})
+        raise Invalid(
+            N_("the sheet has errors; nothing was imported"),
+            {f"{r['row']}.{f}": m for r in rows for f, m in r["errors"].items()},
+        )
     calendar = default_calendar(session)
     townships: dict[int, OrgUnit] = {}
     for c in checked:
@@ -131,18 +149,41 @@ def import_ledger(session: Session, actor: User, sheet: Sheet, mapping: dict | N
             raise Conflict(N_("no live process version; deploy the process library first"))
         if village.id not in townships:
             townships[village.id] = ancestor_of_kind(session, village, "township")
-        session.add(Case(
-            receipt_code=c["receipt"] or "TZ" + c["opened"].strftime("%y%m%d") + secrets.token_hex(4).upper(),
-            catalog_item_id=item.id, catalog_code=item.code, kind=item.kind, status="archived",
-            level=item.level, org_unit_id=village.id, village_id=village.id,
-            township_id=townships[village.id].id, owner_id=actor.id, resident_name=c["name"],
-            resident_phone=c["phone"], summary=c["summary"] or item.name, materials_provided=[],
-            rating=c["rating"], opened_at=c["opened"], closed_at=c["closed"],
-            due_at=calendar.deadline(c["opened"], item.time_limit_days), process_version_id=version.id,
-            is_test_run=False, state=LEDGER_STATE))
+        session.add(
+            Case(
+                receipt_code=c["receipt"] or "TZ" + c["opened"].strftime("%y%m%d") + secrets.token_hex(4).upper(),
+                catalog_item_id=item.id,
+                catalog_code=item.code,
+                kind=item.kind,
+                status="archived",
+                level=item.level,
+                org_unit_id=village.id,
+                village_id=village.id,
+                township_id=townships[village.id].id,
+                owner_id=actor.id,
+                resident_name=c["name"],
+                resident_phone=c["phone"],
+                summary=c["summary"] or item.name,
+                materials_provided=[],
+                rating=c["rating"],
+                opened_at=c["opened"],
+                closed_at=c["closed"],
+                due_at=calendar.deadline(c["opened"], item.time_limit_days),
+                process_version_id=version.id,
+                is_test_run=False,
+                state=LEDGER_STATE,
+            )
+        )
     session.flush()
-    record_event(session, None, actor, "ledger_imported", now, rows=len(rows),
-                 opened_from=min(c["opened"] for c in checked).date().isoformat(),
-                 opened_to=max(c["opened"] for c in checked).date().isoformat())
+    record_event(
+        session,
+        None,
+        actor,
+        "ledger_imported",
+        now,
+        rows=len(rows),
+        opened_from=min(c["opened"] for c in checked).date().isoformat(),
+        opened_to=max(c["opened"] for c in checked).date().isoformat(),
+    )
     commit(session)
     return {**result, "imported": len(rows)}

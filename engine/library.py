@@ -1,14 +1,15 @@
 """The process library for analysts: validate, save drafts, deploy, test-run any version."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from . import validation
 from .access import has_role
 from .clock import utcnow
 from .errors import Forbidden, Invalid, NotFound
 from .i18n import N_
-from . import validation
 from .models import Case, Event, OrgUnit, ProcessVersion, User
 from .processes import SPECS, live_decisions, live_version, version_hash
 from .roles import roles
@@ -42,13 +43,29 @@ def save_draft(session: Session, actor: User, xml: bytes | str) -> ProcessVersio
     now = utcnow()
     kind = processes[0]["type"]
     pinned = decisions if kind == "bpmn" else {}
-    version = ProcessVersion(key=key, name=processes[0]["name"], type=kind, version=number, xml=text,
-                             hash=version_hash(text, forms, pinned), forms=forms, decisions=pinned,
-                             status="draft", created_at=now)
+    version = ProcessVersion(
+        key=key,
+        name=processes[0]["name"],
+        type=kind,
+        version=number,
+        xml=text,
+        hash=version_hash(text, forms, pinned),
+        forms=forms,
+        decisions=pinned,
+        status="draft",
+        created_at=now,
+    )
     session.add(version)
     session.flush()
-    session.add(Event(at=now, actor_id=actor.id, actor=actor.username, type="process_draft_saved",
-                      detail={"key": key, "version": number}))
+    session.add(
+        Event(
+            at=now,
+            actor_id=actor.id,
+            actor=actor.username,
+            type="process_draft_saved",
+            detail={"key": key, "version": number},
+        )
+    )
     session.commit()
     return version
 
@@ -67,7 +84,9 @@ def deploy(session: Session, actor: User, key: str, number) -> ProcessVersion:
     require_editor(actor)
     version = get_version(session, key, number)
     if version.type == "bpmn":
-        SPECS.get(version.hash, version.xml, version.key, version.decisions)  # parse now: a broken diagram fails here, not a case
+        SPECS.get(
+            version.hash, version.xml, version.key, version.decisions
+        )  # parse now: a broken diagram fails here, not a case
     elif validation.validate(version.xml)[1]:
         raise Invalid(N_("the diagram is not valid"))
     live = live_version(session, key)
@@ -75,8 +94,15 @@ def deploy(session: Session, actor: User, key: str, number) -> ProcessVersion:
         live.status = "retired"
     now = utcnow()
     version.status, version.deployed_at, version.deployed_by = "live", now, actor.username
-    session.add(Event(at=now, actor_id=actor.id, actor=actor.username, type="process_deployed",
-                      detail={"key": key, "version": version.version, "hash": version.hash}))
+    session.add(
+        Event(
+            at=now,
+            actor_id=actor.id,
+            actor=actor.username,
+            type="process_deployed",
+            detail={"key": key, "version": version.version, "hash": version.hash},
+        )
+    )
     session.commit()
     return version
 
@@ -100,25 +126,43 @@ def modeler_choices(session: Session, actor: User) -> dict:
     for xml in live_decisions(session).values():
         for node in parse_xml(xml).iter("{*}decision"):
             decisions.append({"id": node.get("id"), "name": node.get("name") or node.get("id")})
-    return {"forms": form_library(), "decisions": sorted(decisions, key=lambda d: d["id"]),
-            "roles": [{"code": r.code, "name": r.name, "name_en": r.name_en} for r in roles().values()],
-            "statuses": list(CASE_STATUSES), "case_fields": list(CASE_FIELDS), "case_units": list(CASE_UNITS),
-            "deadline_kinds": list(DEADLINE_KINDS), "case_deadlines": list(CASE_DEADLINES)}
+    return {
+        "forms": form_library(),
+        "decisions": sorted(decisions, key=lambda d: d["id"]),
+        "roles": [{"code": r.code, "name": r.name, "name_en": r.name_en} for r in roles().values()],
+        "statuses": list(CASE_STATUSES),
+        "case_fields": list(CASE_FIELDS),
+        "case_units": list(CASE_UNITS),
+        "deadline_kinds": list(DEADLINE_KINDS),
+        "case_deadlines": list(CASE_DEADLINES),
+    }
 
 
 def library(session: Session) -> list[dict]:
-    running = dict(session.execute(
-        select(Case.process_version_id, func.count()).where(Case.status != "archived", Case.is_test_run.is_(False))
-        .group_by(Case.process_version_id)).all())
+    running = dict(
+        session.execute(
+            select(Case.process_version_id, func.count())
+            .where(Case.status != "archived", Case.is_test_run.is_(False))
+            .group_by(Case.process_version_id)
+        ).all()
+    )
     result: dict[str, dict] = {}
     for v in session.scalars(select(ProcessVersion).order_by(ProcessVersion.key, ProcessVersion.version)):
-        entry = result.setdefault(v.key, {"key": v.key, "name": v.name, "type": v.type, "live_version": None,
-                                          "versions": []})
+        entry = result.setdefault(
+            v.key, {"key": v.key, "name": v.name, "type": v.type, "live_version": None, "versions": []}
+        )
         if v.status == "live":
             entry["live_version"], entry["name"] = v.version, v.name
-        entry["versions"].append({"version": v.version, "hash": v.hash, "status": v.status,
-                                  "deployed_at": v.deployed_at, "deployed_by": v.deployed_by,
-                                  "running_cases": running.get(v.id, 0)})
+        entry["versions"].append(
+            {
+                "version": v.version,
+                "hash": v.hash,
+                "status": v.status,
+                "deployed_at": v.deployed_at,
+                "deployed_by": v.deployed_by,
+                "running_cases": running.get(v.id, 0),
+            }
+        )
     return list(result.values())
 
 

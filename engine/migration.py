@@ -9,6 +9,7 @@ memory, including a store-and-reload of the state, and reports instead of
 committing. `migrate` then moves each movable case in its own transaction
 with one event, re-pinned to the target and with its inbox rows refreshed.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -23,12 +24,12 @@ from .clock import utcnow
 from .errors import Conflict
 from .i18n import N_
 from .library import editor_version
-from .views import parse_id
 from .models import Case, ProcessVersion, User
 from .processes import spec_for
 from .projection import refresh_inbox, relabel_open_rows
 from .runtime import SERIALIZER, ProcessSpec, dump_state, load_state, ready_user_tasks
 from .txn import commit, record_event
+from .views import parse_id
 
 OPEN_STATES = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 
@@ -41,8 +42,12 @@ class Plan:
     tasks: list[str] = field(default_factory=list)
 
     def report(self) -> dict:
-        entry = {"case_id": self.case.id, "receipt_code": self.case.receipt_code,
-                 "from_version": self.case.process_version.version, "tasks": self.tasks}
+        entry = {
+            "case_id": self.case.id,
+            "receipt_code": self.case.receipt_code,
+            "from_version": self.case.process_version.version,
+            "tasks": self.tasks,
+        }
         if self.reasons:
             entry["reasons"] = self.reasons
         return entry
@@ -92,8 +97,11 @@ def plan_case(case: Case, target: ProcessSpec) -> Plan:
 
 
 def _running_cases(session: Session, target: ProcessVersion, from_version) -> list[Case]:
-    query = (select(Case).join(ProcessVersion, Case.process_version_id == ProcessVersion.id)
-             .where(ProcessVersion.key == target.key, ProcessVersion.id != target.id, Case.status != "archived"))
+    query = (
+        select(Case)
+        .join(ProcessVersion, Case.process_version_id == ProcessVersion.id)
+        .where(ProcessVersion.key == target.key, ProcessVersion.id != target.id, Case.status != "archived")
+    )
     if from_version not in (None, ""):
         number = parse_id(from_version)
         if number is None or number > 2**31 - 1:
@@ -114,13 +122,17 @@ def dry_run(session: Session, actor: User, key: str, number, from_version=None) 
     target = _target(session, actor, key, number)
     spec = spec_for(target)
     plans = [plan_case(case, spec) for case in _running_cases(session, target, from_version)]
-    return {"key": key, "to_version": target.version,
-            "movable": [p.report() for p in plans if p.state is not None],
-            "blocked": [p.report() for p in plans if p.state is None]}
+    return {
+        "key": key,
+        "to_version": target.version,
+        "movable": [p.report() for p in plans if p.state is not None],
+        "blocked": [p.report() for p in plans if p.state is None],
+    }
 
 
-def migrate(session: Session, actor: User, key: str, number, from_version=None, case_ids=None,
-            now: datetime | None = None) -> dict:
+def migrate(
+    session: Session, actor: User, key: str, number, from_version=None, case_ids=None, now: datetime | None = None
+) -> dict:
     """Move every movable running case (or those of `case_ids`) to version `number`: one transaction
     and one event per case; the cases that cannot move stay and are listed."""
     now = now or utcnow()
@@ -141,8 +153,9 @@ def migrate(session: Session, actor: User, key: str, number, from_version=None, 
         workflow = load_state(plan.state, spec)
         relabel_open_rows(session, case, workflow)
         refresh_inbox(session, case, workflow, now)
-        record_event(session, case, actor, "case_migrated", now, process=key, from_version=source,
-                     to_version=target.version)
+        record_event(
+            session, case, actor, "case_migrated", now, process=key, from_version=source, to_version=target.version
+        )
         try:
             commit(session)
         except Conflict:

@@ -1,10 +1,23 @@
 """Daiban's tables: plain SQLAlchemy 2 declarative models shared with the web layer."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String,
-                        Text, TypeDecorator, UniqueConstraint, text)
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -22,14 +35,14 @@ class UtcDateTime(TypeDecorator):
         if value is not None:
             if value.tzinfo is None:
                 raise ValueError("naive datetime")
-            value = value.astimezone(timezone.utc)
+            value = value.astimezone(UTC)
             if dialect.name == "sqlite":
                 value = value.replace(tzinfo=None)
         return value
 
     def process_result_value(self, value, dialect):
         if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
+            value = value.replace(tzinfo=UTC)
         return value
 
 
@@ -54,7 +67,7 @@ class OrgUnit(Base):
     # Subtree tests are `path LIKE '/qx/t1/%'`: PostgreSQL needs a pattern index for that under any collation.
     __table_args__ = (Index("ix_org_units_path_pattern", "path", postgresql_ops={"path": "varchar_pattern_ops"}),)
 
-    parent: Mapped["OrgUnit | None"] = relationship(remote_side=[id])
+    parent: Mapped[OrgUnit | None] = relationship(remote_side=[id])
 
 
 class User(Base):
@@ -69,13 +82,15 @@ class User(Base):
     last_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     # Loaded when asked (the signed-in user's), never for every case owner or assignee a query joins.
-    roles: Mapped[list["RoleAssignment"]] = relationship(back_populates="user", lazy="select")
+    roles: Mapped[list[RoleAssignment]] = relationship(back_populates="user", lazy="select")
 
 
 class RoleAssignment(Base):
     __tablename__ = "role_assignments"
-    __table_args__ = (UniqueConstraint("user_id", "role", "org_unit_id"),
-                      Index("ix_role_assignments_role_unit", "role", "org_unit_id"))
+    __table_args__ = (
+        UniqueConstraint("user_id", "role", "org_unit_id"),
+        Index("ix_role_assignments_role_unit", "role", "org_unit_id"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     role: Mapped[str] = mapped_column(String(40))
@@ -137,8 +152,10 @@ class Case(Base):
     """A proxy item (代办件) and its workflow state."""
 
     __tablename__ = "cases"
-    __table_args__ = (Index("ix_cases_village_status", "village_id", "status"),
-                      Index("ix_cases_township_opened", "township_id", "opened_at"))
+    __table_args__ = (
+        Index("ix_cases_village_status", "village_id", "status"),
+        Index("ix_cases_township_opened", "township_id", "opened_at"),
+    )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     receipt_code: Mapped[str] = mapped_column(String(32), unique=True)
     catalog_item_id: Mapped[int] = mapped_column(ForeignKey("catalog_items.id"))
@@ -182,11 +199,23 @@ class TaskRow(Base):
         Index("ix_tasks_assignee", "assignee_id", "state"),
         Index("ix_tasks_case", "case_id", "state"),
         # The "available" tab in its own order: the first page is read straight off the index.
-        Index("ix_tasks_available", "role", "org_unit_id", "due_at", "created_at", "id",
-              postgresql_where=text("state = 'ready' AND assignee_id IS NULL"),
-              sqlite_where=text("state = 'ready' AND assignee_id IS NULL")),
-        Index("ix_tasks_done", "completed_by_id", "completed_at", postgresql_where=text("state = 'completed'"),
-              sqlite_where=text("state = 'completed'")),
+        Index(
+            "ix_tasks_available",
+            "role",
+            "org_unit_id",
+            "due_at",
+            "created_at",
+            "id",
+            postgresql_where=text("state = 'ready' AND assignee_id IS NULL"),
+            sqlite_where=text("state = 'ready' AND assignee_id IS NULL"),
+        ),
+        Index(
+            "ix_tasks_done",
+            "completed_by_id",
+            "completed_at",
+            postgresql_where=text("state = 'completed'"),
+            sqlite_where=text("state = 'completed'"),
+        ),
     )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # SpiffWorkflow task id
     case_id: Mapped[int] = mapped_column(BigId, ForeignKey("cases.id"))
@@ -226,5 +255,11 @@ class Event(Base):
 
 
 # Tables defined beside their commands join the metadata here.
-from . import admin_models, oversight, throttle, timers, workspace_tables  # noqa: E402,F401
-from . import audit  # noqa: E402,F401  (append-only events, enforced by triggers)
+from . import (  # noqa: E402,F401
+    admin_models,
+    audit,
+    oversight,
+    throttle,
+    timers,
+    workspace_tables,
+)

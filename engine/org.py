@@ -1,4 +1,5 @@
 """The org tree (county → townships → villages → groups, departments, stations, window)."""
+
 from __future__ import annotations
 
 import tomllib
@@ -15,13 +16,21 @@ from .settings import CONFIG_DIR
 KINDS = ("county", "township", "village", "group", "department", "station", "window")
 
 
-def add_unit(session: Session, code: str, name: str, kind: str, parent: OrgUnit | None = None,
-             name_en: str | None = None, function: str | None = None) -> OrgUnit:
+def add_unit(
+    session: Session,
+    code: str,
+    name: str,
+    kind: str,
+    parent: OrgUnit | None = None,
+    name_en: str | None = None,
+    function: str | None = None,
+) -> OrgUnit:
     if kind not in KINDS:
         raise ValueError(f"unknown unit kind {kind}")
     path = (parent.path if parent else "/") + code + "/"
-    unit = OrgUnit(code=code, name=name, name_en=name_en, kind=kind, function=function,
-                   parent=parent, path=path, active=True)
+    unit = OrgUnit(
+        code=code, name=name, name_en=name_en, kind=kind, function=function, parent=parent, path=path, active=True
+    )
     session.add(unit)
     return unit
 
@@ -38,20 +47,31 @@ def ancestor_of_kind(session: Session, unit: OrgUnit, kind: str) -> OrgUnit | No
 
 
 def child_with_function(session: Session, parent: OrgUnit, kinds: tuple[str, ...], function: str) -> OrgUnit | None:
-    return session.scalar(select(OrgUnit).where(
-        OrgUnit.parent_id == parent.id, OrgUnit.kind.in_(kinds), OrgUnit.function == function,
-        OrgUnit.active.is_(True)))
+    return session.scalar(
+        select(OrgUnit).where(
+            OrgUnit.parent_id == parent.id,
+            OrgUnit.kind.in_(kinds),
+            OrgUnit.function == function,
+            OrgUnit.active.is_(True),
+        )
+    )
 
 
 def active_children(session: Session, parent_id: int, kind: str) -> list[OrgUnit]:
     """The active units of `kind` directly under a unit (e.g. a county's departments), by code."""
-    return list(session.scalars(select(OrgUnit).where(
-        OrgUnit.parent_id == parent_id, OrgUnit.kind == kind, OrgUnit.active.is_(True)).order_by(OrgUnit.code)))
+    return list(
+        session.scalars(
+            select(OrgUnit)
+            .where(OrgUnit.parent_id == parent_id, OrgUnit.kind == kind, OrgUnit.active.is_(True))
+            .order_by(OrgUnit.code)
+        )
+    )
 
 
 def child_of_kind(session: Session, parent: OrgUnit, kind: str) -> OrgUnit | None:
-    return session.scalar(select(OrgUnit).where(OrgUnit.parent_id == parent.id, OrgUnit.kind == kind,
-                                                OrgUnit.active.is_(True)))
+    return session.scalar(
+        select(OrgUnit).where(OrgUnit.parent_id == parent.id, OrgUnit.kind == kind, OrgUnit.active.is_(True))
+    )
 
 
 def load_demo_county(session: Session, path: Path | None = None, password: str = "demo") -> int:
@@ -69,8 +89,9 @@ def load_demo_county(session: Session, path: Path | None = None, password: str =
     assignments: list[tuple[str, OrgUnit]] = []
     county = add_unit(session, c["code"], c["name"], "county", name_en=c.get("name_en"))
     assignments += [(r, county) for r in c.get("roles", [])]
-    window = add_unit(session, c["window"]["code"], c["window"]["name"], "window", county,
-                      name_en=c["window"].get("name_en"))
+    window = add_unit(
+        session, c["window"]["code"], c["window"]["name"], "window", county, name_en=c["window"].get("name_en")
+    )
     assignments.append(("county_window", window))
     for d in c.get("departments", []):
         dep = add_unit(session, d["code"], d["name"], "department", county, d.get("name_en"), d["function"])
@@ -79,19 +100,33 @@ def load_demo_county(session: Session, path: Path | None = None, password: str =
         township = add_unit(session, t["code"], t["name"], "township", county, t.get("name_en"))
         assignments += [(r, township) for r in data["township_roles"]["roles"]]
         for s in data["stations"]:
-            station = add_unit(session, f"{t['code']}-{s['suffix']}", t["name"] + s["name"], "station",
-                               township, f"{t.get('name_en', t['code'])} {s['name_en']}", s["function"])
+            station = add_unit(
+                session,
+                f"{t['code']}-{s['suffix']}",
+                t["name"] + s["name"],
+                "station",
+                township,
+                f"{t.get('name_en', t['code'])} {s['name_en']}",
+                s["function"],
+            )
             assignments.append(("station_handler", station))
         for v in t["villages"]:
             village = add_unit(session, v["code"], v["name"], "village", township, v.get("name_en"))
             assignments += [(r, village) for r in data["village_roles"]["roles"]]
             for n in range(1, data.get("groups_per_village", 0) + 1):
-                group = add_unit(session, f"{v['code']}-g{n}", f"{v['name']}第{n}村民小组", "group", village,
-                                 f"{v.get('name_en', v['code'])} group {n}")
+                group = add_unit(
+                    session,
+                    f"{v['code']}-g{n}",
+                    f"{v['name']}第{n}村民小组",
+                    "group",
+                    village,
+                    f"{v.get('name_en', v['code'])} group {n}",
+                )
                 assignments += [(r, group) for r in data["group_roles"]["roles"]]
     session.flush()
     colleagues = _colleagues(data.get("colleagues", []), assignments)
     from .window import set_office_days
+
     for t in data["townships"]:
         set_office_days(session, unit_by_code(session, t["code"]), t.get("office_days", []))
     now = utcnow()
@@ -101,13 +136,19 @@ def load_demo_county(session: Session, path: Path | None = None, password: str =
     session.add(RoleAssignment(user_id=admin.id, role="admin", org_unit_id=county.id))
     users = [(role, unit, "") for role, unit in assignments] + [(role, unit, "2") for role, unit in colleagues]
     for role, unit, suffix in users:
-        user = User(username=f"{role}{suffix}@{unit.code}", display_name=f"{unit.name} {role}{suffix}",
-                    password_hash=pw_hash, active=True, created_at=now)
+        user = User(
+            username=f"{role}{suffix}@{unit.code}",
+            display_name=f"{unit.name} {role}{suffix}",
+            password_hash=pw_hash,
+            active=True,
+            created_at=now,
+        )
         session.add(user)
         session.flush()
         session.add(RoleAssignment(user_id=user.id, role=role, org_unit_id=unit.id))
-    session.add(Event(at=now, actor="system", type="demo_county_loaded",
-                      detail={"county": c["code"], "users": len(users) + 1}))
+    session.add(
+        Event(at=now, actor="system", type="demo_county_loaded", detail={"county": c["code"], "users": len(users) + 1})
+    )
     return len(users) + 1
 
 

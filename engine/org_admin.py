@@ -1,4 +1,5 @@
 """Administering the org tree: create, rename, move and retire units (history is never deleted)."""
+
 from __future__ import annotations
 
 import re
@@ -18,8 +19,15 @@ from .views import Page, clamp_page
 
 CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 # Where each kind of unit may hang in the tree (a county is set up by the operator, not here).
-PARENT_KINDS = {"county": (), "township": ("county",), "village": ("township",), "group": ("village",),
-                "department": ("county",), "station": ("township",), "window": ("county",)}
+PARENT_KINDS = {
+    "county": (),
+    "township": ("county",),
+    "village": ("township",),
+    "group": ("village",),
+    "department": ("county",),
+    "station": ("township",),
+    "window": ("county",),
+}
 CLOSED = ("closed", "archived")
 
 
@@ -27,9 +35,17 @@ def unit_dict(unit: OrgUnit, parents: dict[int, str] | None = None) -> dict:
     parent = (parents or {}).get(unit.parent_id) if unit.parent_id else None
     if parent is None and unit.parent is not None:
         parent = unit.parent.code
-    return {"code": unit.code, "name": unit.name, "name_en": unit.name_en, "kind": unit.kind,
-            "function": unit.function, "parent": parent, "path": unit.path, "active": unit.active,
-            "depth": unit.path.count("/") - 2}
+    return {
+        "code": unit.code,
+        "name": unit.name,
+        "name_en": unit.name_en,
+        "kind": unit.kind,
+        "function": unit.function,
+        "parent": parent,
+        "path": unit.path,
+        "active": unit.active,
+        "depth": unit.path.count("/") - 2,
+    }
 
 
 def list_units(session: Session, actor: User, page=1, per_page=100, include_retired: bool = True) -> Page:
@@ -84,8 +100,16 @@ def create_unit(session: Session, actor: User, body: dict, now: datetime | None 
     if errors:
         raise Invalid(N_("the unit cannot be created"), errors)
     now = now or utcnow()
-    unit = OrgUnit(code=code, name=name, name_en=name_en, kind=kind, function=function, parent=parent,
-                   path=parent.path + code + "/", active=True)
+    unit = OrgUnit(
+        code=code,
+        name=name,
+        name_en=name_en,
+        kind=kind,
+        function=function,
+        parent=parent,
+        path=parent.path + code + "/",
+        active=True,
+    )
     session.add(unit)
     session.flush()
     record_event(session, None, actor, "unit_created", now, unit=code, kind=kind, parent=parent.code, name=name)
@@ -101,8 +125,16 @@ def rename_unit(session: Session, actor: User, code, body: dict, now: datetime |
         raise Invalid(N_("the unit cannot be renamed"), errors)
     old = {"name": unit.name, "name_en": unit.name_en}
     unit.name, unit.name_en = name, name_en
-    record_event(session, None, actor, "unit_renamed", now or utcnow(), unit=unit.code, old=old,
-                 new={"name": name, "name_en": name_en})
+    record_event(
+        session,
+        None,
+        actor,
+        "unit_renamed",
+        now or utcnow(),
+        unit=unit.code,
+        old=old,
+        new={"name": name, "name_en": name_en},
+    )
     commit(session)
     return unit
 
@@ -123,18 +155,37 @@ def move_unit(session: Session, actor: User, code, parent_code, now: datetime | 
         raise Invalid(N_("the unit cannot be moved"), errors)
     old_parent, old_path, new_path = unit.parent.code, unit.path, parent.path + unit.code + "/"
     moved = session.execute(
-        update(OrgUnit).where(OrgUnit.path.startswith(old_path))
+        update(OrgUnit)
+        .where(OrgUnit.path.startswith(old_path))
         .values(path=literal(new_path).concat(func.substr(OrgUnit.path, len(old_path) + 1)))
-        .execution_options(synchronize_session=False)).rowcount
-    session.execute(update(OrgUnit).where(OrgUnit.id == unit.id).values(parent_id=parent.id)
-                    .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.execute(
+        update(OrgUnit)
+        .where(OrgUnit.id == unit.id)
+        .values(parent_id=parent.id)
+        .execution_options(synchronize_session=False)
+    )
     if unit.kind == "village":
         # Cases carry their township for quick lookups; keep it true to the tree.
-        session.execute(update(Case).where(Case.village_id == unit.id).values(township_id=parent.id)
-                        .execution_options(synchronize_session=False))
+        session.execute(
+            update(Case)
+            .where(Case.village_id == unit.id)
+            .values(township_id=parent.id)
+            .execution_options(synchronize_session=False)
+        )
     session.expire_all()
-    record_event(session, None, actor, "unit_moved", now or utcnow(), unit=code, old_parent=old_parent,
-                 new_parent=parent.code, units=moved)
+    record_event(
+        session,
+        None,
+        actor,
+        "unit_moved",
+        now or utcnow(),
+        unit=code,
+        old_parent=old_parent,
+        new_parent=parent.code,
+        units=moved,
+    )
     commit(session)
     return session.get(OrgUnit, unit.id)
 
@@ -143,10 +194,18 @@ def open_items(session: Session, unit: OrgUnit) -> list[Case]:
     """Open cases of the unit's subtree, or held there by an open task: they must move before it retires."""
     subtree = select(OrgUnit.id).where(OrgUnit.path.startswith(unit.path)).scalar_subquery()
     held = select(TaskRow.case_id).where(TaskRow.state == "ready", TaskRow.org_unit_id.in_(subtree))
-    return list(session.scalars(select(Case).where(
-        Case.status.not_in(CLOSED), Case.is_test_run.is_(False),
-        or_(Case.village_id.in_(subtree), Case.org_unit_id.in_(subtree), Case.id.in_(held)))
-        .order_by(Case.opened_at).limit(200)))
+    return list(
+        session.scalars(
+            select(Case)
+            .where(
+                Case.status.not_in(CLOSED),
+                Case.is_test_run.is_(False),
+                or_(Case.village_id.in_(subtree), Case.org_unit_id.in_(subtree), Case.id.in_(held)),
+            )
+            .order_by(Case.opened_at)
+            .limit(200)
+        )
+    )
 
 
 def retire_unit(session: Session, actor: User, code, now: datetime | None = None) -> OrgUnit:
@@ -155,8 +214,7 @@ def retire_unit(session: Session, actor: User, code, now: datetime | None = None
         raise Conflict(N_("the unit is retired"))
     if unit.parent_id is None:
         raise Invalid(N_("the county itself cannot be retired"), {"unit": N_("the county itself cannot be retired")})
-    children = list(session.scalars(select(OrgUnit.code).where(OrgUnit.parent_id == unit.id,
-                                                               OrgUnit.active.is_(True))))
+    children = list(session.scalars(select(OrgUnit.code).where(OrgUnit.parent_id == unit.id, OrgUnit.active.is_(True))))
     items = [c.receipt_code for c in open_items(session, unit)]
     if children or items:
         errors = {}
@@ -169,7 +227,6 @@ def retire_unit(session: Session, actor: User, code, now: datetime | None = None
     record_event(session, None, actor, "unit_retired", now or utcnow(), unit=unit.code)
     commit(session)
     return unit
-
 
 
 def active_units(session: Session, actor: User, kinds: tuple[str, ...] | None = None) -> list[OrgUnit]:

@@ -1,4 +1,5 @@
 """Overdue and due-soon items for supervisors, with their owner and why they are late."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -35,8 +36,9 @@ def late_items(session: Session, unit: OrgUnit, which: str, now: datetime, page=
     condition = overdue(now) if which == "overdue" else due_soon(now)
     query = select(Case).where(in_unit(session, unit), condition)
     total = session.scalar(select(func.count()).select_from(Case).where(in_unit(session, unit), condition))
-    items = list(session.scalars(query.order_by(Case.due_at, Case.id).limit(per_page)
-                                 .offset((page - 1) * per_page)).unique())
+    items = list(
+        session.scalars(query.order_by(Case.due_at, Case.id).limit(per_page).offset((page - 1) * per_page)).unique()
+    )
     return Page(items, total or 0, page, per_page)
 
 
@@ -54,12 +56,29 @@ def late_rows(session: Session, cases: list[Case], now: datetime) -> list[dict]:
     rows = []
     for case in cases:
         held = steps.get(case.id, [])
-        rows.append({"id": case.id, "receipt_code": case.receipt_code, "catalog_code": case.catalog_code,
-                     "catalog_name": case.catalog_item.name, "status": case.status, "village": case.village.code,
-                     "owner": case.owner.username, "owner_name": case.owner.display_name,
-                     "due_at": iso(case.due_at), "days_late": max(0, (now - case.due_at).days),
-                     "steps": [{"name": t.name, "org_unit": t.org_unit.code, "unit_name": t.org_unit.name,
-                                "assignee": t.assignee.username if t.assignee else None,
-                                "due_at": iso(t.due_at)} for t in held],
-                     "reason": reasons.get(case.id)})
+        rows.append(
+            {
+                "id": case.id,
+                "receipt_code": case.receipt_code,
+                "catalog_code": case.catalog_code,
+                "catalog_name": case.catalog_item.name,
+                "status": case.status,
+                "village": case.village.code,
+                "owner": case.owner.username,
+                "owner_name": case.owner.display_name,
+                "due_at": iso(case.due_at),
+                "days_late": max(0, (now - case.due_at).days),
+                "steps": [
+                    {
+                        "name": t.name,
+                        "org_unit": t.org_unit.code,
+                        "unit_name": t.org_unit.name,
+                        "assignee": t.assignee.username if t.assignee else None,
+                        "due_at": iso(t.due_at),
+                    }
+                    for t in held
+                ],
+                "reason": reasons.get(case.id),
+            }
+        )
     return rows

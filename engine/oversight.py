@@ -1,4 +1,5 @@
 """Oversight tables: call-backs (回访), reviews, residents' complaints, and the portal's rate counters."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -6,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
-from .models import BigId, Base, Case, Event, OrgUnit, UtcDateTime
+from .models import Base, BigId, Case, Event, OrgUnit, UtcDateTime
 
 CALL_OUTCOMES = ("satisfied", "basically_satisfied", "dissatisfied", "unreachable")
 

@@ -2,6 +2,7 @@
 
 Accounts are never deleted: events and cases keep naming their users.
 """
+
 from __future__ import annotations
 
 import re
@@ -34,10 +35,15 @@ def new_password() -> str:
 
 def user_dict(user: User, now: datetime | None = None) -> dict:
     now = now or utcnow()
-    return {"username": user.username, "display_name": user.display_name, "active": user.active,
-            "roles": [{"role": a.role, "org_unit": a.org_unit.code} for a in user.roles],
-            "created_at": iso(user.created_at), "last_seen_at": iso(user.last_seen_at),
-            "online": is_online(user, now)}
+    return {
+        "username": user.username,
+        "display_name": user.display_name,
+        "active": user.active,
+        "roles": [{"role": a.role, "org_unit": a.org_unit.code} for a in user.roles],
+        "created_at": iso(user.created_at),
+        "last_seen_at": iso(user.last_seen_at),
+        "online": is_online(user, now),
+    }
 
 
 def is_online(user: User, now: datetime) -> bool:
@@ -51,8 +57,15 @@ def _visible_users(paths: list[str]):
     return or_(User.id.in_(inside), User.id.not_in(anywhere))
 
 
-def list_users(session: Session, actor: User, q: str | None = None, online: bool = False, page=1,
-               per_page=50, now: datetime | None = None) -> Page:
+def list_users(
+    session: Session,
+    actor: User,
+    q: str | None = None,
+    online: bool = False,
+    page=1,
+    per_page=50,
+    now: datetime | None = None,
+) -> Page:
     paths = require_admin(actor)
     page, per_page = clamp_page(page, per_page, default=50)
     query = select(User).where(_visible_users(paths))
@@ -68,8 +81,11 @@ def list_users(session: Session, actor: User, q: str | None = None, online: bool
 
 def get_user(session: Session, actor: User, username) -> User:
     paths = require_admin(actor)
-    user = session.scalar(select(User).where(User.username == username, _visible_users(paths))) \
-        if isinstance(username, str) else None
+    user = (
+        session.scalar(select(User).where(User.username == username, _visible_users(paths)))
+        if isinstance(username, str)
+        else None
+    )
     if user is None:
         raise NotFound(N_("no such user"))
     return user
@@ -113,8 +129,13 @@ def check_new_user(session: Session, paths: list[str], body: dict, errors: dict,
 def add_user(session: Session, body: dict, pairs: list, now: datetime) -> tuple[User, str]:
     """Create a checked account; returns it and its initial password (generated when none was given)."""
     password = body.get("password") or new_password()
-    user = User(username=body["username"], display_name=body["display_name"].strip(),
-                password_hash=hash_password(password), active=True, created_at=now)
+    user = User(
+        username=body["username"],
+        display_name=body["display_name"].strip(),
+        password_hash=hash_password(password),
+        active=True,
+        created_at=now,
+    )
     session.add(user)
     session.flush()
     for role, unit in dict.fromkeys((r, u) for r, u in pairs):
@@ -130,8 +151,9 @@ def create_user(session: Session, actor: User, body: dict, now: datetime | None 
         raise Invalid(N_("the user cannot be created"), errors)
     now = now or utcnow()
     user, password = add_user(session, body, pairs, now)
-    record_event(session, None, actor, "user_created", now, user=user.username,
-                 roles=[f"{r}@{u.code}" for r, u in pairs])
+    record_event(
+        session, None, actor, "user_created", now, user=user.username, roles=[f"{r}@{u.code}" for r, u in pairs]
+    )
     commit(session)
     session.refresh(user)
     return user, password
@@ -156,8 +178,9 @@ def assign_role(session: Session, actor: User, username, role, unit_code, now: d
 def remove_role(session: Session, actor: User, username, role, unit_code, now: datetime | None = None) -> User:
     paths = require_admin(actor)
     user = get_user(session, actor, username)
-    found = next((a for a in user.roles if a.role == role and a.org_unit.code == unit_code
-                  and in_scope(paths, a.org_unit)), None)
+    found = next(
+        (a for a in user.roles if a.role == role and a.org_unit.code == unit_code and in_scope(paths, a.org_unit)), None
+    )
     if found is None:
         raise NotFound(N_("the user has no such role"))
     if user.id == actor.id and role == "admin":
@@ -176,8 +199,9 @@ def set_active(session: Session, actor: User, username, active: bool, now: datet
     if user.active == active:
         return user
     user.active = active
-    record_event(session, None, actor, "user_activated" if active else "user_deactivated", now or utcnow(),
-                 user=user.username)
+    record_event(
+        session, None, actor, "user_activated" if active else "user_deactivated", now or utcnow(), user=user.username
+    )
     commit(session)
     return user
 
@@ -199,8 +223,11 @@ def touch_last_seen(session: Session, user: User, now: datetime | None = None) -
     now = now or utcnow()
     if user.last_seen_at is not None and now - user.last_seen_at < SEEN_EVERY:
         return False
-    done = session.execute(update(User).where(User.id == user.id, or_(
-        User.last_seen_at.is_(None), User.last_seen_at < now - SEEN_EVERY)).values(last_seen_at=now)
-        .execution_options(synchronize_session=False)).rowcount
+    done = session.execute(
+        update(User)
+        .where(User.id == user.id, or_(User.last_seen_at.is_(None), User.last_seen_at < now - SEEN_EVERY))
+        .values(last_seen_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
     session.commit()
     return bool(done)

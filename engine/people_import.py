@@ -1,5 +1,6 @@
 """Bulk import of people from a sheet: a preview with per-row errors; nothing is written unless
 every row is valid, and then the whole sheet is written in one transaction with one event."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -12,7 +13,7 @@ from .clock import utcnow
 from .errors import Invalid
 from .i18n import N_
 from .models import OrgUnit, User
-from .people import check_role_and_unit, add_user, check_new_user
+from .people import add_user, check_new_user, check_role_and_unit
 from .roles import roles
 from .sheets import Sheet, guess_mapping
 from .txn import commit, record_event
@@ -32,8 +33,9 @@ def role_code(text: str) -> str:
 def unit_codes_by_name(session: Session, paths: list[str]) -> dict[str, str | None]:
     """Active unit names → code (None when the name is ambiguous: then the code must be used)."""
     found: dict[str, str | None] = {}
-    for code, name in session.execute(select(OrgUnit.code, OrgUnit.name).where(
-            scope_condition(paths), OrgUnit.active.is_(True))):
+    for code, name in session.execute(
+        select(OrgUnit.code, OrgUnit.name).where(scope_condition(paths), OrgUnit.active.is_(True))
+    ):
         found[name] = None if name in found else code
     return found
 
@@ -56,8 +58,12 @@ def check_sheet(session: Session, actor: User, sheet: Sheet, mapping: dict | Non
         username = values.get("username", "")
         account = accounts.get(username)
         if account is None:
-            body = {"username": username, "display_name": values.get("display_name", ""),
-                    "password": values.get("password") or None, "roles": []}
+            body = {
+                "username": username,
+                "display_name": values.get("display_name", ""),
+                "password": values.get("password") or None,
+                "roles": [],
+            }
             check_new_user(session, paths, body, errors)
             account = accounts[username] = {"body": body, "pairs": [], "row": number}
         elif values.get("display_name") and values["display_name"] != account["body"]["display_name"]:
@@ -73,23 +79,37 @@ def check_sheet(session: Session, actor: User, sheet: Sheet, mapping: dict | Non
     return {"mapping": mapping, "rows": rows, "valid": not any(r["errors"] for r in rows), "accounts": accounts}
 
 
-def import_people(session: Session, actor: User, sheet: Sheet, mapping: dict | None = None,
-                  dry_run: bool = False, now: datetime | None = None) -> dict:
+def import_people(
+    session: Session,
+    actor: User,
+    sheet: Sheet,
+    mapping: dict | None = None,
+    dry_run: bool = False,
+    now: datetime | None = None,
+) -> dict:
     """Preview (dry run) or import; an invalid sheet raises Invalid naming each bad cell and writes nothing."""
     result = check_sheet(session, actor, sheet, mapping)
     accounts = result.pop("accounts")
     if dry_run:
         return result
     if not result["valid"]:
-        raise Invalid(N_("the sheet has errors; nothing was imported"),
-                      {f"{r['row']}.{f}": m for r in result["rows"] for f, m in r["errors"].items()})
+        raise Invalid(
+            N_("the sheet has errors; nothing was imported"),
+            {f"{r['row']}.{f}": m for r in result["rows"] for f, m in r["errors"].items()},
+        )
     now = now or utcnow()
     created = []
-    for username, account in accounts.items():
+    for _username, account in accounts.items():
         user, password = add_user(session, account["body"], account["pairs"], now)
-        created.append({"username": user.username, "display_name": user.display_name,
-                        "password": password if not account["body"]["password"] else None})
-    record_event(session, None, actor, "people_imported", now, users=[c["username"] for c in created],
-                 rows=len(result["rows"]))
+        created.append(
+            {
+                "username": user.username,
+                "display_name": user.display_name,
+                "password": password if not account["body"]["password"] else None,
+            }
+        )
+    record_event(
+        session, None, actor, "people_imported", now, users=[c["username"] for c in created], rows=len(result["rows"])
+    )
     commit(session)
     return {**result, "created": created}

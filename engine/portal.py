@@ -1,4 +1,5 @@
 """The resident portal's open data (阳光代办) and complaints to the discipline committee."""
+
 from __future__ import annotations
 
 import re
@@ -24,36 +25,70 @@ def public_catalog(session: Session) -> list[dict]:
     names = categories()
     groups: dict[str, dict] = {}
     for item in active_items(session):
-        group = groups.setdefault(item.category, {"code": item.category, "items": [],
-                                                  **names.get(item.category, {"name": item.category})})
-        group["items"].append({"code": item.code, "name": item.name, "name_en": item.name_en, "kind": item.kind,
-                               "level": item.level, "time_limit_days": item.time_limit_days,
-                               "materials": item.materials, "fee": item.fee, "fee_note": item.fee_note})
+        group = groups.setdefault(
+            item.category, {"code": item.category, "items": [], **names.get(item.category, {"name": item.category})}
+        )
+        group["items"].append(
+            {
+                "code": item.code,
+                "name": item.name,
+                "name_en": item.name_en,
+                "kind": item.kind,
+                "level": item.level,
+                "time_limit_days": item.time_limit_days,
+                "materials": item.materials,
+                "fee": item.fee,
+                "fee_note": item.fee_note,
+            }
+        )
     return list(groups.values())
 
 
 def responsible_agents(session: Session) -> list[dict]:
     """Each village with its township and the village agents responsible for it (names only)."""
-    villages = session.scalars(select(OrgUnit).where(OrgUnit.kind == "village", OrgUnit.active.is_(True))
-                               .order_by(OrgUnit.path)).all()
-    parents = {u.id: u for u in session.scalars(select(OrgUnit).where(
-        OrgUnit.id.in_({v.parent_id for v in villages})))}
+    villages = session.scalars(
+        select(OrgUnit).where(OrgUnit.kind == "village", OrgUnit.active.is_(True)).order_by(OrgUnit.path)
+    ).all()
+    parents = {u.id: u for u in session.scalars(select(OrgUnit).where(OrgUnit.id.in_({v.parent_id for v in villages})))}
     agents: dict[int, list[str]] = {}
     for unit_id, name in session.execute(
-            select(RoleAssignment.org_unit_id, User.display_name).join(User, User.id == RoleAssignment.user_id)
-            .where(RoleAssignment.role == "village_agent", User.active.is_(True)).order_by(User.display_name)):
+        select(RoleAssignment.org_unit_id, User.display_name)
+        .join(User, User.id == RoleAssignment.user_id)
+        .where(RoleAssignment.role == "village_agent", User.active.is_(True))
+        .order_by(User.display_name)
+    ):
         agents.setdefault(unit_id, []).append(name)
-    return [{"code": v.code, "name": v.name, "name_en": v.name_en, "township": parents[v.parent_id].name,
-             "township_en": parents[v.parent_id].name_en, "agents": agents.get(v.id, [])} for v in villages]
+    return [
+        {
+            "code": v.code,
+            "name": v.name,
+            "name_en": v.name_en,
+            "township": parents[v.parent_id].name,
+            "township_en": parents[v.parent_id].name_en,
+            "agents": agents.get(v.id, []),
+        }
+        for v in villages
+    ]
 
 
 def townships(session: Session) -> list[OrgUnit]:
-    return list(session.scalars(select(OrgUnit).where(OrgUnit.kind == "township", OrgUnit.active.is_(True))
-                                .order_by(OrgUnit.path)))
+    return list(
+        session.scalars(
+            select(OrgUnit).where(OrgUnit.kind == "township", OrgUnit.active.is_(True)).order_by(OrgUnit.path)
+        )
+    )
 
 
-def file_complaint(session: Session, township_code, text, name=None, phone=None, receipt_code=None,
-                   phone_last4=None, now: datetime | None = None) -> Complaint:
+def file_complaint(
+    session: Session,
+    township_code,
+    text,
+    name=None,
+    phone=None,
+    receipt_code=None,
+    phone_last4=None,
+    now: datetime | None = None,
+) -> Complaint:
     """A resident's complaint reaches the township's discipline committee.
 
     With a matching receipt code and phone suffix the complaint is linked to
@@ -61,8 +96,11 @@ def file_complaint(session: Session, township_code, text, name=None, phone=None,
     """
     now = now or utcnow()
     errors: dict[str, str] = {}
-    township = session.scalar(select(OrgUnit).where(OrgUnit.code == township_code, OrgUnit.kind == "township")) \
-        if isinstance(township_code, str) else None
+    township = (
+        session.scalar(select(OrgUnit).where(OrgUnit.code == township_code, OrgUnit.kind == "township"))
+        if isinstance(township_code, str)
+        else None
+    )
     if township is None:
         errors["township"] = N_("choose a township")
     if not isinstance(text, str) or not text.strip() or len(text) > 4000:
@@ -79,11 +117,19 @@ def file_complaint(session: Session, township_code, text, name=None, phone=None,
             case = own_case(session, receipt_code, phone_last4)
         except NotFound:
             case = None
-    complaint = Complaint(township_id=township.id, case_id=case.id if case else None, name=(name or "").strip() or None,
-                          phone=(phone or "").strip() or None, text=text.strip(), status="open", filed_at=now)
+    complaint = Complaint(
+        township_id=township.id,
+        case_id=case.id if case else None,
+        name=(name or "").strip() or None,
+        phone=(phone or "").strip() or None,
+        text=text.strip(),
+        status="open",
+        filed_at=now,
+    )
     session.add(complaint)
     session.flush()
-    record_event(session, case, None, "complaint_filed", now, complaint=complaint.id, township=township.code,
-                 source="public")
+    record_event(
+        session, case, None, "complaint_filed", now, complaint=complaint.id, township=township.code, source="public"
+    )
     commit(session)
     return complaint

@@ -1,4 +1,5 @@
 """What the printed forms show: read-only facts gathered from a case and its events."""
+
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
@@ -12,6 +13,11 @@ def case_result(session: Session, case: Case) -> dict | None:
     for event in reversed(case_events(session, case)):
         data = (event.detail or {}).get("data") or {}
         if event.type == "task_completed" and isinstance(data.get("answer"), str):
-            return {"answer": data["answer"], "approved": data.get("approved"), "at": event.at,
-                    "by": event.actor, "unit": event.detail.get("unit")}
+            return {
+                "answer": data["answer"],
+                "approved": data.get("approved"),
+                "at": event.at,
+                "by": event.actor,
+                "unit": event.detail.get("unit"),
+            }
     return None

@@ -1,4 +1,5 @@
 """The process library: versions of the diagrams in bpmn/, deployed into the database."""
+
 from __future__ import annotations
 
 import json
@@ -21,8 +22,7 @@ SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 def forms_of(xml: str, forms_dir: Path) -> dict[str, dict]:
     """The JSON Schema forms the diagram's user tasks name, stored with the version."""
     root = parse_xml(xml)
-    names = {p.get("value") for p in root.iter(f"{{{SPIFF_NS}}}property")
-             if p.get("name") == "formJsonSchemaFilename"}
+    names = {p.get("value") for p in root.iter(f"{{{SPIFF_NS}}}property") if p.get("name") == "formJsonSchemaFilename"}
     return {n: json.loads((forms_dir / n).read_text(encoding="utf-8")) for n in sorted(names)}
 
 
@@ -66,8 +66,9 @@ def deploy_from_files(session: Session, actor: str = "system", bpmn_dir: Path = 
     return deployed
 
 
-def _deploy(session: Session, actor: str, key: str, type_: str, name: str | None, xml: str, forms: dict,
-            decisions: dict) -> list[ProcessVersion]:
+def _deploy(
+    session: Session, actor: str, key: str, type_: str, name: str | None, xml: str, forms: dict, decisions: dict
+) -> list[ProcessVersion]:
     digest = version_hash(xml, forms, decisions)
     live = live_version(session, key)
     if live is not None and live.hash == digest:
@@ -78,12 +79,24 @@ def _deploy(session: Session, actor: str, key: str, type_: str, name: str | None
     now = utcnow()
     if live is not None:
         live.status = "retired"
-    version = ProcessVersion(key=key, name=name or process_name(xml, key), type=type_, version=number, xml=xml,
-                             hash=digest, forms=forms, decisions=decisions, status="live", created_at=now,
-                             deployed_at=now, deployed_by=actor)
+    version = ProcessVersion(
+        key=key,
+        name=name or process_name(xml, key),
+        type=type_,
+        version=number,
+        xml=xml,
+        hash=digest,
+        forms=forms,
+        decisions=decisions,
+        status="live",
+        created_at=now,
+        deployed_at=now,
+        deployed_by=actor,
+    )
     session.add(version)
-    session.add(Event(at=now, actor=actor, type="process_deployed",
-                      detail={"key": key, "version": number, "hash": digest}))
+    session.add(
+        Event(at=now, actor=actor, type="process_deployed", detail={"key": key, "version": number, "hash": digest})
+    )
     return [version]
 
 

@@ -1,4 +1,5 @@
 """Which diagram elements of a case are completed, active or overdue (for the live diagram)."""
+
 from __future__ import annotations
 
 from SpiffWorkflow.task import TaskState
@@ -33,12 +34,18 @@ def current_step(session, case: Case) -> str | None:
     """The name of the step the item is at, in plain words: its first open task at the unit that
     holds the item (a task alongside, like the window's progress notice, is elsewhere or due later),
     from the inbox projection (the public lookup must not pay for deserializing the workflow)."""
-    from sqlalchemy import case as when, select
+    from sqlalchemy import case as when
+    from sqlalchemy import select
 
     from .models import TaskRow
+
     held_here = when((TaskRow.org_unit_id == case.org_unit_id, 0), else_=1)
-    return session.scalar(select(TaskRow.name).where(TaskRow.case_id == case.id, TaskRow.state == "ready")
-                          .order_by(held_here, TaskRow.created_at, TaskRow.due_at, TaskRow.id).limit(1))
+    return session.scalar(
+        select(TaskRow.name)
+        .where(TaskRow.case_id == case.id, TaskRow.state == "ready")
+        .order_by(held_here, TaskRow.created_at, TaskRow.due_at, TaskRow.id)
+        .limit(1)
+    )
 
 
 def diagram_states(case: Case, open_rows, now=None) -> dict[str, str]:

@@ -1,4 +1,5 @@
 """Keeps the inbox projection (tasks table) in step with a case's workflow state."""
+
 from __future__ import annotations
 
 import json
@@ -45,8 +46,9 @@ class UnitResolver:
     def resolve(self, task: ReadyTask) -> OrgUnit:
         role = roles().get(task.lane or "")
         if role is None:
-            raise Invalid(f"task {task.spec_name}: lane {task.lane!r} is not a known role",
-                          {task.spec_name: "lane is not a role"})
+            raise Invalid(
+                f"task {task.spec_name}: lane {task.lane!r} is not a known role", {task.spec_name: "lane is not a role"}
+            )
         rule = task.properties.get("unit") or role.unit
         source, _, name = rule.partition(".")
         unit = None
@@ -66,8 +68,9 @@ def is_alongside(task: ReadyTask) -> bool:
     return str(task.properties.get("alongside") or "").strip().lower() == "true"
 
 
-def task_due(case: Case, task: ReadyTask, now: datetime, session: Session | None = None,
-             calendar: WorkingCalendar | None = None) -> datetime:
+def task_due(
+    case: Case, task: ReadyTask, now: datetime, session: Session | None = None, calendar: WorkingCalendar | None = None
+) -> datetime:
     """The task's own limit (working days; a number or an expression over the task data), never
     later than the case deadline, except a resident's resubmission deadline which is the resident's own."""
     days = str(task.properties.get("time_limit_days") or "").strip()
@@ -89,8 +92,9 @@ def task_context(data: dict) -> dict:
     return json.loads(json.dumps(data, default=str))
 
 
-def refresh_inbox(session: Session, case: Case, workflow, now: datetime,
-                  completed: tuple[str, int] | None = None) -> list[TaskRow]:
+def refresh_inbox(
+    session: Session, case: Case, workflow, now: datetime, completed: tuple[str, int] | None = None
+) -> list[TaskRow]:
     """Insert rows for new READY user tasks, close rows of tasks that left READY.
 
     `completed` is (task id, user id) of the task the command completed; other
@@ -98,8 +102,9 @@ def refresh_inbox(session: Session, case: Case, workflow, now: datetime,
     """
     ready = ready_user_tasks(workflow)
     ready_ids = {t.id for t in ready}
-    open_rows = {r.id: r for r in session.scalars(
-        select(TaskRow).where(TaskRow.case_id == case.id, TaskRow.state == "ready"))}
+    open_rows = {
+        r.id: r for r in session.scalars(select(TaskRow).where(TaskRow.case_id == case.id, TaskRow.state == "ready"))
+    }
     cancel(session, [row_id for row_id in open_rows if row_id not in ready_ids])
     by_id = {t.id: t for t in ready}
     for row_id, row in open_rows.items():
@@ -120,12 +125,22 @@ def refresh_inbox(session: Session, case: Case, workflow, now: datetime,
             continue
         calendar = calendar or default_calendar(session)  # one look at the calendar per command
         unit = resolver.resolve(task)
-        row = TaskRow(id=task.id, case_id=case.id, spec_name=task.spec_name, name=task.name, role=task.lane,
-                      org_unit_id=unit.id, org_unit=unit, form=task.properties.get("formJsonSchemaFilename"),
-                      state="ready", created_at=now, due_at=task_due(case, task, now, session, calendar),
-                      context=task_context(task.data),
-                      # An analyst's test run never reaches real inboxes: every step is the analyst's.
-                      assignee_id=case.owner_id if case.is_test_run else None)
+        row = TaskRow(
+            id=task.id,
+            case_id=case.id,
+            spec_name=task.spec_name,
+            name=task.name,
+            role=task.lane,
+            org_unit_id=unit.id,
+            org_unit=unit,
+            form=task.properties.get("formJsonSchemaFilename"),
+            state="ready",
+            created_at=now,
+            due_at=task_due(case, task, now, session, calendar),
+            context=task_context(task.data),
+            # An analyst's test run never reaches real inboxes: every step is the analyst's.
+            assignee_id=case.owner_id if case.is_test_run else None,
+        )
         session.add(row)
         schedule(session, case, row, task.properties.get("deadline_kind"), now, calendar)
         new_rows.append(row)
@@ -133,7 +148,8 @@ def refresh_inbox(session: Session, case: Case, workflow, now: datetime,
     # the item only while nothing else is open.
     main = {t.id for t in ready if not is_alongside(t)} or ready_ids
     current = next((r for r in new_rows if r.id in main), None) or next(
-        (open_rows[t.id] for t in ready if t.id in open_rows and t.id in main), None)
+        (open_rows[t.id] for t in ready if t.id in open_rows and t.id in main), None
+    )
     if current is not None:
         case.org_unit_id = current.org_unit_id
         case.level = roles()[current.role].level

@@ -1,4 +1,5 @@
 """What a resident may learn and do without logging in: the progress of their own item, its rating."""
+
 from __future__ import annotations
 
 import hmac
@@ -24,8 +25,9 @@ def own_case(session: Session, receipt_code, phone_last4) -> Case:
         raise NotFound(N_("no item matches"))
     if len(phone_last4.strip()) != 4:  # an item without a phone on record (imported history) never matches
         raise NotFound(N_("no item matches"))
-    case = session.scalar(select(Case).where(Case.receipt_code == receipt_code.strip().upper(),
-                                             Case.is_test_run.is_(False)))
+    case = session.scalar(
+        select(Case).where(Case.receipt_code == receipt_code.strip().upper(), Case.is_test_run.is_(False))
+    )
     expected = case.resident_phone[-4:] if case is not None else "----"
     if case is None or not hmac.compare_digest(expected.encode(), phone_last4.strip().encode()):
         raise NotFound(N_("no item matches"))
@@ -39,27 +41,41 @@ def _resident_rated(session: Session, case: Case) -> bool:
 def progress(session: Session, receipt_code, phone_last4) -> dict:
     case = own_case(session, receipt_code, phone_last4)
     from .views import iso
+
     rated = _resident_rated(session, case)
-    return {"receipt_code": case.receipt_code, "status": case.status,
-            "step": current_step(session, case) if case.status == "open" else None, "due_at": iso(case.due_at),
-            "catalog_name": case.catalog_item.name, "catalog_name_en": case.catalog_item.name_en,
-            "closed_at": iso(case.closed_at), "may_rate": case.status in REPLIED and not rated, "rated": rated,
-            "notices": written_notices(session, case)}
+    return {
+        "receipt_code": case.receipt_code,
+        "status": case.status,
+        "step": current_step(session, case) if case.status == "open" else None,
+        "due_at": iso(case.due_at),
+        "catalog_name": case.catalog_item.name,
+        "catalog_name_en": case.catalog_item.name_en,
+        "closed_at": iso(case.closed_at),
+        "may_rate": case.status in REPLIED and not rated,
+        "rated": rated,
+        "notices": written_notices(session, case),
+    }
 
 
 def written_notices(session: Session, case: Case) -> list[dict]:
     """What the item's steps told the resident in writing (the text values a step's `notice`
     property names, e.g. the county window's progress notice), oldest first."""
     from .views import iso
-    events = session.scalars(select(Event).where(Event.case_id == case.id, Event.type == "task_completed")
-                             .order_by(Event.at, Event.id))
-    return [{"at": iso(event.at), "step": event.detail.get("name"), "text": text}
-            for event in events for text in (event.detail.get("notice") or {}).values()
-            if isinstance(text, str) and text.strip()]
+
+    events = session.scalars(
+        select(Event).where(Event.case_id == case.id, Event.type == "task_completed").order_by(Event.at, Event.id)
+    )
+    return [
+        {"at": iso(event.at), "step": event.detail.get("name"), "text": text}
+        for event in events
+        for text in (event.detail.get("notice") or {}).values()
+        if isinstance(text, str) and text.strip()
+    ]
 
 
-def rate_by_resident(session: Session, receipt_code, phone_last4, rating, comment=None,
-                     now: datetime | None = None) -> Case:
+def rate_by_resident(
+    session: Session, receipt_code, phone_last4, rating, comment=None, now: datetime | None = None
+) -> Case:
     """After the reply the resident rates the item themselves; their word replaces the recorded rating."""
     now = now or utcnow()
     case = own_case(session, receipt_code, phone_last4)
@@ -75,7 +91,15 @@ def rate_by_resident(session: Session, receipt_code, phone_last4, rating, commen
     if _resident_rated(session, case):
         raise Conflict(N_("this item has already been rated"))
     case.rating = rating
-    record_event(session, case, None, "resident_rated", now, rating=rating, comment=(comment or "").strip() or None,
-                 source="public")
+    record_event(
+        session,
+        case,
+        None,
+        "resident_rated",
+        now,
+        rating=rating,
+        comment=(comment or "").strip() or None,
+        source="public",
+    )
     commit(session)
     return case

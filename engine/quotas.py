@@ -4,6 +4,7 @@ An agent handles an item when they open it (first ask) or complete one of
 its steps; a quota counts distinct items per week (Monday to Sunday, the
 weeks that start in the month) or per month.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -33,11 +34,18 @@ def periods(per: str, first: date) -> list[tuple[date, date]]:
 
 def _handled(session: Session, agent_ids: list[int], start: date, end: date) -> dict[int, int]:
     lo, hi = local_bounds(start, end)
-    query = (select(Event.actor_id, func.count(func.distinct(Event.case_id)))
-             .join(Case, Case.id == Event.case_id)
-             .where(Event.actor_id.in_(agent_ids), Event.at >= lo, Event.at < hi, Event.type.in_(HANDLED),
-                    Case.is_test_run.is_(False))
-             .group_by(Event.actor_id))
+    query = (
+        select(Event.actor_id, func.count(func.distinct(Event.case_id)))
+        .join(Case, Case.id == Event.case_id)
+        .where(
+            Event.actor_id.in_(agent_ids),
+            Event.at >= lo,
+            Event.at < hi,
+            Event.type.in_(HANDLED),
+            Case.is_test_run.is_(False),
+        )
+        .group_by(Event.actor_id)
+    )
     return dict(session.execute(query).all())
 
 
@@ -46,9 +54,11 @@ def quotas(session: Session, unit: OrgUnit, first: date, now: datetime) -> list[
     rules = config()["quotas"]
     agents = session.execute(
         select(User, RoleAssignment.role, OrgUnit)
-        .join(RoleAssignment, RoleAssignment.user_id == User.id).join(OrgUnit, OrgUnit.id == RoleAssignment.org_unit_id)
+        .join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .join(OrgUnit, OrgUnit.id == RoleAssignment.org_unit_id)
         .where(RoleAssignment.role.in_(list(rules)), OrgUnit.path.startswith(unit.path), User.active.is_(True))
-        .order_by(OrgUnit.path, User.username)).all()
+        .order_by(OrgUnit.path, User.username)
+    ).all()
     counts: dict[tuple[str, date], dict[int, int]] = {}
     for per in {r["per"] for r in rules.values()}:
         for start, end in periods(per, first):
@@ -61,13 +71,30 @@ def quotas(session: Session, unit: OrgUnit, first: date, now: datetime) -> list[
             items = counts[(rule["per"], start)].get(user.id, 0)
             ended = local_bounds(start, end)[1] <= now
             met = items >= rule["min_items"]
-            spans.append({"start": start.isoformat(), "end": end.isoformat(), "handled": items,
-                          "status": "met" if met else ("missed" if ended else "pending")})
+            spans.append(
+                {
+                    "start": start.isoformat(),
+                    "end": end.isoformat(),
+                    "handled": items,
+                    "status": "met" if met else ("missed" if ended else "pending"),
+                }
+            )
         statuses = {s["status"] for s in spans}
         status = "missed" if "missed" in statuses else ("pending" if "pending" in statuses else "met")
-        rows.append({"username": user.username, "display_name": user.display_name, "role": role,
-                     "unit": where.code, "unit_name": where.name, "per": rule["per"], "min_items": rule["min_items"],
-                     "handled": sum(s["handled"] for s in spans), "periods": spans, "status": status})
+        rows.append(
+            {
+                "username": user.username,
+                "display_name": user.display_name,
+                "role": role,
+                "unit": where.code,
+                "unit_name": where.name,
+                "per": rule["per"],
+                "min_items": rule["min_items"],
+                "handled": sum(s["handled"] for s in spans),
+                "periods": spans,
+                "status": status,
+            }
+        )
     return rows
 
 
@@ -85,12 +112,13 @@ def stars_for(row: Figures, rules: dict | None = None) -> int:
 def service_point_stars(session: Session, unit: OrgUnit, first: date) -> list[dict]:
     """Every village service point (村代办站) in the subtree with its month's figures and stars."""
     found = {f.key: f for f in figures(session, unit, first, month_end(first), "village")}
-    villages = session.scalars(select(OrgUnit).where(
-        OrgUnit.kind == "village", OrgUnit.path.startswith(unit.path), OrgUnit.active.is_(True))
-        .order_by(OrgUnit.path)).all()
+    villages = session.scalars(
+        select(OrgUnit)
+        .where(OrgUnit.kind == "village", OrgUnit.path.startswith(unit.path), OrgUnit.active.is_(True))
+        .order_by(OrgUnit.path)
+    ).all()
     rows = []
     for village in villages:
         row = found.get(village.code) or Figures(village.code, village.name, 0, 0, 0, 0, 0, village.name_en)
         rows.append({**row.to_dict(), "stars": stars_for(row)})
     return rows
-

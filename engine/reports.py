@@ -1,4 +1,5 @@
 """Figures for supervision, computed in SQL over cases (test runs never count)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
@@ -6,13 +7,14 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
+from .assessment import rate as _rate
+from .assessment import scoped_unit
 from .calendar import TZ
 from .clock import utcnow
-from .assessment import rate as _rate, scoped_unit
-from .overdue import overdue as is_overdue
 from .errors import Invalid
 from .i18n import N_
 from .models import Case, OrgUnit, User
+from .overdue import overdue as is_overdue
 
 REPORT_ROLES = ("supervisor", "discipline_inspector", "admin", "leader", "township_reception", "county_window")
 
@@ -27,8 +29,9 @@ def _day(value, field: str, errors: dict) -> date | None:
         return None
 
 
-def summary(session: Session, actor: User, unit_code: str | None, date_from=None, date_to=None,
-            now: datetime | None = None) -> dict:
+def summary(
+    session: Session, actor: User, unit_code: str | None, date_from=None, date_to=None, now: datetime | None = None
+) -> dict:
     now = now or utcnow()
     errors: dict[str, str] = {}
     start, end = _day(date_from, "from", errors), _day(date_to, "to", errors)
@@ -40,17 +43,26 @@ def summary(session: Session, actor: User, unit_code: str | None, date_from=None
     village = select(OrgUnit.id).where(OrgUnit.path.startswith(unit.path)).scalar_subquery()
     scope = and_(Case.village_id.in_(village), Case.is_test_run.is_(False))
     closed_in = and_(Case.closed_at.is_not(None), Case.closed_at >= lo, Case.closed_at < hi)
-    row = session.execute(select(
-        func.count().filter(and_(Case.opened_at >= lo, Case.opened_at < hi)),
-        func.count().filter(and_(Case.opened_at >= lo, Case.opened_at < hi, Case.closed_at.is_not(None))),
-        func.count().filter(closed_in),
-        func.count().filter(and_(closed_in, Case.closed_at <= Case.due_at)),
-        func.count().filter(and_(closed_in, Case.rating.is_not(None))),
-        func.count().filter(and_(closed_in, Case.rating.in_(("satisfied", "basically_satisfied")))),
-        func.count().filter(is_overdue(now)),
-    ).where(scope)).one()
+    row = session.execute(
+        select(
+            func.count().filter(and_(Case.opened_at >= lo, Case.opened_at < hi)),
+            func.count().filter(and_(Case.opened_at >= lo, Case.opened_at < hi, Case.closed_at.is_not(None))),
+            func.count().filter(closed_in),
+            func.count().filter(and_(closed_in, Case.closed_at <= Case.due_at)),
+            func.count().filter(and_(closed_in, Case.rating.is_not(None))),
+            func.count().filter(and_(closed_in, Case.rating.in_(("satisfied", "basically_satisfied")))),
+            func.count().filter(is_overdue(now)),
+        ).where(scope)
+    ).one()
     opened, opened_closed, closed, on_time, rated, satisfied, overdue = row
-    return {"unit": unit.code, "from": start.isoformat() if start else None, "to": end.isoformat() if end else None,
-            "opened": opened, "closed": closed,
-            "completion_rate": _rate(opened_closed, opened), "on_time_rate": _rate(on_time, closed),
-            "satisfaction_rate": _rate(satisfied, rated), "overdue_open": overdue}
+    return {
+        "unit": unit.code,
+        "from": start.isoformat() if start else None,
+        "to": end.isoformat() if end else None,
+        "opened": opened,
+        "closed": closed,
+        "completion_rate": _rate(opened_closed, opened),
+        "on_time_rate": _rate(on_time, closed),
+        "satisfaction_rate": _rate(satisfied, rated),
+        "overdue_open": overdue,
+    }

@@ -1,4 +1,5 @@
 """Role definitions (config/roles.toml): lane names of the diagrams are role codes."""
+
 from __future__ import annotations
 
 import tomllib

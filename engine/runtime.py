@@ -4,6 +4,7 @@ The serialized state of a case holds only the instance (tasks and data);
 the process spec is pinned by the case's process version and comes from the
 in-process cache, so a case never re-parses XML and stored state stays small.
 """
+
 from __future__ import annotations
 
 import base64
@@ -113,6 +114,7 @@ class PinnedWorkflowConverter(BpmnWorkflowConverter):
 
 def _uuid(value):
     from uuid import UUID
+
     return UUID(value)
 
 
@@ -144,7 +146,7 @@ def dump_state(workflow: BpmnWorkflow) -> str:
 
 def state_json(state: str) -> dict:
     if state.startswith(COMPRESSED):
-        return json.loads(zlib.decompress(base64.b64decode(state[len(COMPRESSED):])))
+        return json.loads(zlib.decompress(base64.b64decode(state[len(COMPRESSED) :])))
     return json.loads(state)
 
 
@@ -167,14 +169,16 @@ class ReadyTask:
 def ready_user_tasks(workflow: BpmnWorkflow) -> list[ReadyTask]:
     result = []
     for task in workflow.get_tasks(state=TaskState.READY, spec_class=UserTask):
-        result.append(ReadyTask(
-            id=str(task.id),
-            spec_name=task.task_spec.bpmn_id,
-            name=task.task_spec.bpmn_name or task.task_spec.bpmn_id,
-            lane=lane_of(task),
-            properties=task.task_spec.extensions.get("properties", {}),
-            data=task.data,
-        ))
+        result.append(
+            ReadyTask(
+                id=str(task.id),
+                spec_name=task.task_spec.bpmn_id,
+                name=task.task_spec.bpmn_name or task.task_spec.bpmn_id,
+                lane=lane_of(task),
+                properties=task.task_spec.extensions.get("properties", {}),
+                data=task.data,
+            )
+        )
     return result
 
 
@@ -190,6 +194,7 @@ def lane_of(task) -> str | None:
 
 def find_task(workflow: BpmnWorkflow, task_id: str):
     from uuid import UUID
+
     try:
         return workflow.get_task_from_id(UUID(task_id))
     except Exception:

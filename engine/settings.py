@@ -1,4 +1,5 @@
 """Settings from the environment, with defaults that run Daiban on embedded SQLite."""
+
 from __future__ import annotations
 
 import os
@@ -21,7 +22,7 @@ def database_url() -> str:
     # psycopg 3 is our PostgreSQL driver; accept the common short forms.
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -33,7 +34,7 @@ class Settings:
     token_hours: int = 12
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         return cls(
             database_url=database_url(),
             secret_key=os.environ.get("SECRET_KEY"),

@@ -1,4 +1,5 @@
 """Reading uploaded sheets (Excel .xlsx or CSV) into headings and rows of text, for the imports."""
+
 from __future__ import annotations
 
 import csv
@@ -68,7 +69,9 @@ def read_sheet(filename: str, data: bytes) -> Sheet:
         else:
             raw = _csv_rows(data)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, csv.Error):
-        raise Invalid(N_("not a readable .xlsx or .csv sheet"), {"file": N_("not a readable .xlsx or .csv sheet")}) from None
+        raise Invalid(
+            N_("not a readable .xlsx or .csv sheet"), {"file": N_("not a readable .xlsx or .csv sheet")}
+        ) from None
     rows: list[tuple[int, list[str]]] = []
     headers: list[str] | None = None
     for number, values in raw:
@@ -88,6 +91,7 @@ def read_sheet(filename: str, data: bytes) -> Sheet:
 
 def _xlsx_rows(data: bytes):
     from openpyxl import load_workbook
+
     book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
         sheet = book.worksheets[0]

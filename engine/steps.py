@@ -3,6 +3,7 @@
 Each helper works inside the caller's command (which validates, records the
 one event and commits); none of them commits.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -60,10 +61,16 @@ def close_rows(session: Session, rows: list[TaskRow], now: datetime, claimed_by:
     """Cancel open rows in one conditional UPDATE: a row claimed meanwhile (by anyone but
     `claimed_by`) makes the whole command a Conflict, so a claim and a rewind never both win."""
     ids = [r.id for r in rows]
-    who = TaskRow.assignee_id.is_(None) if claimed_by is None else \
-        (TaskRow.assignee_id.is_(None) | (TaskRow.assignee_id == claimed_by))
-    done = session.execute(update(TaskRow).where(TaskRow.id.in_(ids), TaskRow.state == "ready", who)
-                           .values(state="cancelled", completed_at=now)).rowcount
+    who = (
+        TaskRow.assignee_id.is_(None)
+        if claimed_by is None
+        else (TaskRow.assignee_id.is_(None) | (TaskRow.assignee_id == claimed_by))
+    )
+    done = session.execute(
+        update(TaskRow)
+        .where(TaskRow.id.in_(ids), TaskRow.state == "ready", who)
+        .values(state="cancelled", completed_at=now)
+    ).rowcount
     if done != len(ids):
         session.rollback()
         raise Conflict(N_("someone has already taken the next step"))
@@ -76,8 +83,14 @@ def rewind(session: Session, case: Case, workflow, previous, now: datetime) -> T
     workflow.reset_from_task_id(previous.id)
     row = session.get(TaskRow, str(previous.id))
     if row is not None:
-        ready = ReadyTask(str(previous.id), previous.task_spec.bpmn_id, row.name, lane_of(previous),
-                          previous.task_spec.extensions.get("properties", {}), previous.data)
+        ready = ReadyTask(
+            str(previous.id),
+            previous.task_spec.bpmn_id,
+            row.name,
+            lane_of(previous),
+            previous.task_spec.extensions.get("properties", {}),
+            previous.data,
+        )
         row.state = "ready"
         row.assignee = session.get(User, row.completed_by_id) if row.completed_by_id else None
         row.completed_at, row.completed_by_id = None, None

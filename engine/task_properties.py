@@ -7,6 +7,7 @@ time_limit_days, deadline_kind, unit), commands (result_variable, case_fields) a
 Validation checks every value here before a diagram enters the library, and the modeler offers the same
 choices, so an analyst cannot deploy a property the engine would misread.
 """
+
 from __future__ import annotations
 
 import json
@@ -57,8 +58,9 @@ RULES = {
     "case_status": lambda v: None if v in CASE_STATUSES else N_("the case status is not a known status"),
     "deadline_kind": lambda v: None if v in DEADLINE_KINDS else N_("the deadline kind is not known"),
     "case_deadline": lambda v: None if v in CASE_DEADLINES else N_("the case deadline can only restart"),
-    "case_fields": lambda v: None if all(n in CASE_FIELDS for n in _names(v))
-    else N_("a case field cannot be set from a form"),
+    "case_fields": lambda v: (
+        None if all(n in CASE_FIELDS for n in _names(v)) else N_("a case field cannot be set from a form")
+    ),
     "notice": lambda v: None if all(NAME.match(n) for n in _names(v)) else N_("not a list of variable names"),
     "result_variable": lambda v: None if NAME.match(v.strip()) else N_("not a variable name"),
     "unit": _unit,
@@ -81,6 +83,11 @@ def form_library() -> list[dict]:
     forms = []
     for path in sorted((BPMN_DIR / "forms").glob("*.json")):
         schema = json.loads(path.read_text(encoding="utf-8"))
-        forms.append({"file": path.name, "title": schema.get("title") or path.stem,
-                      "title_en": schema.get("x-title-en") or schema.get("title") or path.stem})
+        forms.append(
+            {
+                "file": path.name,
+                "title": schema.get("title") or path.stem,
+                "title_en": schema.get("x-title-en") or schema.get("title") or path.stem,
+            }
+        )
     return forms

@@ -6,6 +6,7 @@ takes due rows one at a time, each firing in its own transaction with one event.
 On PostgreSQL the row is taken `FOR UPDATE SKIP LOCKED`, so two workers never
 fire one timer twice and neither waits for the other.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -14,7 +15,7 @@ from sqlalchemy import ForeignKey, Index, String, delete, select, text, update
 from sqlalchemy.orm import Mapped, Session, lazyload, mapped_column
 
 from .calendar import END_OF_DAY, TZ, default_calendar
-from .models import BigId, Base, OrgUnit, TaskRow, UtcDateTime
+from .models import Base, BigId, OrgUnit, TaskRow, UtcDateTime
 from .txn import record_event
 
 # What a task's deadline means: an overdue task is escalated to oversight;
@@ -27,8 +28,9 @@ class Timer(Base):
     __tablename__ = "timers"
     __table_args__ = (
         # Only unfired timers are ever swept: the partial index stays as small as the open work.
-        Index("ix_timers_due", "due_at", postgresql_where=text("fired_at IS NULL"),
-              sqlite_where=text("fired_at IS NULL")),
+        Index(
+            "ix_timers_due", "due_at", postgresql_where=text("fired_at IS NULL"), sqlite_where=text("fired_at IS NULL")
+        ),
         Index("ix_timers_task", "task_id"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -48,8 +50,7 @@ def due_soon_at(due_at: datetime, session: Session | None = None, calendar=None)
     return datetime.combine(day, END_OF_DAY, tzinfo=TZ)
 
 
-def schedule(session: Session, case, row: TaskRow, deadline_kind: str | None, now: datetime,
-             calendar=None) -> None:
+def schedule(session: Session, case, row: TaskRow, deadline_kind: str | None, now: datetime, calendar=None) -> None:
     """Timers of a newly ready task; a task already inside its last working day is due soon at once."""
     if row.due_at is None or case.is_test_run:
         return
@@ -93,15 +94,19 @@ def fire_due_timers(session: Session, now: datetime, limit: int = 100) -> int:
 
 
 def _due(now: datetime):
-    return (select(Timer.id).where(Timer.fired_at.is_(None), Timer.due_at <= now)
-            .order_by(Timer.due_at, Timer.id).limit(1))
+    return (
+        select(Timer.id).where(Timer.fired_at.is_(None), Timer.due_at <= now).order_by(Timer.due_at, Timer.id).limit(1)
+    )
 
 
 def _take_postgres(session: Session, now: datetime):
     """One statement: lock the oldest due timer no other worker holds, and mark it fired."""
-    row = session.execute(update(Timer).where(Timer.id == _due(now).with_for_update(skip_locked=True)
-                                              .scalar_subquery())
-                          .values(fired_at=now).returning(Timer.task_id, Timer.kind)).first()
+    row = session.execute(
+        update(Timer)
+        .where(Timer.id == _due(now).with_for_update(skip_locked=True).scalar_subquery())
+        .values(fired_at=now)
+        .returning(Timer.task_id, Timer.kind)
+    ).first()
     return tuple(row) if row is not None else None
 
 
@@ -110,8 +115,9 @@ def _take(session: Session, now: datetime):
     timer = session.scalar(select(Timer).where(Timer.id == _due(now).scalar_subquery()))
     if timer is None:
         return None
-    taken = session.execute(update(Timer).where(Timer.id == timer.id, Timer.fired_at.is_(None))
-                            .values(fired_at=now)).rowcount
+    taken = session.execute(
+        update(Timer).where(Timer.id == timer.id, Timer.fired_at.is_(None)).values(fired_at=now)
+    ).rowcount
     return (timer.task_id, timer.kind) if taken else False
 
 
@@ -122,5 +128,16 @@ def _fire(session: Session, task_id: str, kind: str, now: datetime) -> None:
         return  # the task left the inbox after the timer was read; nothing to tell
     row.due_state = kind
     unit = session.scalar(select(OrgUnit.code).where(OrgUnit.id == row.org_unit_id))
-    record_event(session, row.case_id, None, EVENT_TYPES[kind], now, task_id=row.id, task=row.spec_name,
-                 name=row.name, unit=unit, role=row.role, due_at=row.due_at.isoformat())
+    record_event(
+        session,
+        row.case_id,
+        None,
+        EVENT_TYPES[kind],
+        now,
+        task_id=row.id,
+        task=row.spec_name,
+        name=row.name,
+        unit=unit,
+        role=row.role,
+        due_at=row.due_at.isoformat(),
+    )

@@ -1,4 +1,5 @@
 """The unit of work every command shares: find the task, record the event, commit or conflict."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -13,12 +14,28 @@ from .i18n import N_
 from .models import Case, Event, TaskRow, User
 
 
-def record_event(session: Session, case: Case | int | None, actor: User | None, type_: str, now: datetime,
-                 task_id: str | None = None, **detail) -> None:
+def record_event(
+    session: Session,
+    case: Case | int | None,
+    actor: User | None,
+    type_: str,
+    now: datetime,
+    task_id: str | None = None,
+    **detail,
+) -> None:
     """Append the one audit event of a state change (in the command's transaction); `case` may be its id."""
     case_id = case if isinstance(case, int) else (case.id if case is not None else None)
-    session.add(Event(case_id=case_id, at=now, actor_id=actor.id if actor else None,
-                      actor=actor.username if actor else "system", type=type_, task_id=task_id, detail=detail))
+    session.add(
+        Event(
+            case_id=case_id,
+            at=now,
+            actor_id=actor.id if actor else None,
+            actor=actor.username if actor else "system",
+            type=type_,
+            task_id=task_id,
+            detail=detail,
+        )
+    )
 
 
 def commit(session: Session) -> None:

@@ -5,6 +5,7 @@ modeler can mark that element; messages are constant (translated by the web
 layer) and `detail` carries the variable part (a lane name, a flow id, the
 evaluator's complaint).
 """
+
 from __future__ import annotations
 
 import json
@@ -23,8 +24,14 @@ from .task_properties import FORM, check
 from .xml import XmlRejected, parse_xml
 
 # Elements whose text is a Python expression evaluated by the engine (timers, loops, conditions).
-EXPRESSION_TAGS = ("conditionExpression", "completionCondition", "loopCardinality", "timeDuration",
-                   "timeDate", "timeCycle")
+EXPRESSION_TAGS = (
+    "conditionExpression",
+    "completionCondition",
+    "loopCardinality",
+    "timeDuration",
+    "timeDate",
+    "timeCycle",
+)
 SCRIPT_TAGS = ((BPMN_NS, "script"), (SPIFF_NS, "preScript"), (SPIFF_NS, "postScript"))
 
 
@@ -65,8 +72,11 @@ def _compiles(source: str, mode: str, element: str | None, errors: list[dict]) -
 
 def _validate_bpmn(root, decisions: dict | None = None) -> tuple[list[dict], list[dict], dict]:
     errors: list[dict] = []
-    processes = [{"key": p.get("id"), "name": p.get("name") or p.get("id"), "type": "bpmn"}
-                 for p in root.iter(f"{{{BPMN_NS}}}process") if p.get("isExecutable", "true") != "false"]
+    processes = [
+        {"key": p.get("id"), "name": p.get("name") or p.get("id"), "type": "bpmn"}
+        for p in root.iter(f"{{{BPMN_NS}}}process")
+        if p.get("isExecutable", "true") != "false"
+    ]
     if not processes:
         errors.append(error(None, N_("the file has no executable process")))
     _check_lanes(root, errors)
@@ -124,13 +134,21 @@ def _check_gateways(root, errors: list[dict]) -> None:
                 continue
             for flow in outgoing:
                 condition = flow.find(f"{{{BPMN_NS}}}conditionExpression")
-                if flow.get("id") != gateway.get("default") and (condition is None or not (condition.text or "").strip()):
-                    errors.append(error(gateway.get("id"), N_("a flow out of the gateway has no condition and is not the default"),
-                                        flow.get("name") or flow.get("id")))
+                if flow.get("id") != gateway.get("default") and (
+                    condition is None or not (condition.text or "").strip()
+                ):
+                    errors.append(
+                        error(
+                            gateway.get("id"),
+                            N_("a flow out of the gateway has no condition and is not the default"),
+                            flow.get("name") or flow.get("id"),
+                        )
+                    )
 
 
 def _spiff_parse(root, processes: list[dict], errors: list[dict], decisions: dict | None = None) -> None:
     from .processes import decision_files
+
     try:
         parser = SpiffBpmnParser()
         parser.add_bpmn_xml(root, filename="upload.bpmn")
@@ -139,8 +157,13 @@ def _spiff_parse(root, processes: list[dict], errors: list[dict], decisions: dic
         for process in processes:
             parser.get_spec(process["key"])
     except ValidationException as err:
-        errors.append(error(getattr(err, "id", None) or None, N_("the process engine cannot run the diagram"),
-                            str(err).splitlines()[0]))
+        errors.append(
+            error(
+                getattr(err, "id", None) or None,
+                N_("the process engine cannot run the diagram"),
+                str(err).splitlines()[0],
+            )
+        )
     except Exception as err:  # SpiffWorkflow raises assorted errors for broken models
         errors.append(error(None, N_("the process engine cannot run the diagram"), f"{type(err).__name__}: {err}"))
 
@@ -162,8 +185,10 @@ def _validate_dmn(root) -> tuple[list[dict], list[dict], dict]:
                 _compiles(text, "eval", column.get("id"), errors)
             inputs.append(text or "None")
         for rule in table.findall("dmn:rule", ns):
-            for column, entry in zip(inputs, rule.findall("dmn:inputEntry", ns)):
-                _compiles(_unary_test(column, entry.findtext("dmn:text", "", ns).strip()), "eval", entry.get("id"), errors)
+            for column, entry in zip(inputs, rule.findall("dmn:inputEntry", ns), strict=False):
+                _compiles(
+                    _unary_test(column, entry.findtext("dmn:text", "", ns).strip()), "eval", entry.get("id"), errors
+                )
             for entry in rule.findall("dmn:outputEntry", ns):
                 text = entry.findtext("dmn:text", "", ns).strip()
                 if text:
@@ -175,8 +200,13 @@ def _validate_dmn(root) -> tuple[list[dict], list[dict], dict]:
             for found in parser.dmn_parsers.values():
                 found.parse()
         except Exception as err:  # ValidationException or assorted parser errors
-            errors.append(error(getattr(err, "id", None) or None, N_("the process engine cannot run the decision table"),
-                                str(err).splitlines()[0]))
+            errors.append(
+                error(
+                    getattr(err, "id", None) or None,
+                    N_("the process engine cannot run the decision table"),
+                    str(err).splitlines()[0],
+                )
+            )
     return processes, errors, {}
 
 

@@ -1,4 +1,5 @@
 """Read side: inbox queries and the JSON shapes of docs/api.md (no state changes here)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,9 +9,9 @@ from sqlalchemy.orm import Session, aliased
 
 from .access import can_see_case, case_scope
 from .calendar import TZ
-from .i18n import N_
 from .errors import NotFound
 from .forms import task_form
+from .i18n import N_
 from .models import Case, Event, OrgUnit, TaskRow, User
 from .txn import visible_task
 
@@ -36,8 +37,12 @@ class Page:
     per_page: int
 
     def to_dict(self, convert) -> dict:
-        return {"items": [convert(i) for i in self.items], "total": self.total, "page": self.page,
-                "per_page": self.per_page}
+        return {
+            "items": [convert(i) for i in self.items],
+            "total": self.total,
+            "page": self.page,
+            "per_page": self.per_page,
+        }
 
 
 def clamp_page(page, per_page, default: int = 20) -> tuple[int, int]:
@@ -68,16 +73,20 @@ def inbox_query(user: User, scope: str):
         if not paths:
             return base.where(TaskRow.id.is_(None))
         village = aliased(OrgUnit)
-        in_subtree = exists(select(village.id).join(Case, Case.village_id == village.id).where(
-            Case.id == TaskRow.case_id, or_(*[village.path.startswith(p) for p in paths])))
+        in_subtree = exists(
+            select(village.id)
+            .join(Case, Case.village_id == village.id)
+            .where(Case.id == TaskRow.case_id, or_(*[village.path.startswith(p) for p in paths]))
+        )
         return base.where(TaskRow.due_state == "overdue", in_subtree).order_by(TaskRow.due_at, TaskRow.created_at)
     if scope == "mine":
         return base.where(TaskRow.assignee_id == user.id).order_by(TaskRow.due_at, TaskRow.created_at)
     pairs = [(a.role, a.org_unit_id) for a in user.roles]
     if not pairs:
         return base.where(TaskRow.id.is_(None))
-    return (base.where(TaskRow.assignee_id.is_(None), tuple_(TaskRow.role, TaskRow.org_unit_id).in_(pairs))
-            .order_by(TaskRow.due_at, TaskRow.created_at))
+    return base.where(TaskRow.assignee_id.is_(None), tuple_(TaskRow.role, TaskRow.org_unit_id).in_(pairs)).order_by(
+        TaskRow.due_at, TaskRow.created_at
+    )
 
 
 def inbox(session: Session, user: User, scope: str = "available", page=1, per_page=20) -> Page:
@@ -106,8 +115,11 @@ def case_events(session: Session, case: Case) -> list[Event]:
 
 
 def open_tasks(session: Session, case: Case) -> list[TaskRow]:
-    return list(session.scalars(select(TaskRow).where(TaskRow.case_id == case.id, TaskRow.state == "ready")
-                                .order_by(TaskRow.created_at)))
+    return list(
+        session.scalars(
+            select(TaskRow).where(TaskRow.case_id == case.id, TaskRow.state == "ready").order_by(TaskRow.created_at)
+        )
+    )
 
 
 def iso(value) -> str | None:
@@ -115,18 +127,31 @@ def iso(value) -> str | None:
 
 
 def task_dict(task: TaskRow) -> dict:
-    return {"id": task.id, "case_id": task.case_id, "receipt_code": task.case.receipt_code,
-            "name": task.name, "task": task.spec_name, "role": task.role, "org_unit": task.org_unit.code,
-            "assignee": task.assignee.username if task.assignee else None, "due_at": iso(task.due_at),
-            "state": task.state, "created_at": iso(task.created_at), "due_state": task.due_state,
-            # Special items (特办件) are flagged wherever the task is listed.
-            "special": task.case.kind == "special"}
+    return {
+        "id": task.id,
+        "case_id": task.case_id,
+        "receipt_code": task.case.receipt_code,
+        "name": task.name,
+        "task": task.spec_name,
+        "role": task.role,
+        "org_unit": task.org_unit.code,
+        "assignee": task.assignee.username if task.assignee else None,
+        "due_at": iso(task.due_at),
+        "state": task.state,
+        "created_at": iso(task.created_at),
+        "due_state": task.due_state,
+        # Special items (特办件) are flagged wherever the task is listed.
+        "special": task.case.kind == "special",
+    }
 
 
 def task_detail(session: Session, user: User, task_id: str) -> dict:
     task = visible_task(session, user, task_id)
-    return {**task_dict(task), "form": task_form(task) or {"type": "object", "properties": {}},
-            "data": task_context(task)}
+    return {
+        **task_dict(task),
+        "form": task_form(task) or {"type": "object", "properties": {}},
+        "data": task_context(task),
+    }
 
 
 def task_context(task: TaskRow) -> dict:
@@ -136,6 +161,7 @@ def task_context(task: TaskRow) -> dict:
         return task.context
     from .processes import spec_for
     from .runtime import find_task, load_state
+
     workflow = load_state(task.case.state, spec_for(task.case.process_version))
     found = find_task(workflow, task.id)
     return dict(found.data) if found is not None else {}
@@ -143,16 +169,28 @@ def task_context(task: TaskRow) -> dict:
 
 def case_dict(session: Session, case: Case) -> dict:
     return {
-        "id": case.id, "receipt_code": case.receipt_code, "catalog_code": case.catalog_code,
-        "catalog_name": case.catalog_item.name, "kind": case.kind, "status": case.status, "level": case.level,
-        "org_unit": case.org_unit.code if case.org_unit else None, "village": case.village.code,
-        "owner": case.owner.username, "resident": {"name": case.resident_name, "phone": mask_phone(case.resident_phone)},
-        "summary": case.summary, "materials_provided": case.materials_provided, "rating": case.rating,
-        "opened_at": iso(case.opened_at), "due_at": iso(case.due_at), "closed_at": iso(case.closed_at),
+        "id": case.id,
+        "receipt_code": case.receipt_code,
+        "catalog_code": case.catalog_code,
+        "catalog_name": case.catalog_item.name,
+        "kind": case.kind,
+        "status": case.status,
+        "level": case.level,
+        "org_unit": case.org_unit.code if case.org_unit else None,
+        "village": case.village.code,
+        "owner": case.owner.username,
+        "resident": {"name": case.resident_name, "phone": mask_phone(case.resident_phone)},
+        "summary": case.summary,
+        "materials_provided": case.materials_provided,
+        "rating": case.rating,
+        "opened_at": iso(case.opened_at),
+        "due_at": iso(case.due_at),
+        "closed_at": iso(case.closed_at),
         "process": {"key": case.process_version.key, "version": case.process_version.version},
         "open_tasks": [task_dict(t) for t in open_tasks(session, case)],
-        "events": [{"at": iso(e.at), "actor": e.actor, "type": e.type, "detail": e.detail}
-                   for e in case_events(session, case)],
+        "events": [
+            {"at": iso(e.at), "actor": e.actor, "type": e.type, "detail": e.detail} for e in case_events(session, case)
+        ],
     }
 
 

@@ -1,6 +1,7 @@
 """The county window (县代办窗口): incoming items from every township, bulk dispatch to
 departments, tracking what is out, and results going back in one batch per township,
 handed over on the township's fixed office days and confirmed by the township agent."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -28,8 +29,11 @@ def set_office_days(session: Session, township: OrgUnit, names) -> None:
 
 
 def office_days(session: Session, township: OrgUnit) -> list[int]:
-    return list(session.scalars(select(OfficeDay.weekday).where(OfficeDay.township_id == township.id)
-                                .order_by(OfficeDay.weekday)))
+    return list(
+        session.scalars(
+            select(OfficeDay.weekday).where(OfficeDay.township_id == township.id).order_by(OfficeDay.weekday)
+        )
+    )
 
 
 def upcoming_office_days(session: Session, township: OrgUnit, today: date, count: int = 4) -> list[date]:
@@ -52,9 +56,18 @@ def my_window(user: User) -> OrgUnit:
 
 
 def _window_rows(session: Session, window: OrgUnit, steps) -> list[TaskRow]:
-    return list(session.scalars(select(TaskRow).where(
-        TaskRow.state == "ready", TaskRow.role == "county_window", TaskRow.org_unit_id == window.id,
-        TaskRow.spec_name.in_(steps)).order_by(TaskRow.due_at, TaskRow.created_at)))
+    return list(
+        session.scalars(
+            select(TaskRow)
+            .where(
+                TaskRow.state == "ready",
+                TaskRow.role == "county_window",
+                TaskRow.org_unit_id == window.id,
+                TaskRow.spec_name.in_(steps),
+            )
+            .order_by(TaskRow.due_at, TaskRow.created_at)
+        )
+    )
 
 
 @dataclass
@@ -86,6 +99,7 @@ def dispatch_many(session: Session, actor: User, task_ids, note: str = "", now: 
     """Sort many items at once: each its own command (transaction and event); one failing
     never stops or undoes the others. Returns per-item outcomes."""
     from .commands import complete_task  # commands import the models, which import this module
+
     my_window(actor)
     data = {"note": note.strip()} if isinstance(note, str) and note.strip() else {}
     results = []

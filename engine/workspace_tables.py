@@ -1,4 +1,5 @@
 """Tables of the staff workspace: township office days, the window's batches, case attachments."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -34,7 +35,7 @@ class Batch(Base):
     township: Mapped[OrgUnit] = relationship(foreign_keys=[township_id], lazy="joined")
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id], lazy="joined")
     received_by: Mapped[User | None] = relationship(foreign_keys=[received_by_id], lazy="joined")
-    items: Mapped[list["BatchItem"]] = relationship(lazy="selectin", order_by="BatchItem.id")
+    items: Mapped[list[BatchItem]] = relationship(lazy="selectin", order_by="BatchItem.id")
 
 
 class BatchItem(Base):

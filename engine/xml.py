@@ -2,6 +2,7 @@
 
 No DTDs, no entities (XXE, billion laughs), no network, bounded size.
 """
+
 from __future__ import annotations
 
 from lxml import etree
@@ -20,8 +21,12 @@ class XmlRejected(ValueError):
 
 
 _PARSER = etree.XMLParser(
-    resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-    huge_tree=False, remove_comments=False,
+    resolve_entities=False,
+    no_network=True,
+    load_dtd=False,
+    dtd_validation=False,
+    huge_tree=False,
+    remove_comments=False,
 )
 
 

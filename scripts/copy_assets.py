@@ -3,6 +3,7 @@
 County networks are often cut off from the internet, so every script and
 style sheet is served by Daiban itself; nothing is loaded from a CDN.
 """
+
 import shutil
 from pathlib import Path
 

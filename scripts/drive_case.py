@@ -1,14 +1,15 @@
 """Drive one item end to end over the API of a running Daiban and print how long it took.
 
-    .venv/bin/python scripts/drive_case.py [--url http://127.0.0.1:8000] [--catalog house-building] [--village t1-v1]
+.venv/bin/python scripts/drive_case.py [--url http://127.0.0.1:8000] [--catalog house-building] [--village t1-v1]
 """
+
 import argparse
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.driver import Driver, http_transport  # noqa: E402
+from bench.driver import Driver, http_transport
 
 
 def main() -> None:
@@ -25,8 +26,10 @@ def main() -> None:
     elapsed = time.perf_counter() - started
     for task, user in steps:
         print(f"  {task:<24} {user}")
-    print(f"{case['receipt_code']}: {case['status']} after {len(steps)} steps, "
-          f"{driver.requests} requests, {elapsed:.3f} s")
+    print(
+        f"{case['receipt_code']}: {case['status']} after {len(steps)} steps, "
+        f"{driver.requests} requests, {elapsed:.3f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
     .venv/bin/python scripts/merge_po.py web/translations/zh_Hans_CN/LC_MESSAGES/messages.po
 Then run scripts/i18n-update to re-extract; translations already known are kept.
 """
+
 import io
 import subprocess
 import sys

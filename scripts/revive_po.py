@@ -1,5 +1,6 @@
 """After a merge or a broken extraction, bring back translations pybabel marked obsolete (#~)
 whose message is in the catalog again. Usage: .venv/bin/python scripts/revive_po.py FILE.po"""
+
 import sys
 
 from babel.messages.pofile import read_po, write_po

@@ -1,4 +1,5 @@
 """Shared fixtures: every engine and web test runs on SQLite and on the machine's PostgreSQL."""
+
 from __future__ import annotations
 
 import os
@@ -14,6 +15,9 @@ from engine.db import make_engine, make_sessionmaker
 from engine.models import Base, User
 from engine.org import load_demo_county
 from engine.processes import deploy_from_files
+
+# The real server and Chromium for browser tests, as module fixtures (tests/browser.py).
+pytest_plugins = ["tests.browser"]
 
 PG_ADMIN_URL = os.environ.get("DAIBAN_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
@@ -76,14 +80,17 @@ def session(demo_db):
 def user(session):
     def get(username: str) -> User:
         return session.scalar(select(User).where(User.username == username))
+
     return get
 
 
 @pytest.fixture(scope="session")
 def app(demo_db, database_url):
     from web.app import create_app
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "test-secret", "TESTING": True,
-                      "SECURE_COOKIES": False})
+
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "test-secret", "TESTING": True, "SECURE_COOKIES": False}
+    )
     return app
 
 
@@ -101,6 +108,7 @@ def api(client):
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         response = client.open(path, method=method, json=body, headers=headers)
         return response.status_code, response.get_json(silent=True) or {}
+
     return Driver(transport)
 
 
@@ -113,8 +121,10 @@ def login(app):
     def as_user(username, password="demo"):
         client = app.test_client()
         page = client.get("/login").get_data(as_text=True)
-        response = client.post("/login", data={"username": username, "password": password,
-                                               "csrf_token": csrf_token(page)})
+        response = client.post(
+            "/login", data={"username": username, "password": password, "csrf_token": csrf_token(page)}
+        )
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
         return client
+
     return as_user

@@ -2,6 +2,7 @@
 their own fresh demo database per module (same backend), so the shared one other tests count on stays as loaded.
 
 A module imports `demo_db` and `app` from here; they shadow the session-wide fixtures of conftest."""
+
 import pytest
 
 from engine.db import make_sessionmaker
@@ -29,8 +30,10 @@ def demo_db(own_database_url):
 @pytest.fixture(scope="module")
 def app(demo_db, own_database_url):
     from web.app import create_app
+
     app = create_app({"SQLALCHEMY_DATABASE_URI": own_database_url, "SECRET_KEY": "test-secret", "TESTING": True})
     yield app
     from web.extensions import db
+
     with app.app_context():
         db.engine.dispose()

@@ -1,5 +1,6 @@
 """A proxy item in an engine scenario: open it, complete each step as the one user whose inbox
 holds it, at a chosen moment (time moves by passing `now`, never by sleeping)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -24,16 +25,20 @@ def local(moment: datetime | None) -> str | None:
 
 
 class Item:
-    def __init__(self, session, user, catalog_code: str, agent: str, village: str, now: datetime,
-                 materials=()):
+    def __init__(self, session, user, catalog_code: str, agent: str, village: str, now: datetime, materials=()):
         self.session, self.user = session, user
-        self.case = commands.open_case(session, user(agent), catalog_code, {**RESIDENT, "village": village},
-                                       "代办场景", list(materials), now=now)
+        self.case = commands.open_case(
+            session, user(agent), catalog_code, {**RESIDENT, "village": village}, "代办场景", list(materials), now=now
+        )
 
     def open_rows(self) -> list[TaskRow]:
-        return list(self.session.scalars(select(TaskRow).where(TaskRow.case_id == self.case.id,
-                                                               TaskRow.state == "ready")
-                                          .order_by(TaskRow.created_at, TaskRow.id)))
+        return list(
+            self.session.scalars(
+                select(TaskRow)
+                .where(TaskRow.case_id == self.case.id, TaskRow.state == "ready")
+                .order_by(TaskRow.created_at, TaskRow.id)
+            )
+        )
 
     def holders(self) -> list[str]:
         """Who holds the open tasks, as `task role@unit`."""
@@ -55,8 +60,9 @@ class Item:
         return row
 
     def events(self) -> list[Event]:
-        return list(self.session.scalars(select(Event).where(Event.case_id == self.case.id)
-                                         .order_by(Event.at, Event.id)))
+        return list(
+            self.session.scalars(select(Event).where(Event.case_id == self.case.id).order_by(Event.at, Event.id))
+        )
 
     def event_types(self) -> list[str]:
         return [e.type for e in self.events()]

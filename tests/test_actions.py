@@ -1,18 +1,21 @@
 """Engine scenarios for the workflow actions (转交 退回 撤回 加签 转办) on SQLite and PostgreSQL:
 each changes the case as a user would check, writes one event, and bad input changes nothing."""
+
 import pytest
 from sqlalchemy import func, select
 
 from engine import actions, commands
 from engine.errors import Conflict, Forbidden, Invalid, NotFound
-from engine.models import Event, TaskRow
 from engine.forms import task_form
+from engine.models import Event, TaskRow
 from engine.views import task_context
 
 RESIDENT = {"name": "李春花", "phone": "13900002222", "village": "t1-v1"}
-PATH = [("accept_item", "village_agent@t1-v1", {"materials_complete": True, "commission_signed": True}),
-        ("township_review", "township_reception@t1", {"opinion": "报县"}),
-        ("sort_to_departments", "county_window@qx-window", {})]
+PATH = [
+    ("accept_item", "village_agent@t1-v1", {"materials_complete": True, "commission_signed": True}),
+    ("township_review", "township_reception@t1", {"opinion": "报县"}),
+    ("sort_to_departments", "county_window@qx-window", {}),
+]
 
 
 def _open(session, user):
@@ -20,8 +23,11 @@ def _open(session, user):
 
 
 def _rows(session, case, state="ready"):
-    return list(session.scalars(select(TaskRow).where(TaskRow.case_id == case.id, TaskRow.state == state)
-                                .order_by(TaskRow.org_unit_id)))
+    return list(
+        session.scalars(
+            select(TaskRow).where(TaskRow.case_id == case.id, TaskRow.state == state).order_by(TaskRow.org_unit_id)
+        )
+    )
 
 
 def _departments(session, case):
@@ -84,15 +90,22 @@ def test_a_department_returns_only_its_part_and_the_window_sends_it_on_again(ses
     _drive(session, user, case, PATH)
     by_unit = {r.org_unit.code: r for r in _departments(session, case)}
     assert sorted(by_unit) == ["qx-nync", "qx-zjj", "qx-zrzy"]
-    commands.complete_task(session, user("department_handler@qx-zrzy"), by_unit["qx-zrzy"].id,
-                           {"approved": True, "opinion": "自然资源同意"})
+    commands.complete_task(
+        session,
+        user("department_handler@qx-zrzy"),
+        by_unit["qx-zrzy"].id,
+        {"approved": True, "opinion": "自然资源同意"},
+    )
     before = _event_count(session, case)
     actions.return_task(session, user("department_handler@qx-nync"), by_unit["qx-nync"].id, "不属于本部门职责")
     # Only that part went back to the county window; the others' parts and answers stay.
     resort = _step(session, case, "resort_department")
     assert resort.org_unit.code == "qx-window" and resort.role == "county_window"
     assert sorted((r.spec_name, r.org_unit.code) for r in _rows(session, case)) == [
-        ("handle_in_department", "qx-zjj"), ("resort_department", "qx-window"), ("status_notice", "qx-window")]
+        ("handle_in_department", "qx-zjj"),
+        ("resort_department", "qx-window"),
+        ("status_notice", "qx-window"),
+    ]
     assert session.get(TaskRow, by_unit["qx-zrzy"].id).state == "completed"
     assert session.get(TaskRow, by_unit["qx-nync"].id).state == "completed"
     assert _rows(session, case, "cancelled") == []
@@ -112,9 +125,12 @@ def test_a_department_returns_only_its_part_and_the_window_sends_it_on_again(ses
     assert _event_count(session, case) == before and _step(session, case, "resort_department").state == "ready"
     commands.complete_task(session, window, resort.id, {"department": "qx-lyj", "note": "涉及林地"})
     resent = next(r for r in _departments(session, case) if r.org_unit.code == "qx-lyj")
-    commands.complete_task(session, user("department_handler@qx-lyj"), resent.id, {"approved": True, "opinion": "林业同意"})
-    commands.complete_task(session, user("department_handler@qx-zjj"), by_unit["qx-zjj"].id,
-                           {"approved": True, "opinion": "住建同意"})
+    commands.complete_task(
+        session, user("department_handler@qx-lyj"), resent.id, {"approved": True, "opinion": "林业同意"}
+    )
+    commands.complete_task(
+        session, user("department_handler@qx-zjj"), by_unit["qx-zjj"].id, {"approved": True, "opinion": "住建同意"}
+    )
     answers = {a["unit"]: a["opinion"] for a in task_context(_step(session, case, "consolidate"))["department_answers"]}
     assert answers == {"qx-zrzy": "自然资源同意", "qx-lyj": "林业同意", "qx-zjj": "住建同意"}
 
@@ -124,8 +140,12 @@ def test_the_window_sends_a_returned_part_back_to_the_same_department(session, u
     _drive(session, user, case, PATH)
     by_unit = {r.org_unit.code: r for r in _departments(session, case)}
     actions.return_task(session, user("department_handler@qx-zjj"), by_unit["qx-zjj"].id, "请补充说明")
-    commands.complete_task(session, user("county_window@qx-window"), _step(session, case, "resort_department").id,
-                           {"department": "qx-zjj", "note": "已补充"})
+    commands.complete_task(
+        session,
+        user("county_window@qx-window"),
+        _step(session, case, "resort_department").id,
+        {"department": "qx-zjj", "note": "已补充"},
+    )
     for row in _departments(session, case):
         code = row.org_unit.code
         commands.complete_task(session, user(f"department_handler@{code}"), row.id, {"approved": True, "opinion": code})
@@ -156,8 +176,9 @@ def test_the_village_agent_withdraws_a_hand_over_nobody_has_taken_yet(session, u
         actions.withdraw_task(session, user("township_reception@t1"), accept.id, "不是我办的")
     actions.withdraw_task(session, user("village_agent@t1-v1"), accept.id, "忘记勾选材料")
     session.refresh(case)
-    assert [(r.spec_name, r.assignee.username) for r in _rows(session, case)] == [("accept_item",
-                                                                                  "village_agent@t1-v1")]
+    assert [(r.spec_name, r.assignee.username) for r in _rows(session, case)] == [
+        ("accept_item", "village_agent@t1-v1")
+    ]
     assert case.level == "village" and len(_events(session, case, "task_withdrawn")) == 1
 
     _drive(session, user, case, PATH[:1])
@@ -185,8 +206,9 @@ def test_the_lead_department_adds_a_department_whose_answer_reaches_the_consolid
     assert units == ["qx-mzj", "qx-nync", "qx-zjj", "qx-zrzy"]
     for row in _departments(session, case):
         code = row.org_unit.code
-        commands.complete_task(session, user(f"department_handler@{code}"), row.id,
-                               {"approved": True, "opinion": f"{code} 同意"})
+        commands.complete_task(
+            session, user(f"department_handler@{code}"), row.id, {"approved": True, "opinion": f"{code} 同意"}
+        )
     consolidate = _step(session, case, "consolidate")
     answers = {a["unit"]: a["opinion"] for a in task_context(consolidate)["department_answers"]}
     assert answers["qx-mzj"] == "qx-mzj 同意" and len(answers) == 4
@@ -201,9 +223,10 @@ def test_a_department_transfers_its_part_to_a_peer_department(session, user):
     actions.transfer_task(session, user("department_handler@qx-nync"), dept.id, "qx-lyj", "涉及林地")
     assert session.get(TaskRow, dept.id).org_unit.code == "qx-lyj"
     with pytest.raises(NotFound):  # the task, and with it the item, left the first department
-        commands.complete_task(session, user("department_handler@qx-nync"), dept.id,
-                               {"approved": True, "opinion": "x"})
-    commands.complete_task(session, user("department_handler@qx-lyj"), dept.id, {"approved": True, "opinion": "林业同意"})
+        commands.complete_task(session, user("department_handler@qx-nync"), dept.id, {"approved": True, "opinion": "x"})
+    commands.complete_task(
+        session, user("department_handler@qx-lyj"), dept.id, {"approved": True, "opinion": "林业同意"}
+    )
     for row in _departments(session, case):
         code = row.org_unit.code
         commands.complete_task(session, user(f"department_handler@{code}"), row.id, {"approved": True, "opinion": "可"})

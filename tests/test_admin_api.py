@@ -1,4 +1,5 @@
 """Administration API: org tree, people, only admins; every change is one audit event."""
+
 from sqlalchemy import func, select
 
 from engine.models import Event, OrgUnit, User
@@ -12,26 +13,51 @@ def events(session, type_):
 
 
 def test_only_administrators_may_use_the_admin_api(api, client):
-    for path in ("/api/v1/admin/units", "/api/v1/admin/users", "/api/v1/admin/calendar",
-                 "/api/v1/admin/users/admin", "/api/v1/admin/catalog/items/house-building/versions"):
+    for path in (
+        "/api/v1/admin/units",
+        "/api/v1/admin/users",
+        "/api/v1/admin/calendar",
+        "/api/v1/admin/users/admin",
+        "/api/v1/admin/catalog/items/house-building/versions",
+    ):
         api.call("GET", path, "village_agent@t1-v1", expect=403)
         api.call("GET", path, "supervisor@qx", expect=403)
         assert client.get(path).status_code == 401
-    api.call("POST", "/api/v1/admin/units", "analyst@qx", {"code": "x", "name": "x", "kind": "village",
-                                                           "parent": "t1"}, expect=403)
+    api.call(
+        "POST",
+        "/api/v1/admin/units",
+        "analyst@qx",
+        {"code": "x", "name": "x", "kind": "village", "parent": "t1"},
+        expect=403,
+    )
     api.call("POST", "/api/v1/admin/units/t1-v1/retire", "township_reception@t1", expect=403)
 
 
 def test_admin_creates_renames_and_retires_units_each_with_one_event(api, session):
     before = events(session, "unit_created")
-    township = api.call("POST", "/api/v1/admin/units", "admin", {"code": "t9", "name": "九曲乡", "kind": "township",
-                                                                 "parent": "qx"}, expect=201)
+    township = api.call(
+        "POST",
+        "/api/v1/admin/units",
+        "admin",
+        {"code": "t9", "name": "九曲乡", "kind": "township", "parent": "qx"},
+        expect=201,
+    )
     assert township["path"] == "/qx/t9/" and township["parent"] == "qx"
     assert events(session, "unit_created") == before + 1
-    api.call("POST", "/api/v1/admin/units", "admin", {"code": "t9-v1", "name": "九曲村", "kind": "village",
-                                                      "parent": "t9"}, expect=201)
-    bad = api.call("POST", "/api/v1/admin/units", "admin", {"code": "T9 V2", "name": "", "kind": "group",
-                                                            "parent": "t9"}, expect=422)
+    api.call(
+        "POST",
+        "/api/v1/admin/units",
+        "admin",
+        {"code": "t9-v1", "name": "九曲村", "kind": "village", "parent": "t9"},
+        expect=201,
+    )
+    bad = api.call(
+        "POST",
+        "/api/v1/admin/units",
+        "admin",
+        {"code": "T9 V2", "name": "", "kind": "group", "parent": "t9"},
+        expect=422,
+    )
     assert set(bad["errors"]) == {"code", "name", "parent"}  # a group hangs under a village
     renamed = api.call("POST", "/api/v1/admin/units/t9/rename", "admin", {"name": "九曲镇", "name_en": "Jiuqu"})
     assert renamed["name"] == "九曲镇"
@@ -49,11 +75,25 @@ def test_admin_creates_renames_and_retires_units_each_with_one_event(api, sessio
 
 
 def test_a_unit_with_open_items_is_retired_only_after_they_move(api, session):
-    api.call("POST", "/api/v1/admin/units", "admin", {"code": "t1-v8", "name": "八里村", "kind": "village",
-                                                      "parent": "t1"}, expect=201)
-    api.call("POST", "/api/v1/admin/users", "admin", {"username": "agent-t1-v8", "display_name": "八里村代办员",
-                                                      "password": "secret-123", "roles": [
-                                                          {"role": "village_agent", "unit": "t1-v8"}]}, expect=201)
+    api.call(
+        "POST",
+        "/api/v1/admin/units",
+        "admin",
+        {"code": "t1-v8", "name": "八里村", "kind": "village", "parent": "t1"},
+        expect=201,
+    )
+    api.call(
+        "POST",
+        "/api/v1/admin/users",
+        "admin",
+        {
+            "username": "agent-t1-v8",
+            "display_name": "八里村代办员",
+            "password": "secret-123",
+            "roles": [{"role": "village_agent", "unit": "t1-v8"}],
+        },
+        expect=201,
+    )
     api.password = "secret-123"
     case = api.open_case("agent-t1-v8", "temporary-aid", "t1-v8")
     api.password = "demo"
@@ -63,20 +103,32 @@ def test_a_unit_with_open_items_is_retired_only_after_they_move(api, session):
 
 
 def test_moving_a_village_moves_its_subtree_and_its_reports(api, session):
-    for body in ({"code": "t7", "name": "七星乡", "kind": "township", "parent": "qx"},
-                 {"code": "t8", "name": "八角乡", "kind": "township", "parent": "qx"},
-                 {"code": "t7-v1", "name": "七星村", "kind": "village", "parent": "t7"},
-                 {"code": "t7-v1-g1", "name": "七星村一组", "kind": "group", "parent": "t7-v1"}):
+    for body in (
+        {"code": "t7", "name": "七星乡", "kind": "township", "parent": "qx"},
+        {"code": "t8", "name": "八角乡", "kind": "township", "parent": "qx"},
+        {"code": "t7-v1", "name": "七星村", "kind": "village", "parent": "t7"},
+        {"code": "t7-v1-g1", "name": "七星村一组", "kind": "group", "parent": "t7-v1"},
+    ):
         api.call("POST", "/api/v1/admin/units", "admin", body, expect=201)
-    api.call("POST", "/api/v1/admin/users", "admin", {"username": "agent-t7-v1", "display_name": "七星村代办员",
-                                                      "password": "secret-123", "roles": [
-                                                          {"role": "village_agent", "unit": "t7-v1"}]}, expect=201)
+    api.call(
+        "POST",
+        "/api/v1/admin/users",
+        "admin",
+        {
+            "username": "agent-t7-v1",
+            "display_name": "七星村代办员",
+            "password": "secret-123",
+            "roles": [{"role": "village_agent", "unit": "t7-v1"}],
+        },
+        expect=201,
+    )
     api.password = "secret-123"
     api.open_case("agent-t7-v1", "other-inquiry", "t7-v1")
     api.password = "demo"
 
     def opened(unit):
         return api.call("GET", f"/api/v1/reports/summary?unit={unit}", "admin")["opened"]
+
     county_before = opened("qx")
     assert (opened("t7"), opened("t8")) == (1, 0)
     bad = api.call("POST", "/api/v1/admin/units/t7-v1/move", "admin", {"parent": "t7-v1-g1"}, expect=422)
@@ -90,19 +142,28 @@ def test_moving_a_village_moves_its_subtree_and_its_reports(api, session):
 
 
 def test_people_accounts_roles_deactivation_passwords_and_presence(api, client, session):
-    created = api.call("POST", "/api/v1/admin/users", "admin", {
-        "username": "wang.li", "display_name": "王丽", "roles": [{"role": "village_agent", "unit": "t1-v2"}]},
-        expect=201)
+    created = api.call(
+        "POST",
+        "/api/v1/admin/users",
+        "admin",
+        {"username": "wang.li", "display_name": "王丽", "roles": [{"role": "village_agent", "unit": "t1-v2"}]},
+        expect=201,
+    )
     first = created["initial_password"]
     assert len(first) >= 8 and created["roles"] == [{"role": "village_agent", "org_unit": "t1-v2"}]
-    login = lambda pw: client.post("/api/v1/auth/token", json={"username": "wang.li", "password": pw}).status_code
+
+    def login(pw):
+        return client.post("/api/v1/auth/token", json={"username": "wang.li", "password": pw}).status_code
+
     assert login(first) == 200
     api.call("POST", "/api/v1/admin/users", "admin", {"username": "wang.li", "display_name": "x"}, expect=422)
 
     user = api.call("POST", "/api/v1/admin/users/wang.li/roles", "admin", {"role": "group_agent", "unit": "t1-v2-g1"})
     assert {"role": "group_agent", "org_unit": "t1-v2-g1"} in user["roles"]
     api.call("POST", "/api/v1/admin/users/wang.li/roles", "admin", {"role": "pilot", "unit": "t1-v2"}, expect=422)
-    user = api.call("POST", "/api/v1/admin/users/wang.li/roles/remove", "admin", {"role": "village_agent", "unit": "t1-v2"})
+    user = api.call(
+        "POST", "/api/v1/admin/users/wang.li/roles/remove", "admin", {"role": "village_agent", "unit": "t1-v2"}
+    )
     assert user["roles"] == [{"role": "group_agent", "org_unit": "t1-v2-g1"}]
 
     reset = api.call("POST", "/api/v1/admin/users/wang.li/password", "admin", {"password": "new-secret-1"})
@@ -122,8 +183,14 @@ def test_people_accounts_roles_deactivation_passwords_and_presence(api, client, 
     assert login("new-secret-1") == 200
     found = api.call("GET", "/api/v1/admin/users?q=王丽", "admin")
     assert [u["username"] for u in found["items"]] == ["wang.li"]
-    for type_ in ("user_created", "role_assigned", "role_removed", "password_reset", "user_deactivated",
-                  "user_activated"):
+    for type_ in (
+        "user_created",
+        "role_assigned",
+        "role_removed",
+        "password_reset",
+        "user_deactivated",
+        "user_activated",
+    ):
         assert events(session, type_) >= 1, type_
 
 

@@ -1,14 +1,17 @@
 """Browser: an administrator imports people from a sheet — a bad sheet shows its row errors and
 writes nothing; the corrected sheet is previewed, imported, and the new agent can log in."""
+
 from __future__ import annotations
 
 import pytest
 
-from .test_browser import _shot, logged_in_page, browser, server  # noqa: F401  (the real server and Chromium)
+from .browser import logged_in_page, shot
 
 pytestmark = pytest.mark.browser
 
-BAD = "用户名,姓名,角色,单位\nzhou.min,周敏,村级代办员,t2-v3\nadmin,重名的人,村级代办员,t2-v3\nwu.lei,吴磊,驾驶员,t2-v3\n"
+BAD = (
+    "用户名,姓名,角色,单位\nzhou.min,周敏,村级代办员,t2-v3\nadmin,重名的人,村级代办员,t2-v3\nwu.lei,吴磊,驾驶员,t2-v3\n"
+)
 GOOD = "用户名,姓名,角色,单位,密码\nzhou.min,周敏,村级代办员,t2-v3,zhou-min-2026\nwu.lei,吴磊,组级代办员,t2-v3-g1,\n"
 
 
@@ -28,19 +31,19 @@ def test_admin_imports_people_from_a_sheet_after_a_preview(server, browser):
     assert page.locator("tr.row-error").count() == 2
     assert "已被占用" in page.text_content("table.preview-rows")
     assert page.locator("button:has-text('导入全部')").count() == 0  # nothing can be written
-    _shot(page, "10-people-import-errors")
+    shot(page, "10-people-import-errors")
 
     page.set_input_files("input[name=file]", _sheet(GOOD))
     page.click("form.upload button")
     page.wait_for_selector("button:has-text('导入全部 2 行')")
     assert page.locator("tr.row-error").count() == 0
-    _shot(page, "11-people-import-preview")
+    shot(page, "11-people-import-preview")
     page.click("button:has-text('导入全部 2 行')")
     page.wait_for_selector("table.imported")
     rows = page.locator("table.imported tr", has_text="wu.lei")
     generated = rows.locator("code").text_content().strip()
     assert len(generated) >= 8
-    _shot(page, "12-people-imported")
+    shot(page, "12-people-imported")
 
     page.click("text=返回人员列表")
     page.fill("input[name=q]", "zhou")

@@ -1,4 +1,5 @@
 """Sheet imports: people and the ledger (台账). A sheet with any bad row changes nothing."""
+
 import io
 import json
 
@@ -17,8 +18,12 @@ zhao.qiang,赵强,乡级代办员,t2,
 
 
 def upload(client, api, path, data: bytes, filename: str, user="admin", **form):
-    return client.post(path, data={"file": (io.BytesIO(data), filename), **form},
-                       headers={"Authorization": f"Bearer {api.token(user)}"}, content_type="multipart/form-data")
+    return client.post(
+        path,
+        data={"file": (io.BytesIO(data), filename), **form},
+        headers={"Authorization": f"Bearer {api.token(user)}"},
+        content_type="multipart/form-data",
+    )
 
 
 def count(session, model, *where):
@@ -45,13 +50,24 @@ def test_a_valid_people_sheet_imports_everyone_with_their_roles(client, api, ses
     created = {c["username"]: c for c in imported.json["created"]}
     assert created["li.ming"]["password"] is None and len(created["zhao.qiang"]["password"]) >= 8
     li = api.call("GET", "/api/v1/admin/users/li.ming", "admin")
-    assert {(r["role"], r["org_unit"]) for r in li["roles"]} == {("village_agent", "t1-v3"), ("group_agent", "t1-v3-g1")}
-    assert client.post("/api/v1/auth/token", json={"username": "zhao.qiang",
-                                                   "password": created["zhao.qiang"]["password"]}).status_code == 200
+    assert {(r["role"], r["org_unit"]) for r in li["roles"]} == {
+        ("village_agent", "t1-v3"),
+        ("group_agent", "t1-v3-g1"),
+    }
+    assert (
+        client.post(
+            "/api/v1/auth/token", json={"username": "zhao.qiang", "password": created["zhao.qiang"]["password"]}
+        ).status_code
+        == 200
+    )
     again = upload(client, api, "/api/v1/admin/users/import", PEOPLE_CSV.encode(), "people.csv")
     assert again.status_code == 422  # the usernames are taken now
-    assert upload(client, api, "/api/v1/admin/users/import", PEOPLE_CSV.encode(), "people.csv",
-                  user="supervisor@qx").status_code == 403
+    assert (
+        upload(
+            client, api, "/api/v1/admin/users/import", PEOPLE_CSV.encode(), "people.csv", user="supervisor@qx"
+        ).status_code
+        == 403
+    )
 
 
 def test_an_excel_people_sheet_with_a_column_mapping(client, api):
@@ -64,8 +80,9 @@ def test_an_excel_people_sheet_with_a_column_mapping(client, api):
     mapping = {"username": "账号 Account", "display_name": "Full name", "role": "Role", "unit": "Unit code"}
     missing = upload(client, api, "/api/v1/admin/users/import?dry_run=1", buffer.getvalue(), "people.xlsx")
     assert missing.status_code == 422 and set(missing.json["errors"]) >= {"username", "display_name"}
-    done = upload(client, api, "/api/v1/admin/users/import", buffer.getvalue(), "people.xlsx",
-                  mapping=json.dumps(mapping))
+    done = upload(
+        client, api, "/api/v1/admin/users/import", buffer.getvalue(), "people.xlsx", mapping=json.dumps(mapping)
+    )
     assert done.status_code == 201 and done.json["created"][0]["username"] == "sun.hua"
     junk = upload(client, api, "/api/v1/admin/users/import", b"PK\x03\x04 not really a zip", "x.xlsx")
     assert junk.status_code == 422 and "file" in junk.json["errors"]
@@ -93,6 +110,7 @@ def test_a_ledger_with_errors_changes_nothing(client, api, session):
 def test_an_imported_ledger_is_archived_history_that_reports_count(client, api, session):
     def year_2025():
         return api.call("GET", "/api/v1/reports/summary?unit=t1&from=2025-01-01&to=2025-12-31", "admin")
+
     before = year_2025()
     done = upload(client, api, "/api/v1/admin/ledger/import", LEDGER.encode(), "ledger.csv")
     assert done.status_code == 201 and done.json["imported"] == 3

@@ -1,4 +1,5 @@
 """Administration pages: zh-CN first, CSRF on every form, only admins (leaders for approvals)."""
+
 import html
 import io
 import json
@@ -19,8 +20,9 @@ def post(client, page_url, action, data=None, **kwargs):
 
 def upload(client, url, text: str):
     """Upload a CSV sheet to an import page; returns (status, page text, the sheet carried as JSON)."""
-    response = post(client, url, url, {"file": (io.BytesIO(text.encode()), "sheet.csv")},
-                    content_type="multipart/form-data")
+    response = post(
+        client, url, url, {"file": (io.BytesIO(text.encode()), "sheet.csv")}, content_type="multipart/form-data"
+    )
     page = response.get_data(as_text=True)
     carried = re.search(r'name="sheet" value="([^"]*)"', page)
     return response.status_code, page, html.unescape(carried.group(1)) if carried else None
@@ -43,8 +45,9 @@ def test_org_tree_pages_create_rename_move_and_retire(login, session):
     admin = login("admin")
     tree = admin.get("/admin/units").get_data(as_text=True)
     assert "组织机构" in tree and "清溪县" in tree and "上坪村" in tree
-    created = post(admin, "/admin/units", "/admin/units", {"code": "t6", "name": "六合乡", "kind": "township",
-                                                          "parent": "qx"})
+    created = post(
+        admin, "/admin/units", "/admin/units", {"code": "t6", "name": "六合乡", "kind": "township", "parent": "qx"}
+    )
     assert created.status_code == 302 and created.headers["Location"].endswith("/admin/units/t6")
     bad = post(admin, "/admin/units", "/admin/units", {"code": "t6", "name": "", "kind": "township", "parent": "qx"})
     assert bad.status_code == 422 and "已被占用" in bad.get_data(as_text=True)
@@ -63,8 +66,12 @@ def test_org_tree_pages_create_rename_move_and_retire(login, session):
 
 def test_people_pages_create_assign_reset_deactivate(login):
     admin = login("admin")
-    created = post(admin, "/admin/people/new", "/admin/people/new", {
-        "username": "chen.jing", "display_name": "陈静", "password": "", "role": "village_agent", "unit": "t2-v1"})
+    created = post(
+        admin,
+        "/admin/people/new",
+        "/admin/people/new",
+        {"username": "chen.jing", "display_name": "陈静", "password": "", "role": "village_agent", "unit": "t2-v1"},
+    )
     assert created.status_code == 302
     page = admin.get(created.headers["Location"]).get_data(as_text=True)
     password = re.search(r"初始密码：(\w+)", page).group(1)
@@ -94,9 +101,18 @@ def test_people_import_page_previews_errors_then_imports(login, session):
     good = "用户名,姓名,角色,单位\nhe.ping,何平,村级代办员,t3-v2\n"
     status, text, carried = upload(admin, url, good)
     assert status == 200 and "导入全部 1 行" in text
-    done = admin.post(url, data={"csrf_token": _csrf(text), "sheet": carried, "confirm": "1",
-                                 "map_username": "用户名", "map_display_name": "姓名", "map_role": "角色",
-                                 "map_unit": "单位"})
+    done = admin.post(
+        url,
+        data={
+            "csrf_token": _csrf(text),
+            "sheet": carried,
+            "confirm": "1",
+            "map_username": "用户名",
+            "map_display_name": "姓名",
+            "map_role": "角色",
+            "map_unit": "单位",
+        },
+    )
     assert done.status_code == 200 and "he.ping" in done.get_data(as_text=True)
     session.expire_all()
     assert session.scalar(select(User).where(User.username == "he.ping")).roles[0].org_unit.code == "t3-v2"
@@ -104,9 +120,22 @@ def test_people_import_page_previews_errors_then_imports(login, session):
 
 def test_catalog_pages_propose_approve_and_change(login):
     admin = login("admin")
-    proposed = post(admin, "/admin/catalog/new", "/admin/catalog/new", {
-        "code": "well-drilling", "name": "农村打井申请", "category": "other", "kind": "promised", "level": "county",
-        "departments": "natural_resources", "time_limit_days": "15", "materials": "身份证\n打井位置图", "fee": "0"})
+    proposed = post(
+        admin,
+        "/admin/catalog/new",
+        "/admin/catalog/new",
+        {
+            "code": "well-drilling",
+            "name": "农村打井申请",
+            "category": "other",
+            "kind": "promised",
+            "level": "county",
+            "departments": "natural_resources",
+            "time_limit_days": "15",
+            "materials": "身份证\n打井位置图",
+            "fee": "0",
+        },
+    )
     assert proposed.status_code == 302
     proposal_url = proposed.headers["Location"]
     assert "等待审批" in admin.get(proposal_url).get_data(as_text=True)
@@ -122,8 +151,16 @@ def test_catalog_pages_propose_approve_and_change(login):
     item_url = "/admin/catalog/items/well-drilling"
     assert "打井位置图" in admin.get(item_url).get_data(as_text=True)
     page = admin.get(item_url).get_data(as_text=True)
-    form = {"name": "农村打井申请", "category": "other", "kind": "promised", "level": "county",
-            "departments": "natural_resources", "time_limit_days": "12", "materials": "身份证", "fee": "0"}
+    form = {
+        "name": "农村打井申请",
+        "category": "other",
+        "kind": "promised",
+        "level": "county",
+        "departments": "natural_resources",
+        "time_limit_days": "12",
+        "materials": "身份证",
+        "fee": "0",
+    }
     changed = admin.post(item_url, data={"csrf_token": _csrf(page), **form})
     assert changed.status_code == 302 and "v2" in admin.get(item_url).get_data(as_text=True)
     bad = admin.post(item_url, data={"csrf_token": _csrf(page), **form, "time_limit_days": "soon"})
@@ -136,8 +173,12 @@ def test_calendar_page_edits_a_year_and_shows_next_year(login):
     assert "节假日" in page and "2026-10-01" in page and 'id="y2027"' in page
     bad = post(admin, "/admin/calendar", "/admin/calendar/2032", {"holidays": "2032-02-30", "workdays": ""})
     assert bad.status_code == 422 and "同一年" in bad.get_data(as_text=True)
-    saved = post(admin, "/admin/calendar", "/admin/calendar/2032", {"holidays": "2032-01-01\n2032-10-01",
-                                                                    "workdays": "", "provisional": "on"})
+    saved = post(
+        admin,
+        "/admin/calendar",
+        "/admin/calendar/2032",
+        {"holidays": "2032-01-01\n2032-10-01", "workdays": "", "provisional": "on"},
+    )
     assert saved.status_code == 302
     assert "2032-10-01" in admin.get("/admin/calendar").get_data(as_text=True)
 
@@ -148,8 +189,14 @@ def test_ledger_page_maps_columns_previews_and_imports(login, session):
     url = "/admin/ledger"
     status, text, carried = upload(admin, url, ledger)
     assert status == 422 and "缺少必需的列" in text  # "Who" is not a known heading
-    mapping = {"map_receipt_code": "No.", "map_catalog": "Item", "map_resident_name": "Who",
-               "map_village": "Village", "map_opened_at": "Opened", "map_closed_at": "Closed"}
+    mapping = {
+        "map_receipt_code": "No.",
+        "map_catalog": "Item",
+        "map_resident_name": "Who",
+        "map_village": "Village",
+        "map_opened_at": "Opened",
+        "map_closed_at": "Closed",
+    }
     assert json.loads(carried)["headers"][2] == "Who"
     again = admin.post(url, data={"csrf_token": _csrf(text), "sheet": carried, **mapping})
     assert again.status_code == 200 and "冯奶奶" in again.get_data(as_text=True)
@@ -157,5 +204,6 @@ def test_ledger_page_maps_columns_previews_and_imports(login, session):
     assert done.status_code == 302
     assert "1" in admin.get(url).get_data(as_text=True)
     from engine.models import Case
+
     session.expire_all()
     assert session.scalar(select(Case.status).where(Case.receipt_code == "LG-0001")) == "archived"

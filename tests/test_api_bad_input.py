@@ -1,4 +1,5 @@
 """Bad input gets a clear error and changes nothing: the case, its tasks and events stay as they were."""
+
 import pytest
 from sqlalchemy import select
 
@@ -21,8 +22,13 @@ def test_completing_another_roles_task_is_403_and_changes_nothing(api, demo_db, 
     task = joint_case["open_tasks"][0]
     before = _snapshot(api, demo_db, joint_case["id"], "village_agent@t1-v3")
     # The township reception can see the case (its subtree) but the task is the village agent's.
-    body = api.call("POST", f"/api/v1/tasks/{task['id']}/complete", "township_reception@t1",
-                    {"data": {"materials_complete": True, "commission_signed": True}}, expect=403)
+    body = api.call(
+        "POST",
+        f"/api/v1/tasks/{task['id']}/complete",
+        "township_reception@t1",
+        {"data": {"materials_complete": True, "commission_signed": True}},
+        expect=403,
+    )
     assert body["status"] == 403 and body["title"]
     assert _snapshot(api, demo_db, joint_case["id"], "village_agent@t1-v3") == before
 
@@ -40,11 +46,21 @@ def test_completing_a_task_twice_is_409_and_changes_nothing(api, demo_db, joint_
 def test_missing_required_field_is_422_naming_the_field(api, demo_db, joint_case):
     task = joint_case["open_tasks"][0]
     before = _snapshot(api, demo_db, joint_case["id"], "village_agent@t1-v3")
-    body = api.call("POST", f"/api/v1/tasks/{task['id']}/complete", "village_agent@t1-v3",
-                    {"data": {"materials_complete": True}}, expect=422)
+    body = api.call(
+        "POST",
+        f"/api/v1/tasks/{task['id']}/complete",
+        "village_agent@t1-v3",
+        {"data": {"materials_complete": True}},
+        expect=422,
+    )
     assert set(body["errors"]) == {"commission_signed"}
-    body = api.call("POST", f"/api/v1/tasks/{task['id']}/complete", "village_agent@t1-v3",
-                    {"data": {"materials_complete": "yes", "commission_signed": True, "hack": 1}}, expect=422)
+    body = api.call(
+        "POST",
+        f"/api/v1/tasks/{task['id']}/complete",
+        "village_agent@t1-v3",
+        {"data": {"materials_complete": "yes", "commission_signed": True, "hack": 1}},
+        expect=422,
+    )
     assert set(body["errors"]) == {"materials_complete", "hack"}
     assert _snapshot(api, demo_db, joint_case["id"], "village_agent@t1-v3") == before
 
@@ -52,15 +68,31 @@ def test_missing_required_field_is_422_naming_the_field(api, demo_db, joint_case
 def test_unknown_catalog_code_is_422_and_opens_nothing(api, demo_db):
     with demo_db() as s:
         count = len(s.scalars(select(Case.id)).all())
-    body = api.call("POST", "/api/v1/cases", "village_agent@t1-v1", {
-        "catalog_code": "no-such-item", "summary": "x",
-        "resident": {"name": "李四", "phone": "13900001111", "village": "t1-v1"}}, expect=422)
+    body = api.call(
+        "POST",
+        "/api/v1/cases",
+        "village_agent@t1-v1",
+        {
+            "catalog_code": "no-such-item",
+            "summary": "x",
+            "resident": {"name": "李四", "phone": "13900001111", "village": "t1-v1"},
+        },
+        expect=422,
+    )
     assert "catalog_code" in body["errors"]
     body = api.call("POST", "/api/v1/cases", "village_agent@t1-v1", {"catalog_code": "house-building"}, expect=422)
     assert {"resident.name", "resident.phone", "resident.village", "summary"} <= set(body["errors"])
-    api.call("POST", "/api/v1/cases", "village_agent@t1-v1", {
-        "catalog_code": "house-building", "summary": "x",
-        "resident": {"name": "李四", "phone": "13900001111", "village": "t2-v1"}}, expect=403)
+    api.call(
+        "POST",
+        "/api/v1/cases",
+        "village_agent@t1-v1",
+        {
+            "catalog_code": "house-building",
+            "summary": "x",
+            "resident": {"name": "李四", "phone": "13900001111", "village": "t2-v1"},
+        },
+        expect=403,
+    )
     with demo_db() as s:
         assert len(s.scalars(select(Case.id)).all()) == count
 

@@ -1,4 +1,5 @@
 """API: the joint county item driven through the API (docs/api.md) as the right demo user at each step."""
+
 from bench.driver import sample_data
 
 
@@ -41,8 +42,11 @@ def test_claim_then_release_and_a_second_claim_conflicts(api):
 
 def test_me_units_catalog_and_pagination(api):
     me = api.call("GET", "/api/v1/me", "county_window@qx-window")
-    assert me == {"username": "county_window@qx-window", "display_name": me["display_name"],
-                  "roles": [{"role": "county_window", "org_unit": "qx-window"}]}
+    assert me == {
+        "username": "county_window@qx-window",
+        "display_name": me["display_name"],
+        "roles": [{"role": "county_window", "org_unit": "qx-window"}],
+    }
     units = api.call("GET", "/api/v1/org/units", "admin")
     kinds = {u["kind"] for u in units}
     assert {"county", "township", "village", "group", "department", "station", "window"} <= kinds
@@ -56,8 +60,10 @@ def test_me_units_catalog_and_pagination(api):
 
 
 def test_sample_data_satisfies_required_fields():
-    form = {"properties": {"a": {"type": "boolean"}, "b": {"type": "string", "enum": ["x", "y"]}},
-            "required": ["a", "b"]}
+    form = {
+        "properties": {"a": {"type": "boolean"}, "b": {"type": "string", "enum": ["x", "y"]}},
+        "required": ["a", "b"],
+    }
     assert sample_data(form) == {"a": True, "b": "x"}
 
 
@@ -65,15 +71,17 @@ def test_a_department_returns_its_part_and_the_window_sends_it_to_another_depart
     case = api.open_case("village_agent@t1-v1", "house-building", "t1-v1")
     case, _ = api.run_to_end(case, until="handle_in_department")
     parts = {t["org_unit"]: t["id"] for t in case["open_tasks"] if t["task"] == "handle_in_department"}
-    case = api.call("POST", f"/api/v1/tasks/{parts['qx-nync']}/return", "department_handler@qx-nync",
-                    {"reason": "不属于本部门职责"})
+    case = api.call(
+        "POST", f"/api/v1/tasks/{parts['qx-nync']}/return", "department_handler@qx-nync", {"reason": "不属于本部门职责"}
+    )
     resort = next(t for t in case["open_tasks"] if t["task"] == "resort_department")
     assert resort["org_unit"] == "qx-window" and resort["role"] == "county_window"
     window = "county_window@qx-window"
     form = api.call("GET", f"/api/v1/tasks/{resort['id']}", window)["form"]["properties"]["department"]
     assert "qx-lyj" in form["enum"] and "t1-mzs" not in form["enum"] and len(form["x-enum-titles"]) == len(form["enum"])
-    refused = api.call("POST", f"/api/v1/tasks/{resort['id']}/complete", window, {"data": {"department": "t1-mzs"}},
-                       expect=422)
+    refused = api.call(
+        "POST", f"/api/v1/tasks/{resort['id']}/complete", window, {"data": {"department": "t1-mzs"}}, expect=422
+    )
     assert refused["errors"]["department"] == "请选择本县的部门"
     case = api.call("POST", f"/api/v1/tasks/{resort['id']}/complete", window, {"data": {"department": "qx-lyj"}})
     owners = sorted(t["org_unit"] for t in case["open_tasks"] if t["task"] == "handle_in_department")

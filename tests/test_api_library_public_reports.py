@@ -6,8 +6,9 @@ XML = (BPMN_DIR / "proxy_case.bpmn").read_text(encoding="utf-8")
 
 
 def _post_xml(client, api, path, xml, user="analyst@qx"):
-    return client.post(path, data=xml.encode(), content_type="application/xml",
-                       headers={"Authorization": f"Bearer {api.token(user)}"})
+    return client.post(
+        path, data=xml.encode(), content_type="application/xml", headers={"Authorization": f"Bearer {api.token(user)}"}
+    )
 
 
 def test_library_lists_the_live_process_with_running_cases(api):
@@ -22,8 +23,11 @@ def test_library_lists_the_live_process_with_running_cases(api):
 def test_validate_accepts_the_library_diagram_and_rejects_broken_ones(client, api):
     response = _post_xml(client, api, "/api/v1/processes/validate", XML)
     assert response.status_code == 200 and response.json["processes"][0]["key"] == "proxy_case"
-    broken = XML.replace('name="county_window"', 'name="janitor"').replace(
-        "level == &quot;village&quot;", "__import__('os')").replace('level == "village"', "__import__('os')")
+    broken = (
+        XML.replace('name="county_window"', 'name="janitor"')
+        .replace("level == &quot;village&quot;", "__import__('os')")
+        .replace('level == "village"', "__import__('os')")
+    )
     response = _post_xml(client, api, "/api/v1/processes/validate", broken)
     assert response.status_code == 422
     elements = {e["element"] for e in response.json["errors"]}
@@ -40,23 +44,34 @@ def test_draft_deploy_and_test_run(client, api):
     response = _post_xml(client, api, "/api/v1/processes", relabelled)
     assert response.status_code == 201 and response.json["status"] == "draft"
     number = response.json["version"]
-    run = api.call("POST", f"/api/v1/processes/proxy_case/versions/{number}/test-runs", "analyst@qx",
-                   {"data": {"catalog_code": "temporary-aid"}}, expect=201)
+    run = api.call(
+        "POST",
+        f"/api/v1/processes/proxy_case/versions/{number}/test-runs",
+        "analyst@qx",
+        {"data": {"catalog_code": "temporary-aid"}},
+        expect=201,
+    )
     assert run["open_tasks"][0]["name"] == "受理登记(新)"
     assert run["open_tasks"][0]["assignee"] == "analyst@qx"
     # A test run never reaches the real village agent's inbox.
     available = api.call("GET", "/api/v1/tasks?scope=available&per_page=100", f"village_agent@{run['village']}")
     assert run["open_tasks"][0]["id"] not in [t["id"] for t in available["items"]]
     detail = api.call("GET", f"/api/v1/tasks/{run['open_tasks'][0]['id']}", "analyst@qx")
-    done = api.call("POST", f"/api/v1/tasks/{detail['id']}/complete", "analyst@qx",
-                    {"data": {"materials_complete": True, "commission_signed": True}})
+    done = api.call(
+        "POST",
+        f"/api/v1/tasks/{detail['id']}/complete",
+        "analyst@qx",
+        {"data": {"materials_complete": True, "commission_signed": True}},
+    )
     assert done["open_tasks"][0]["task"] == "township_review"
     # Deploying the draft makes new cases use it; the old version's cases keep theirs.
     before = api.open_case("village_agent@t1-v2", "temporary-aid", "t1-v2")
     api.call("POST", f"/api/v1/processes/proxy_case/versions/{number}/deploy", "analyst@qx")
     after = api.open_case("village_agent@t1-v2", "temporary-aid", "t1-v2")
     assert after["open_tasks"][0]["name"] == "受理登记(新)"
-    assert api.call("GET", f"/api/v1/cases/{before['id']}", "village_agent@t1-v2")["open_tasks"][0]["name"] == "受理登记"
+    assert (
+        api.call("GET", f"/api/v1/cases/{before['id']}", "village_agent@t1-v2")["open_tasks"][0]["name"] == "受理登记"
+    )
     api.call("POST", "/api/v1/processes/proxy_case/versions/999/deploy", "analyst@qx", expect=404)
     # Put the library diagram back so other tests see the original labels.
     restored = _post_xml(client, api, "/api/v1/processes", XML).json["version"]

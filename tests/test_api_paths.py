@@ -1,6 +1,7 @@
 """API: every path of the proxy item driven through the API (docs/api.md), acting at each step as the
 demo user `{role}@{org_unit}` that the open task names; answers by task choose the path."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 
 from engine.timers import fire_due_timers
 
@@ -28,8 +29,9 @@ def test_promised_item_with_a_site_survey(api):
 
 def test_joint_item_shows_a_departments_refusal_to_the_agent_who_replies(api):
     case = api.open_case("village_agent@t1-v3", "disability-certificate", "t1-v3")
-    case, steps = api.run_to_end(case, until="consolidate",
-                                 answers={"handle_in_department": {"approved": False, "opinion": "不符合条件"}})
+    case, steps = api.run_to_end(
+        case, until="consolidate", answers={"handle_in_department": {"approved": False, "opinion": "不符合条件"}}
+    )
     lead = case["open_tasks"][0]
     assert f"{lead['role']}@{lead['org_unit']}" == "department_handler@qx-mzj"
     case, _ = api.run_to_end(case, until="reply_resident")
@@ -63,8 +65,17 @@ def test_special_item_is_flagged_in_the_inbox(api):
 def test_returned_and_guided_items(api):
     for decision in ("refuse", "guide_in_person"):
         case = api.open_case("village_agent@t3-v2", "resident-id-card", "t3-v2")
-        case, steps = api.run_to_end(case, answers={"accept_item": {
-            "acceptance": decision, "commission_signed": False, "reason": "须本人办理", "where_to_go": "县公安局"}})
+        case, steps = api.run_to_end(
+            case,
+            answers={
+                "accept_item": {
+                    "acceptance": decision,
+                    "commission_signed": False,
+                    "reason": "须本人办理",
+                    "where_to_go": "县公安局",
+                }
+            },
+        )
         assert case["status"] == "returned" and case["open_tasks"] == [] and len(steps) == 1
 
 
@@ -83,7 +94,7 @@ def test_overdue_task_asks_for_an_explanation_and_reaches_oversight(api, demo_db
     case = api.open_case("village_agent@t2-v3", "temporary-aid", "t2-v3")
     case, _ = api.step(case)
     with demo_db() as session:  # the worker, three weeks on
-        fire_due_timers(session, datetime.now(timezone.utc) + timedelta(days=21), 10_000)
+        fire_due_timers(session, datetime.now(UTC) + timedelta(days=21), 10_000)
     task = api.call("GET", f"/api/v1/cases/{case['id']}", "village_agent@t2-v3")["open_tasks"][0]
     assert task["due_state"] == "overdue"
     for overseer in ("supervisor@qx", "discipline_inspector@t2"):
@@ -91,8 +102,13 @@ def test_overdue_task_asks_for_an_explanation_and_reaches_oversight(api, demo_db
         assert task["id"] in [t["id"] for t in listed]
     detail = api.call("GET", f"/api/v1/tasks/{task['id']}", "township_reception@t2")
     assert "delay_explanation" in detail["form"]["required"]
-    api.call("POST", f"/api/v1/tasks/{task['id']}/complete", "township_reception@t2",
-             {"data": {"opinion": "同意"}}, expect=422)
+    api.call(
+        "POST",
+        f"/api/v1/tasks/{task['id']}/complete",
+        "township_reception@t2",
+        {"data": {"opinion": "同意"}},
+        expect=422,
+    )
     case = api.call("GET", f"/api/v1/cases/{case['id']}", "village_agent@t2-v3")
     case, steps = api.run_to_end(case, answers={"township_review": {"delay_explanation": "人员不足,已致歉"}})
     assert case["status"] == "archived"

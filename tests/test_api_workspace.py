@@ -9,8 +9,12 @@ def _step(case, name):
 def _accepted(api, village="t3-v3"):
     case = api.open_case(f"village_agent@{village}", "house-building", village)
     task = _step(case, "accept_item")
-    return api.call("POST", f"/api/v1/tasks/{task['id']}/complete", f"village_agent@{village}",
-                    {"data": {"materials_complete": True, "commission_signed": True}}), task
+    return api.call(
+        "POST",
+        f"/api/v1/tasks/{task['id']}/complete",
+        f"village_agent@{village}",
+        {"data": {"materials_complete": True, "commission_signed": True}},
+    ), task
 
 
 def test_return_and_withdraw_over_the_api(api):
@@ -25,8 +29,12 @@ def test_return_and_withdraw_over_the_api(api):
     assert returned["events"][-1]["type"] == "task_returned"
     api.call("POST", path, "township_reception@t3", {"reason": "again"}, expect=409)
 
-    redone = api.call("POST", f"/api/v1/tasks/{accept['id']}/complete", "village_agent@t3-v3",
-                      {"data": {"materials_complete": True, "commission_signed": True}})
+    redone = api.call(
+        "POST",
+        f"/api/v1/tasks/{accept['id']}/complete",
+        "village_agent@t3-v3",
+        {"data": {"materials_complete": True, "commission_signed": True}},
+    )
     review = _step(redone, "township_review")
     api.call("POST", f"/api/v1/tasks/{review['id']}/claim", "township_reception@t3")
     api.call("POST", f"/api/v1/tasks/{accept['id']}/withdraw", "village_agent@t3-v3", {"reason": "改"}, expect=409)
@@ -38,20 +46,30 @@ def test_return_and_withdraw_over_the_api(api):
 def test_window_dispatch_add_department_and_transfer_over_the_api(api):
     case, _ = _accepted(api, "t3-v1")
     review = _step(case, "township_review")
-    case = api.call("POST", f"/api/v1/tasks/{review['id']}/complete", "township_reception@t3",
-                    {"data": {"opinion": "报县"}})
+    case = api.call(
+        "POST", f"/api/v1/tasks/{review['id']}/complete", "township_reception@t3", {"data": {"opinion": "报县"}}
+    )
     sort = _step(case, "sort_to_departments")
     api.call("POST", "/api/v1/window/dispatch", "village_agent@t3-v1", {"task_ids": [sort["id"]]}, expect=403)
-    results = api.call("POST", "/api/v1/window/dispatch", "county_window@qx-window",
-                       {"task_ids": [sort["id"], "nope"], "note": "分送"})["results"]
+    results = api.call(
+        "POST", "/api/v1/window/dispatch", "county_window@qx-window", {"task_ids": [sort["id"], "nope"], "note": "分送"}
+    )["results"]
     assert [r["ok"] for r in results] == [True, False] and results[1]["message"] == "任务不存在"
     path = f"/api/v1/cases/{case['id']}/departments"
     api.call("POST", path, "department_handler@qx-nync", {"department": "qx-mzj", "reason": "x"}, expect=403)
     case = api.call("POST", path, "county_window@qx-window", {"department": "qx-mzj", "reason": "涉及救助"})
-    assert sorted(t["org_unit"] for t in case["open_tasks"] if t["task"] == "handle_in_department") == \
-        ["qx-mzj", "qx-nync", "qx-zjj", "qx-zrzy"]
+    assert sorted(t["org_unit"] for t in case["open_tasks"] if t["task"] == "handle_in_department") == [
+        "qx-mzj",
+        "qx-nync",
+        "qx-zjj",
+        "qx-zrzy",
+    ]
     nync = next(t for t in case["open_tasks"] if t["org_unit"] == "qx-nync")
-    moved = api.call("POST", f"/api/v1/tasks/{nync['id']}/transfer", "department_handler@qx-nync",
-                     {"unit": "qx-lyj", "reason": "林地"})
+    moved = api.call(
+        "POST",
+        f"/api/v1/tasks/{nync['id']}/transfer",
+        "department_handler@qx-nync",
+        {"unit": "qx-lyj", "reason": "林地"},
+    )
     assert "qx-lyj" in [t["org_unit"] for t in moved["open_tasks"]]
     api.call("POST", "/api/v1/window/batches", "county_window@qx-window", {"township": "t3"}, expect=422)

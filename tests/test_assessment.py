@@ -1,5 +1,6 @@
 """Assessment figures against a hand-computed township: volume, completion, on-time and satisfaction
 rates by village, agent, category and month; overdue and due-soon lists; quotas with their boundaries."""
+
 from datetime import date
 
 import pytest
@@ -81,16 +82,23 @@ def test_quota_weeks_are_those_that_start_in_the_month():
 def test_quotas_who_met_them_and_who_did_not(session, town):
     c = town.cases
     # The township agent works one item in each week, at the weeks' very edges.
-    for when, case in (("2026-11-02 00:00", c[1]), ("2026-11-15 23:59", c[2]), ("2026-11-16 00:00", c[4]),
-                       ("2026-11-29 23:59", c[4]), ("2026-12-06 23:59", c[5])):
+    for when, case in (
+        ("2026-11-02 00:00", c[1]),
+        ("2026-11-15 23:59", c[2]),
+        ("2026-11-16 00:00", c[4]),
+        ("2026-11-29 23:59", c[4]),
+        ("2026-12-06 23:59", c[5]),
+    ):
         add_event(session, town, "ta", case, when)
-    add_event(session, town, "ta2", c[1], "2026-11-02 09:00")   # then nothing: misses four weeks
-    add_event(session, town, "a2", c[4], "2026-11-16 10:00")    # the same item again counts once
+    add_event(session, town, "ta2", c[1], "2026-11-02 09:00")  # then nothing: misses four weeks
+    add_event(session, town, "a2", c[4], "2026-11-16 10:00")  # the same item again counts once
     add_event(session, town, "a3", c[7], "2026-11-01 00:00", "task_completed")  # one item: below two
     rows = {r["username"]: r for r in quotas(session, town.unit, date(2026, 11, 1), NOW)}
     u = {k: v.username for k, v in town.users.items()}
     assert rows[u["ta"]]["status"] == "met" and [p["handled"] for p in rows[u["ta"]]["periods"]] == [1, 1, 1, 1, 1]
-    assert rows[u["ta2"]]["status"] == "missed" and [p["status"] for p in rows[u["ta2"]]["periods"]].count("missed") == 4
+    assert (
+        rows[u["ta2"]]["status"] == "missed" and [p["status"] for p in rows[u["ta2"]]["periods"]].count("missed") == 4
+    )
     assert rows[u["a1"]]["handled"] == 3 and rows[u["a1"]]["status"] == "met"
     assert rows[u["a2"]]["handled"] == 2 and rows[u["a2"]]["status"] == "met"  # 23:30 on the 30th still counts
     assert rows[u["a3"]]["handled"] == 1 and rows[u["a3"]]["status"] == "missed"

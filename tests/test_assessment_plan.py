@@ -6,10 +6,11 @@ generate_series; as in life, only recent items are still open) stand in for the 
 indexes of migration 7_supervision rather than a sequential scan of cases,
 and one county's month answers well under a second.
 """
+
 from __future__ import annotations
 
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import func, select, text
@@ -40,17 +41,31 @@ def big_county():
         for t in range(TOWNSHIPS):
             township = add_unit(session, f"big-t{t}", f"乡{t}", "township", county)
             villages += [add_unit(session, f"big-t{t}-v{v}", f"村{v}", "village", township) for v in range(VILLAGES)]
-        now = datetime.now(timezone.utc)
-        session.add_all([User(id=1, username="agent", display_name="agent", password_hash="x", created_at=now),
-                         CatalogItem(id=1, code="aid", name="救助", category="civil_affairs", kind="promised",
-                                     level="township", time_limit_days=5),
-                         ProcessVersion(id=1, key="p", name="p", version=1, xml="", hash="", created_at=now)])
+        now = datetime.now(UTC)
+        session.add_all(
+            [
+                User(id=1, username="agent", display_name="agent", password_hash="x", created_at=now),
+                CatalogItem(
+                    id=1,
+                    code="aid",
+                    name="救助",
+                    category="civil_affairs",
+                    kind="promised",
+                    level="township",
+                    time_limit_days=5,
+                ),
+                ProcessVersion(id=1, key="p", name="p", version=1, xml="", hash="", created_at=now),
+            ]
+        )
         session.flush()
         session.execute(text("CREATE TEMP TABLE spread (n int, village int, township int)"))
-        session.execute(text("INSERT INTO spread VALUES (:n, :v, :t)"),
-                        [{"n": n, "v": v.id, "t": v.parent_id} for n, v in enumerate(villages)])
+        session.execute(
+            text("INSERT INTO spread VALUES (:n, :v, :t)"),
+            [{"n": n, "v": v.id, "t": v.parent_id} for n, v in enumerate(villages)],
+        )
         started = time.perf_counter()
-        session.execute(text(f"""
+        session.execute(
+            text(f"""
             INSERT INTO cases (receipt_code, catalog_item_id, catalog_code, kind, status, level, village_id,
                                township_id, owner_id, resident_name, resident_phone, summary, materials_provided,
                                rating, opened_at, due_at, closed_at, process_version_id, is_test_run, state, version)
@@ -64,7 +79,8 @@ def big_county():
             CROSS JOIN LATERAL (SELECT timestamptz '2024-01-01 00:00+08'
                                        + ((g * 7919) % (1096 * 1440)) * interval '1 minute' AS at) t
             -- Old items are closed; a fifth of the last two months' are still open.
-            CROSS JOIN LATERAL (SELECT t.at, g % 10 < 8 OR t.at < timestamptz '2026-11-01 00:00+08' AS done) o"""))
+            CROSS JOIN LATERAL (SELECT t.at, g % 10 < 8 OR t.at < timestamptz '2026-11-01 00:00+08' AS done) o""")
+        )
         session.execute(text("ANALYZE"))
         session.commit()
         print(f"\ngenerated {ITEMS} items in {time.perf_counter() - started:.1f}s")
@@ -83,10 +99,16 @@ def test_a_county_month_uses_the_indexes_and_answers_in_under_a_second(big_count
     with big_county() as session:
         county = session.scalar(select(OrgUnit).where(OrgUnit.code == "big"))
         lo, hi = local_bounds(date(2025, 6, 1), date(2025, 6, 30))
-        month = select(Case.village_id, func.count(), func.count().filter(Case.closed_at.is_not(None))).where(
-            in_unit(session, county), Case.opened_at >= lo, Case.opened_at < hi).group_by(Case.village_id)
-        late = select(func.count()).select_from(Case).where(
-            in_unit(session, county), overdue(datetime(2026, 12, 20, tzinfo=TZ)))
+        month = (
+            select(Case.village_id, func.count(), func.count().filter(Case.closed_at.is_not(None)))
+            .where(in_unit(session, county), Case.opened_at >= lo, Case.opened_at < hi)
+            .group_by(Case.village_id)
+        )
+        late = (
+            select(func.count())
+            .select_from(Case)
+            .where(in_unit(session, county), overdue(datetime(2026, 12, 20, tzinfo=TZ)))
+        )
         plans = {"county month by village": _plan(session, month), "county overdue count": _plan(session, late)}
         started = time.perf_counter()
         rows = figures(session, county, date(2025, 6, 1), date(2025, 6, 30), "village")
@@ -94,7 +116,8 @@ def test_a_county_month_uses_the_indexes_and_answers_in_under_a_second(big_count
     note = "\n\n".join(f"-- {title}\n{plan}" for title, plan in plans.items())
     (ROOT / "test-artifacts").mkdir(exist_ok=True)
     (ROOT / "test-artifacts" / "assessment-plans.txt").write_text(
-        f"{ITEMS} items; figures by village for June 2025 took {elapsed * 1000:.0f} ms\n\n{note}\n", encoding="utf-8")
+        f"{ITEMS} items; figures by village for June 2025 took {elapsed * 1000:.0f} ms\n\n{note}\n", encoding="utf-8"
+    )
     print(note, f"\nfigures took {elapsed * 1000:.0f} ms")
     for title, plan in plans.items():
         assert "Seq Scan on cases" not in plan, title

@@ -1,5 +1,6 @@
 """Audit: events are append-only in the database itself, on SQLite and PostgreSQL, and every
 state change a user makes leaves one event naming the actor and the time."""
+
 import pytest
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import DatabaseError
@@ -9,8 +10,14 @@ from engine.models import Event
 
 
 def test_events_cannot_be_edited_or_deleted(session, user):
-    case = commands.open_case(session, user("village_agent@t1-v2"), "temporary-aid",
-                              {"name": "审计", "phone": "13100001111", "village": "t1-v2"}, "audit", [])
+    case = commands.open_case(
+        session,
+        user("village_agent@t1-v2"),
+        "temporary-aid",
+        {"name": "审计", "phone": "13100001111", "village": "t1-v2"},
+        "audit",
+        [],
+    )
     opened = session.scalar(select(Event).where(Event.case_id == case.id, Event.type == "case_opened"))
     assert opened.actor == "village_agent@t1-v2" and opened.at is not None
     with pytest.raises(DatabaseError, match="append-only"):
@@ -30,6 +37,7 @@ def test_events_cannot_be_edited_or_deleted(session, user):
 def test_the_consistency_check_finds_an_inbox_that_lies(api, demo_db):
     from engine.consistency import check_consistency
     from engine.models import TaskRow
+
     case = api.open_case("village_agent@t1-v3", "temporary-aid", "t1-v3")
     with demo_db() as s:
         assert not [p for p in check_consistency(s) if p.startswith(f"case {case['id']}:")]

@@ -3,6 +3,7 @@ role × an own and a foreign org unit. A foreign item never leaks (no receipt co
 name in any answer), nothing answers 500, and forbidden changes change nothing.
 
 New endpoints are covered automatically; a path parameter this test cannot fill fails loudly."""
+
 from __future__ import annotations
 
 import re
@@ -15,17 +16,34 @@ from web.app import create_app
 
 from .isolated_db import demo_db, own_database_url  # noqa: F401  (admin requests change data: own database)
 
-ROLES = ["group_agent@t1-v1-g1", "village_agent@t1-v1", "township_reception@t1", "station_handler@t1-mzs",
-         "township_agent@t1", "county_window@qx-window", "department_handler@qx-zrzy",
-         "discipline_inspector@t1", "supervisor@qx", "analyst@qx", "admin"]
+ROLES = [
+    "group_agent@t1-v1-g1",
+    "village_agent@t1-v1",
+    "township_reception@t1",
+    "station_handler@t1-mzs",
+    "township_agent@t1",
+    "county_window@qx-window",
+    "department_handler@qx-zrzy",
+    "discipline_inspector@t1",
+    "supervisor@qx",
+    "analyst@qx",
+    "admin",
+]
 # Users that may legitimately see an item of village t3-v3 (its subtree or the county level).
 COUNTY_WIDE = {"supervisor@qx", "analyst@qx", "admin"}
 
 
 @pytest.fixture(scope="module")
 def matrix_app(demo_db, own_database_url):  # noqa: F811
-    return create_app({"SQLALCHEMY_DATABASE_URI": own_database_url, "SECRET_KEY": "matrix", "TESTING": True,
-                       "SECURE_COOKIES": False, "WTF_CSRF_ENABLED": False})
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": own_database_url,
+            "SECRET_KEY": "matrix",
+            "TESTING": True,
+            "SECURE_COOKIES": False,
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
 
 
 def _fill(rule: str, values: dict) -> str:
@@ -34,6 +52,7 @@ def _fill(rule: str, values: dict) -> str:
         if name not in values:
             raise AssertionError(f"the matrix cannot fill <{name}> in {rule}: add it to the test")
         return str(values[name])
+
     return re.sub(r"<([^>]+)>", value, rule)
 
 
@@ -47,21 +66,39 @@ def _routes(app):
 
 def test_foreign_items_never_leak_and_nothing_errors(matrix_app, demo_db):  # noqa: F811
     from bench.driver import Driver
+
     client = matrix_app.test_client()
 
     def transport(method, path, token, body):
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         response = client.open(path, method=method, json=body, headers=headers)
         return response.status_code, response.get_json(silent=True) or {}
+
     api = Driver(transport)
-    foreign = api.open_case("village_agent@t3-v3", "house-building", "t3-v3", phone="13955556666",
-                            name="欧阳秘密")
+    foreign = api.open_case("village_agent@t3-v3", "house-building", "t3-v3", phone="13955556666", name="欧阳秘密")
     task = foreign["open_tasks"][0]
     secrets = [foreign["receipt_code"], "欧阳秘密", "13955556666", "5556666"]
-    values = {"case_id": foreign["id"], "task_id": task["id"], "key": "proxy_case", "version": 1,
-              "code": "t3-v3", "filename": "x", "batch_id": 1, "user_id": 1, "unit_id": 1, "item_id": 1,
-              "year": 2026, "attachment_id": 1, "review_id": 1, "callback_id": 1, "complaint_id": 1,
-              "username": "village_agent@t3-v3", "proposal_id": 1, "kind": "reviews", "record_id": 1}
+    values = {
+        "case_id": foreign["id"],
+        "task_id": task["id"],
+        "key": "proxy_case",
+        "version": 1,
+        "code": "t3-v3",
+        "filename": "x",
+        "batch_id": 1,
+        "user_id": 1,
+        "unit_id": 1,
+        "item_id": 1,
+        "year": 2026,
+        "attachment_id": 1,
+        "review_id": 1,
+        "callback_id": 1,
+        "complaint_id": 1,
+        "username": "village_agent@t3-v3",
+        "proposal_id": 1,
+        "kind": "reviews",
+        "record_id": 1,
+    }
     with demo_db() as s:
         events_before = s.scalar(select(func.count()).select_from(Event).where(Event.case_id == foreign["id"]))
     checked = 0

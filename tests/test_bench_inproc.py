@@ -1,5 +1,6 @@
 """bench/'s in-process drivers run the current diagrams to the end (a process change that the
 raw driver does not follow would otherwise only show up when someone runs the benchmark)."""
+
 from __future__ import annotations
 
 from bench.common import fresh_database

@@ -2,6 +2,7 @@
 lane, changes a task's label, validates, saves and deploys; a new item shows the new label while an item
 opened before keeps its version. The Daiban fields set a task's form and time limit the same way, and the
 SpiffWorkflow extension elements survive import and export. Screenshots in test-artifacts/."""
+
 from __future__ import annotations
 
 import json
@@ -15,7 +16,7 @@ from playwright.sync_api import expect
 
 from engine.settings import BPMN_DIR
 
-from .test_browser import _shot, browser, logged_in_page, server  # noqa: F401  (the real server and Chromium)
+from .browser import logged_in_page, shot
 
 pytestmark = pytest.mark.browser
 
@@ -23,34 +24,49 @@ pytestmark = pytest.mark.browser
 def _api(base: str, method: str, path: str, user: str | None = None, body: dict | None = None) -> dict:
     headers = {"Content-Type": "application/json"}
     if user:
-        headers["Authorization"] = "Bearer " + _api(base, "POST", "/api/v1/auth/token", None,
-                                                    {"username": user, "password": "demo"})["token"]
-    request = urllib.request.Request(base + path, method=method, headers=headers,
-                                     data=json.dumps(body).encode() if body is not None else None)
+        headers["Authorization"] = (
+            "Bearer " + _api(base, "POST", "/api/v1/auth/token", None, {"username": user, "password": "demo"})["token"]
+        )
+    request = urllib.request.Request(
+        base + path, method=method, headers=headers, data=json.dumps(body).encode() if body is not None else None
+    )
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.loads(response.read())
 
 
 def _file(base: str, key: str, version: int) -> str:
     token = _api(base, "POST", "/api/v1/auth/token", None, {"username": "analyst@qx", "password": "demo"})["token"]
-    request = urllib.request.Request(f"{base}/api/v1/processes/{key}/versions/{version}/file",
-                                     headers={"Authorization": "Bearer " + token})
+    request = urllib.request.Request(
+        f"{base}/api/v1/processes/{key}/versions/{version}/file", headers={"Authorization": "Bearer " + token}
+    )
     with urllib.request.urlopen(request, timeout=10) as response:
         return response.read().decode()
 
 
 def _open_item(base: str) -> dict:
-    return _api(base, "POST", "/api/v1/cases", "village_agent@t1-v1", {
-        "catalog_code": "temporary-aid", "summary": "临时救助申请", "materials_provided": [],
-        "resident": {"name": "王秀英", "phone": "13600001111", "village": "t1-v1"}})
+    return _api(
+        base,
+        "POST",
+        "/api/v1/cases",
+        "village_agent@t1-v1",
+        {
+            "catalog_code": "temporary-aid",
+            "summary": "临时救助申请",
+            "materials_provided": [],
+            "resident": {"name": "王秀英", "phone": "13600001111", "village": "t1-v1"},
+        },
+    )
 
 
 def _set_name(page, element_id: str, name: str) -> None:
     """Select a diagram element and type its new name into the properties panel."""
     # Selecting by click is flaky on a small diagram (lanes nest in the pool, the palette floats over it),
     # so the test selects through bpmn-js's selection service and then types like a user.
-    page.evaluate("""id => { const m = window.daibanModeler;
-        m.get('selection').select(m.get('elementRegistry').get(id)); }""", element_id)
+    page.evaluate(
+        """id => { const m = window.daibanModeler;
+        m.get('selection').select(m.get('elementRegistry').get(id)); }""",
+        element_id,
+    )
     field = page.locator("#bio-properties-panel-name")
     field.fill(name)
     field.press("Tab")
@@ -68,12 +84,12 @@ def test_analyst_relabels_a_task_validates_deploys_and_only_new_items_use_it(ser
     page.click("text=流程库")
     live_row = page.locator("#process-proxy_case tr.version-live")
     assert live_row.locator("td").nth(3).text_content().strip() != "0"  # running items on the live version
-    _shot(page, "modeler-01-library")
+    shot(page, "modeler-01-library")
 
     live_row.locator("a", has_text="打开").click()
     page.wait_for_selector("#canvas[data-ready='1']")
     assert page.locator(".djs-palette [title='创建任务']").count() == 1  # the Chinese palette
-    _shot(page, "modeler-02-opened")
+    shot(page, "modeler-02-opened")
 
     # A lane that is no role: validation marks that lane on the diagram.
     _set_name(page, "lane_window", "janitor")
@@ -81,7 +97,7 @@ def test_analyst_relabels_a_task_validates_deploys_and_only_new_items_use_it(ser
     page.wait_for_selector(".djs-element.invalid[data-element-id='lane_window']")
     assert "泳道不是已知的角色" in page.text_content("#problems")
     assert page.locator(".validation-note").count() >= 1
-    _shot(page, "modeler-03-invalid-lane")
+    shot(page, "modeler-03-invalid-lane")
     _set_name(page, "lane_window", "county_window")
 
     _set_name(page, "accept_item", "受理登记(新)")
@@ -93,7 +109,7 @@ def test_analyst_relabels_a_task_validates_deploys_and_only_new_items_use_it(ser
     page.wait_for_selector("#status:has-text('已保存为草稿版本')")
     page.click("#deploy")
     page.wait_for_selector("#status:has-text('已上线')")
-    _shot(page, "modeler-04-deployed")
+    shot(page, "modeler-04-deployed")
 
     after = _open_item(server)
     assert after["open_tasks"][0]["name"] == "受理登记(新)"
@@ -102,7 +118,7 @@ def test_analyst_relabels_a_task_validates_deploys_and_only_new_items_use_it(ser
     page.goto(server + "/modeler")
     versions = page.locator("#process-proxy_case tbody tr")
     assert versions.count() == 2 and "在用" in versions.nth(0).text_content()
-    _shot(page, "modeler-05-library-after-deploy")
+    shot(page, "modeler-05-library-after-deploy")
     page.close()
 
 
@@ -128,15 +144,21 @@ def _open_live(page, server: str, key: str = "proxy_case") -> None:
 
 
 def _select(page, element_id: str) -> None:
-    page.evaluate("""id => { const m = window.daibanModeler;
-        m.get('selection').select(m.get('elementRegistry').get(id)); }""", element_id)
+    page.evaluate(
+        """id => { const m = window.daibanModeler;
+        m.get('selection').select(m.get('elementRegistry').get(id)); }""",
+        element_id,
+    )
     page.wait_for_selector("[data-group-id='group-daiban']")
 
 
 def _property(page, element_id: str, name: str) -> str:
     """What the diagram itself holds (not what a field shows)."""
-    return page.evaluate("""([id, name]) => { const m = window.daibanModeler;
-        return m.get('spiffExtensions').property(m.get('elementRegistry').get(id), name); }""", [element_id, name])
+    return page.evaluate(
+        """([id, name]) => { const m = window.daibanModeler;
+        return m.get('spiffExtensions').property(m.get('elementRegistry').get(id), name); }""",
+        [element_id, name],
+    )
 
 
 def _exported(page) -> str:
@@ -161,17 +183,20 @@ def test_analyst_sets_a_tasks_form_and_time_limit_in_the_daiban_fields_and_new_i
     # A diagram from elsewhere names a form the library does not have: the field says so and
     # validation marks that task.
     stale = _exported(page).replace('value="record_materials.json"', 'value="gone.json"')
-    page.set_input_files("#import", files=[{"name": "proxy_case.bpmn", "mimeType": "application/xml",
-                                             "buffer": stale.encode()}])
-    page.wait_for_function("() => window.daibanModeler.get('elementRegistry').get('record_materials') && "
-                           "document.querySelector('#problems').children.length === 0")
+    page.set_input_files(
+        "#import", files=[{"name": "proxy_case.bpmn", "mimeType": "application/xml", "buffer": stale.encode()}]
+    )
+    page.wait_for_function(
+        "() => window.daibanModeler.get('elementRegistry').get('record_materials') && "
+        "document.querySelector('#problems').children.length === 0"
+    )
     _select(page, "record_materials")
     form = page.locator("#bio-properties-panel-daiban-form")
     expect(form.locator("option:checked")).to_contain_text("gone.json（不在表单库中）")
     page.click("#validate")
     page.wait_for_selector(".djs-element.invalid[data-element-id='record_materials']")
     assert "表单不在表单库中" in page.text_content("#problems")
-    _shot(page, "modeler-06-missing-form")
+    shot(page, "modeler-06-missing-form")
     form.select_option("record_materials.json")
     assert _property(page, "record_materials", "formJsonSchemaFilename") == "record_materials.json"
 
@@ -186,7 +211,9 @@ def test_analyst_sets_a_tasks_form_and_time_limit_in_the_daiban_fields_and_new_i
     assert _property(page, "accept_item", "time_limit_days") == "0"  # not written into the diagram
     days.fill("3")
     days.press("Tab")
-    page.wait_for_function("() => !document.querySelector(\"[data-entry-id='daiban-time-limit'] .bio-properties-panel-error\")")
+    page.wait_for_function(
+        "() => !document.querySelector(\"[data-entry-id='daiban-time-limit'] .bio-properties-panel-error\")"
+    )
     assert _property(page, "accept_item", "time_limit_days") == "3"
     page.locator("#bio-properties-panel-daiban-form").select_option("delay_explanation.json")
     assert _property(page, "accept_item", "formJsonSchemaFilename") == "delay_explanation.json"
@@ -197,8 +224,9 @@ def test_analyst_sets_a_tasks_form_and_time_limit_in_the_daiban_fields_and_new_i
     page.evaluate("() => window.daibanModeler.get('commandStack').redo()")
     # The panel re-renders after the command: wait for it rather than read it at once.
     expect(page.locator("#bio-properties-panel-daiban-form option:checked")).to_have_text(
-        re.compile(r"\(delay_explanation\.json\)$"))
-    _shot(page, "modeler-07-daiban-fields")
+        re.compile(r"\(delay_explanation\.json\)$")
+    )
+    shot(page, "modeler-07-daiban-fields")
 
     # A condition on a gateway's flow is an expression in a text box; the default flow says it needs none.
     _select(page, "f_village_done")
@@ -206,8 +234,10 @@ def test_analyst_sets_a_tasks_form_and_time_limit_in_the_daiban_fields_and_new_i
     assert condition.input_value() == 'level == "village"'
     condition.fill('level == "village" or False')
     condition.press("Tab")
-    page.wait_for_function("() => window.daibanModeler.get('elementRegistry').get('f_village_done')"
-                           ".businessObject.conditionExpression.body.endsWith('or False')")
+    page.wait_for_function(
+        "() => window.daibanModeler.get('elementRegistry').get('f_village_done')"
+        ".businessObject.conditionExpression.body.endsWith('or False')"
+    )
     _select(page, "f_to_township")
     assert "默认路径" in page.text_content("[data-entry-id='daiban-condition']")
 
@@ -229,7 +259,7 @@ def test_analyst_sets_a_tasks_form_and_time_limit_in_the_daiban_fields_and_new_i
     page.click("#deploy")
     page.wait_for_selector("#status:has-text('已上线')")
     deployed_version = int(re.search(r"\d+", page.text_content("#status")).group())
-    _shot(page, "modeler-08-deployed-daiban-fields")
+    shot(page, "modeler-08-deployed-daiban-fields")
     page.close()
 
     after = _open_item(server)

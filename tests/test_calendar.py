@@ -1,7 +1,9 @@
 """Working-day calendar: statutory holidays, make-up days, and its laws (hypothesis)."""
+
 from datetime import date, datetime, timedelta
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from engine.calendar import TZ, WorkingCalendar
 from engine.settings import CONFIG_DIR

@@ -1,5 +1,6 @@
 """Service-point stars at their thresholds; call-back sampling that a seed reproduces; recording
 calls, where a dissatisfied resident opens a review for the supervisors."""
+
 from datetime import date
 
 import pytest
@@ -21,16 +22,19 @@ def _fig(opened, closed, rated, satisfied):
     return Figures("v", "v", opened, closed, closed, rated, satisfied)
 
 
-@pytest.mark.parametrize("opened,closed,rated,satisfied,stars", [
-    (10, 8, 10, 9, 1),      # exactly 90% satisfied, exactly 80% complete
-    (20, 17, 10, 9, 2),     # exactly 85%
-    (10, 9, 10, 9, 3),      # exactly 90%
-    (10, 10, 10, 10, 3),
-    (100, 79, 10, 10, 0),   # just under 80%
-    (10, 10, 100, 89, 0),   # just under 90% satisfied
-    (10, 10, 0, 0, 0),      # nobody rated: no stars
-    (0, 0, 0, 0, 0),
-])
+@pytest.mark.parametrize(
+    "opened,closed,rated,satisfied,stars",
+    [
+        (10, 8, 10, 9, 1),  # exactly 90% satisfied, exactly 80% complete
+        (20, 17, 10, 9, 2),  # exactly 85%
+        (10, 9, 10, 9, 3),  # exactly 90%
+        (10, 10, 10, 10, 3),
+        (100, 79, 10, 10, 0),  # just under 80%
+        (10, 10, 100, 89, 0),  # just under 90% satisfied
+        (10, 10, 0, 0, 0),  # nobody rated: no stars
+        (0, 0, 0, 0, 0),
+    ],
+)
 def test_stars_at_the_thresholds(opened, closed, rated, satisfied, stars):
     assert stars_for(_fig(opened, closed, rated, satisfied), RULES) == stars
 
@@ -39,8 +43,17 @@ def test_every_service_point_is_listed_with_its_stars(session):
     town = make_township(session, villages=2)
     for n in range(10):  # village 1: 9 of 10 closed, 9 of 9 satisfied -> three stars
         closed = "2026-11-10 10:00" if n < 9 else None
-        add_case(session, town, 1, "a1", "temporary-aid", "2026-11-02 10:00", "2026-11-20 17:30", closed,
-                 "satisfied" if closed else None)
+        add_case(
+            session,
+            town,
+            1,
+            "a1",
+            "temporary-aid",
+            "2026-11-02 10:00",
+            "2026-11-20 17:30",
+            closed,
+            "satisfied" if closed else None,
+        )
     rows = {r["key"]: r for r in service_point_stars(session, town.unit, date(2026, 11, 1))}
     assert rows[town.villages[0].code]["stars"] == 3 and rows[town.villages[0].code]["completion_rate"] == 0.9
     assert rows[town.villages[1].code]["stars"] == 0 and rows[town.villages[1].code]["opened"] == 0
@@ -58,8 +71,20 @@ def test_sampling_is_reproducible_with_a_seed():
 @pytest.fixture
 def closed_month(session):
     town = make_township(session, villages=1)
-    cases = [add_case(session, town, 1, "a1", "temporary-aid", "2026-11-02 10:00", "2026-11-20 17:30",
-                      f"2026-11-{10 + n} 10:00", "satisfied") for n in range(6)]
+    cases = [
+        add_case(
+            session,
+            town,
+            1,
+            "a1",
+            "temporary-aid",
+            "2026-11-02 10:00",
+            "2026-11-20 17:30",
+            f"2026-11-{10 + n} 10:00",
+            "satisfied",
+        )
+        for n in range(6)
+    ]
     add_case(session, town, 1, "a1", "temporary-aid", "2026-11-02 10:00", "2026-11-20 17:30", "2026-12-01 10:00")
     add_case(session, town, 1, "a1", "temporary-aid", "2026-11-02 10:00", "2026-11-20 17:30")  # still open
     town.cases = cases

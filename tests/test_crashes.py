@@ -2,6 +2,7 @@
 PostgreSQL; after the dust settles every item is consistent (engine/consistency.py): the inbox
 matches the workflow state, every open item is held by a task, no event without its change and
 no change without its event."""
+
 from __future__ import annotations
 
 import os
@@ -63,17 +64,25 @@ def test_items_stay_consistent_when_workers_are_killed_under_load(tmp_path):
     tally = {"steps": 0, "retries": 0, "killed_web": 0, "killed_timer": 0}
     try:
         with gunicorn(env, workers=3, with_pid=True) as (base, master):
-            timer = subprocess.Popen([BIN / "flask", "daiban", "worker", "--interval", "0.2"], cwd=ROOT, env=env,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            timer = subprocess.Popen(
+                [BIN / "flask", "daiban", "worker", "--interval", "0.2"],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             stop = threading.Event()
-            threads = [threading.Thread(target=_client, args=(base, v, stop, tally))
-                       for v in ("t1-v1", "t2-v1", "t3-v1", "t1-v2")[:CLIENTS]]
+            threads = [
+                threading.Thread(target=_client, args=(base, v, stop, tally))
+                for v in ("t1-v1", "t2-v1", "t3-v1", "t1-v2")[:CLIENTS]
+            ]
             for t in threads:
                 t.start()
             rng = random.Random(20261123)
             started = time.monotonic()
-            while (time.monotonic() - started < LOAD_SECONDS
-                   or (tally["steps"] < MIN_STEPS and time.monotonic() - started < MAX_LOAD_SECONDS)):
+            while time.monotonic() - started < LOAD_SECONDS or (
+                tally["steps"] < MIN_STEPS and time.monotonic() - started < MAX_LOAD_SECONDS
+            ):
                 time.sleep(2.0)
                 workers = _workers(master)
                 if workers:
@@ -83,8 +92,13 @@ def test_items_stay_consistent_when_workers_are_killed_under_load(tmp_path):
                     timer.send_signal(signal.SIGKILL)
                     timer.wait()
                     tally["killed_timer"] += 1
-                    timer = subprocess.Popen([BIN / "flask", "daiban", "worker", "--interval", "0.2"], cwd=ROOT,
-                                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                    timer = subprocess.Popen(
+                        [BIN / "flask", "daiban", "worker", "--interval", "0.2"],
+                        cwd=ROOT,
+                        env=env,
+                        stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL,
+                    )
             stop.set()
             for t in threads:
                 t.join(timeout=60)
@@ -94,12 +108,16 @@ def test_items_stay_consistent_when_workers_are_killed_under_load(tmp_path):
         with make_sessionmaker(engine)() as s:
             problems = check_consistency(s)
             from sqlalchemy import func, select
+
             from engine.models import Case
+
             cases = s.scalar(select(func.count()).select_from(Case))
         engine.dispose()
-        print(f"\ncrashes: {tally['killed_web']} web workers and {tally['killed_timer']} timer workers killed "
-              f"(kill -9) during {tally['steps']} completed steps on {cases} items; {tally['retries']} client "
-              f"retries; {len(problems)} inconsistencies")
+        print(
+            f"\ncrashes: {tally['killed_web']} web workers and {tally['killed_timer']} timer workers killed "
+            f"(kill -9) during {tally['steps']} completed steps on {cases} items; {tally['retries']} client "
+            f"retries; {len(problems)} inconsistencies"
+        )
         assert tally["killed_web"] >= 6 and tally["steps"] >= MIN_STEPS
         assert problems == []
     finally:

@@ -1,5 +1,6 @@
 """The demo county's second staff members (`{role}2@{unit}`): delegation (转交) has someone to
 hand a task to, end to end over the API and in the pages, and the colleague then holds it."""
+
 import re
 
 from .conftest import csrf_token as _csrf
@@ -17,9 +18,16 @@ def _at_departments(api, village="t1-v1"):
 
 
 def test_each_listed_unit_has_a_second_holder_of_the_role(session, user):
-    for username in ("township_reception2@t1", "township_agent2@t1", "village_agent2@t1-v1",
-                     "station_handler2@t1-mzs", "county_window2@qx-window", "department_handler2@qx-zrzy",
-                     "department_handler2@qx-nync", "department_handler2@qx-zjj"):
+    for username in (
+        "township_reception2@t1",
+        "township_agent2@t1",
+        "village_agent2@t1-v1",
+        "station_handler2@t1-mzs",
+        "county_window2@qx-window",
+        "department_handler2@qx-zrzy",
+        "department_handler2@qx-nync",
+        "department_handler2@qx-zjj",
+    ):
         second = user(username)
         first = user(username.replace("2@", "@"))
         assert second is not None and second.active, username
@@ -39,10 +47,19 @@ def test_a_department_delegates_to_its_demo_colleague_over_the_api(api):
     available = api.call("GET", "/api/v1/tasks?scope=available&per_page=100", "department_handler@qx-zrzy")["items"]
     assert task["id"] not in [t["id"] for t in available]
     # The first holder may no longer act on it; the colleague completes it.
-    api.call("POST", f"/api/v1/tasks/{task['id']}/complete", "department_handler@qx-zrzy",
-             {"data": {"approved": True, "opinion": "同意"}}, expect=409)
-    done = api.call("POST", f"/api/v1/tasks/{task['id']}/complete", "department_handler2@qx-zrzy",
-                    {"data": {"approved": True, "opinion": "用地符合规划"}})
+    api.call(
+        "POST",
+        f"/api/v1/tasks/{task['id']}/complete",
+        "department_handler@qx-zrzy",
+        {"data": {"approved": True, "opinion": "同意"}},
+        expect=409,
+    )
+    done = api.call(
+        "POST",
+        f"/api/v1/tasks/{task['id']}/complete",
+        "department_handler2@qx-zrzy",
+        {"data": {"approved": True, "opinion": "用地符合规划"}},
+    )
     delegated = [e for e in done["events"] if e["type"] == "task_delegated"]
     assert delegated[-1]["detail"]["to"] == "department_handler2@qx-zrzy"
     completed = [e for e in done["events"] if e["type"] == "task_completed"][-1]
@@ -58,8 +75,9 @@ def test_the_township_center_delegates_in_the_pages_and_the_colleague_sees_it(lo
     page = reception.get(f"/tasks/{review['id']}").get_data(as_text=True)
     options = re.findall(r'<option value="([^"]+)"', page)
     assert "township_reception2@t1" in options and "township_reception@t2" not in options
-    response = reception.post(f"/tasks/{review['id']}/delegate",
-                              data={"csrf_token": _csrf(page), "assignee": "township_reception2@t1"})
+    response = reception.post(
+        f"/tasks/{review['id']}/delegate", data={"csrf_token": _csrf(page), "assignee": "township_reception2@t1"}
+    )
     assert response.status_code == 302
 
     colleague = login("township_reception2@t1")
@@ -67,8 +85,9 @@ def test_the_township_center_delegates_in_the_pages_and_the_colleague_sees_it(lo
     assert case["receipt_code"] in mine and f"/tasks/{review['id']}" in mine
     assert case["receipt_code"] not in reception.get("/inbox?scope=mine").get_data(as_text=True)
     task_page = colleague.get(f"/tasks/{review['id']}").get_data(as_text=True)
-    done = colleague.post(f"/tasks/{review['id']}/complete",
-                          data={"csrf_token": _csrf(task_page), "opinion": "报县审批"})
+    done = colleague.post(
+        f"/tasks/{review['id']}/complete", data={"csrf_token": _csrf(task_page), "opinion": "报县审批"}
+    )
     assert done.status_code == 302
     after = api.call("GET", f"/api/v1/cases/{case['id']}", "village_agent@t1-v1")
     completed = [e for e in after["events"] if e["type"] == "task_completed"][-1]
@@ -78,8 +97,9 @@ def test_the_township_center_delegates_in_the_pages_and_the_colleague_sees_it(lo
 def test_the_village_agent_has_a_colleague_to_delegate_to(api):
     case = api.open_case("village_agent@t1-v1", "other-inquiry", "t1-v1")
     accept = _step(case, "accept_item")
-    moved = api.call("POST", f"/api/v1/tasks/{accept['id']}/delegate", "village_agent@t1-v1",
-                     {"assignee": "village_agent2@t1-v1"})
+    moved = api.call(
+        "POST", f"/api/v1/tasks/{accept['id']}/delegate", "village_agent@t1-v1", {"assignee": "village_agent2@t1-v1"}
+    )
     assert moved["assignee"] == "village_agent2@t1-v1"
     mine = api.call("GET", "/api/v1/tasks?scope=mine&per_page=100", "village_agent2@t1-v1")["items"]
     assert accept["id"] in [t["id"] for t in mine]

@@ -1,5 +1,6 @@
 """The repository documents itself: docs/api.md is what scripts/api_docs.py writes from the OpenAPI
 document, the architecture and domain notes exist, and nothing tracked points outside the repository."""
+
 import importlib.util
 import os
 import subprocess

@@ -1,6 +1,7 @@
 """Fuzzing: schemathesis against /api/v1/openapi.json on a live gunicorn: no server errors.
 
 A bounded run here (FUZZ_EXAMPLES per operation); bench/fuzz.sh runs the 10,000-call version."""
+
 from __future__ import annotations
 
 import os
@@ -35,17 +36,40 @@ def test_no_server_errors_under_fuzzing(live, username, tmp_path):
     live, tokens = live
     token = tokens[username]
     result = subprocess.run(
-        [Path(sys.executable).parent / "schemathesis", "run", f"{live}/api/v1/openapi.json",
-         "--checks", "not_a_server_error", "--max-examples", str(EXAMPLES), "--seed", "20261123",
-         "--header", f"Authorization: Bearer {token}", "--max-time", MAX_SECONDS,
-         # One worker: CPython 3.11's ast module keeps its recursion depth per interpreter, so
-         # hypothesis parsing lambdas in two threads at once fails spuriously (cpython#106905).
-         "--workers", "1",
-         # Login is fuzzed by its own tests: random passwords here would trip the login throttle.
-         "--exclude-path", "/api/v1/auth/token",
-         "--suppress-health-check", "all", "--no-color", "--report-dir", str(tmp_path),
-         "--request-timeout", "30", *PHASES],
-        capture_output=True, text=True, timeout=600)
+        [
+            Path(sys.executable).parent / "schemathesis",
+            "run",
+            f"{live}/api/v1/openapi.json",
+            "--checks",
+            "not_a_server_error",
+            "--max-examples",
+            str(EXAMPLES),
+            "--seed",
+            "20261123",
+            "--header",
+            f"Authorization: Bearer {token}",
+            "--max-time",
+            MAX_SECONDS,
+            # One worker: CPython 3.11's ast module keeps its recursion depth per interpreter, so
+            # hypothesis parsing lambdas in two threads at once fails spuriously (cpython#106905).
+            "--workers",
+            "1",
+            # Login is fuzzed by its own tests: random passwords here would trip the login throttle.
+            "--exclude-path",
+            "/api/v1/auth/token",
+            "--suppress-health-check",
+            "all",
+            "--no-color",
+            "--report-dir",
+            str(tmp_path),
+            "--request-timeout",
+            "30",
+            *PHASES,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     # On failure show the whole report: which operation, the reproducing curl, the error.
     summary = result.stdout if result.returncode else "\n".join(result.stdout.splitlines()[-25:])
     print(f"\nschemathesis as {username}:\n{summary}")

@@ -1,6 +1,7 @@
 """Inbox tabs, filters and due colours by the working-day calendar; attachments with type and
 size limits, random names outside the web root, visible only with the case (SQLite and PostgreSQL)."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -13,13 +14,19 @@ PDF = b"%PDF-1.4\n% scanned ID card\n"
 
 
 def _case(session, user, village="t3-v2", item="temporary-aid"):
-    return commands.open_case(session, user(f"village_agent@{village}"), item,
-                              {"name": "吴婶", "phone": "13600003333", "village": village}, "申请救助", ["身份证"])
+    return commands.open_case(
+        session,
+        user(f"village_agent@{village}"),
+        item,
+        {"name": "吴婶", "phone": "13600003333", "village": village},
+        "申请救助",
+        ["身份证"],
+    )
 
 
 def test_due_colours_follow_the_working_day_calendar():
-    friday_noon = datetime(2026, 11, 27, 4, tzinfo=timezone.utc)  # 12:00 in Shanghai
-    next_monday_end = datetime(2026, 11, 30, 9, 30, tzinfo=timezone.utc)  # 17:30 Monday
+    friday_noon = datetime(2026, 11, 27, 4, tzinfo=UTC)  # 12:00 in Shanghai
+    next_monday_end = datetime(2026, 11, 30, 9, 30, tzinfo=UTC)  # 17:30 Monday
     assert due_colour(next_monday_end, friday_noon) == "due_soon"  # the weekend does not count
     assert due_colour(next_monday_end + timedelta(days=1), friday_noon) == "normal"
     assert due_colour(friday_noon - timedelta(minutes=1), friday_noon) == "overdue"
@@ -30,14 +37,22 @@ def test_inbox_tabs_count_and_filter_a_users_work(session, user):
     agent = user("village_agent@t3-v2")
     counts = tab_counts(session, agent)
     assert counts["available"] >= 1 and counts["mine"] == 0
-    step = [t for t in inbox_page(session, agent, "available", Filters(village="t3-v2", category="civil_affairs"),
-                                  per_page=100).items if t.case_id == case.id]
+    step = [
+        t
+        for t in inbox_page(
+            session, agent, "available", Filters(village="t3-v2", category="civil_affairs"), per_page=100
+        ).items
+        if t.case_id == case.id
+    ]
     assert len(step) == 1
-    housing = inbox_page(session, agent, "available", Filters(village="t3-v2", category="housing_forestry"),
-                         per_page=100).items
+    housing = inbox_page(
+        session, agent, "available", Filters(village="t3-v2", category="housing_forestry"), per_page=100
+    ).items
     assert case.id not in [t.case_id for t in housing]
     later = case.due_at + timedelta(days=1)
-    assert case.id in [t.case_id for t in inbox_page(session, agent, "overdue", Filters(village="t3-v2"), now=later).items]
+    assert case.id in [
+        t.case_id for t in inbox_page(session, agent, "overdue", Filters(village="t3-v2"), now=later).items
+    ]
     commands.complete_task(session, agent, step[0].id, {"materials_complete": True, "commission_signed": True})
     done = inbox_page(session, agent, "done", Filters(kind="promised")).items
     assert case.id in [t.case_id for t in done]  # newest first
@@ -71,6 +86,7 @@ def test_attachments_are_checked_stored_under_random_names_and_shown_only_with_t
 def test_the_diagram_marks_a_step_past_its_own_due_date_overdue(session, user):
     from engine.progress import diagram_states
     from engine.views import open_tasks
+
     case = _case(session, user)
     rows = open_tasks(session, case)
     assert diagram_states(case, rows, case.opened_at)["accept_item"] == "active"

@@ -1,6 +1,7 @@
 """Engine scenario: a joint county item (house building) travels village → township →
 county window → three departments in parallel → lead department → back down, and is
 replied to, rated and archived. Runs in-process on SQLite and PostgreSQL."""
+
 from sqlalchemy import func, select
 
 from engine import commands
@@ -23,24 +24,33 @@ AFTER = [
     ("reply_resident", "village_agent@t1-v1", {"result_explained": True, "rating": "satisfied"}),
     ("archive_case", "village_agent@t1-v1", {"ledger_reference": "TZ-2026-001"}),
 ]
-BYSTANDERS = ["village_agent@t1-v2", "township_reception@t2", "department_handler@qx-mzj",
-              "station_handler@t1-mzs"]
+BYSTANDERS = ["village_agent@t1-v2", "township_reception@t2", "department_handler@qx-mzj", "station_handler@t1-mzs"]
 
 
 def _only_in_inbox_of(session, user, case, task_name, owner, bystanders=BYSTANDERS):
     """The case's step is in its owner's available inbox and in nobody else's."""
-    owned = [t for t in inbox(session, user(owner), "available", per_page=100).items
-             if t.spec_name == task_name and t.case_id == case.id]
+    owned = [
+        t
+        for t in inbox(session, user(owner), "available", per_page=100).items
+        if t.spec_name == task_name and t.case_id == case.id
+    ]
     assert owned, f"{task_name} missing from {owner}'s inbox"
     for other in bystanders:
-        assert not [t for t in inbox(session, user(other), "available", per_page=100).items
-                    if t.case_id == case.id], f"{other} sees {task_name}"
+        assert not [t for t in inbox(session, user(other), "available", per_page=100).items if t.case_id == case.id], (
+            f"{other} sees {task_name}"
+        )
     return owned[0]
 
 
 def test_joint_county_item_is_handled_by_three_departments_and_archived(session, user):
-    case = commands.open_case(session, user("village_agent@t1-v1"), "house-building", RESIDENT,
-                              "申请在自家承包地旁新建住房", ["户口簿", "身份证"])
+    case = commands.open_case(
+        session,
+        user("village_agent@t1-v1"),
+        "house-building",
+        RESIDENT,
+        "申请在自家承包地旁新建住房",
+        ["户口簿", "身份证"],
+    )
     assert case.receipt_code.startswith("DB") and case.status == "open"
     assert case.owner.username == "village_agent@t1-v1"
 
@@ -54,8 +64,12 @@ def test_joint_county_item_is_handled_by_three_departments_and_archived(session,
     assert case.level == "county"
     for code in DEPARTMENTS:
         task = _only_in_inbox_of(session, user, case, "handle_in_department", f"department_handler@{code}")
-        commands.complete_task(session, user(f"department_handler@{code}"), task.id,
-                               {"approved": code != "qx-zjj", "opinion": f"{code} 意见"})
+        commands.complete_task(
+            session,
+            user(f"department_handler@{code}"),
+            task.id,
+            {"approved": code != "qx-zjj", "opinion": f"{code} 意见"},
+        )
 
     consolidate = _only_in_inbox_of(session, user, case, "consolidate", "department_handler@qx-zrzy")
     answers = task_context(consolidate)["department_answers"]
@@ -78,16 +92,30 @@ def test_joint_county_item_is_handled_by_three_departments_and_archived(session,
 
 
 def test_township_item_is_handled_by_the_township_station(session, user):
-    case = commands.open_case(session, user("village_agent@t2-v3"), "temporary-aid",
-                              {**RESIDENT, "village": "t2-v3"}, "因病致贫申请临时救助", [])
-    steps = [("accept_item", "village_agent@t2-v3", {"materials_complete": True, "commission_signed": True}),
-             ("township_review", "township_reception@t2", {"opinion": "乡镇办理"}),
-             ("handle_at_station", "station_handler@t2-mzs", {"approved": True, "answer": "发放临时救助金"}),
-             ("receive_result", "township_reception@t2", {}),
-             ("reply_resident", "village_agent@t2-v3", {"result_explained": True, "rating": "basically_satisfied"})]
+    case = commands.open_case(
+        session,
+        user("village_agent@t2-v3"),
+        "temporary-aid",
+        {**RESIDENT, "village": "t2-v3"},
+        "因病致贫申请临时救助",
+        [],
+    )
+    steps = [
+        ("accept_item", "village_agent@t2-v3", {"materials_complete": True, "commission_signed": True}),
+        ("township_review", "township_reception@t2", {"opinion": "乡镇办理"}),
+        ("handle_at_station", "station_handler@t2-mzs", {"approved": True, "answer": "发放临时救助金"}),
+        ("receive_result", "township_reception@t2", {}),
+        ("reply_resident", "village_agent@t2-v3", {"result_explained": True, "rating": "basically_satisfied"}),
+    ]
     for name, owner, data in steps:
-        task = _only_in_inbox_of(session, user, case, name, owner, ["village_agent@t2-v1", "township_reception@t1",
-                                                               "station_handler@t2-gts", "county_window@qx-window"])
+        task = _only_in_inbox_of(
+            session,
+            user,
+            case,
+            name,
+            owner,
+            ["village_agent@t2-v1", "township_reception@t1", "station_handler@t2-gts", "county_window@qx-window"],
+        )
         commands.complete_task(session, user(owner), task.id, data)
     session.refresh(case)
     assert case.status == "closed" and case.rating == "basically_satisfied"

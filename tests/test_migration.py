@@ -1,6 +1,7 @@
 """Moving running items to a new process version: dry run first, then one transaction and event per item.
 
 A copy of the library diagram under its own key keeps these versions away from the live proxy_case."""
+
 from __future__ import annotations
 
 import uuid
@@ -28,7 +29,11 @@ def _without_accept_item(xml: str) -> str:
     root = etree.fromstring(xml.encode())
     gone = {"accept_item", "f_accepted"}
     for node in list(root.iter()):
-        if node.get("id") in gone or node.get("bpmnElement") in gone or (node.text or "").strip() in ("accept_item", "f_accepted"):
+        if (
+            node.get("id") in gone
+            or node.get("bpmnElement") in gone
+            or (node.text or "").strip() in ("accept_item", "f_accepted")
+        ):
             if (node.text or "").strip() == "f_accepted" and node.tag == f"{{{BPMN_NS}}}incoming":
                 node.text = "f_start"  # the gateway's incoming flow
                 continue

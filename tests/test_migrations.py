@@ -1,4 +1,5 @@
 """Alembic migrations create exactly the schema of the models, on SQLite and PostgreSQL."""
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import upgrade

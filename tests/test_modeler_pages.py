@@ -1,5 +1,6 @@
 """The analyst workbench in pages and over the API: library, modeler, import, deploy, diff, migration;
 everybody else gets 403."""
+
 from __future__ import annotations
 
 import html as html_lib
@@ -17,8 +18,11 @@ XML = (BPMN_DIR / "proxy_case.bpmn").read_text(encoding="utf-8")
 
 def _import(client, xml: str):
     page = client.get("/modeler").get_data(as_text=True)
-    return client.post("/modeler/import", data={"csrf_token": _csrf(page), "file": (io.BytesIO(xml.encode()), "x.bpmn")},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/modeler/import",
+        data={"csrf_token": _csrf(page), "file": (io.BytesIO(xml.encode()), "x.bpmn")},
+        content_type="multipart/form-data",
+    )
 
 
 def test_analyst_sees_every_process_and_decision_table_with_versions_and_running_items(login, api):
@@ -54,8 +58,12 @@ def test_the_daiban_fields_get_the_form_library_live_decisions_and_the_values_th
 
 def test_others_may_not_open_the_workbench(login, api):
     agent = login("village_agent@t1-v1")
-    for url in ("/modeler", "/modeler/proxy_case/1", "/modeler/proxy_case/diff?from=1&to=1",
-                "/modeler/proxy_case/1/migration"):
+    for url in (
+        "/modeler",
+        "/modeler/proxy_case/1",
+        "/modeler/proxy_case/diff?from=1&to=1",
+        "/modeler/proxy_case/1/migration",
+    ):
         assert agent.get(url).status_code == 403, url
     assert "流程库" not in agent.get("/inbox").get_data(as_text=True)
     api.call("GET", "/api/v1/processes/proxy_case/diff?from=1&to=1", "village_agent@t1-v1", expect=403)
@@ -71,14 +79,21 @@ def test_import_deploy_diff_and_migrate_through_the_pages(login, api):
     assert first.status_code == 302 and first.headers["Location"].endswith(f"/modeler/{key}/1")
     page = analyst.get("/modeler").get_data(as_text=True)
     analyst.post(f"/modeler/{key}/1/deploy", data={"csrf_token": _csrf(page)})
-    run = api.call("POST", f"/api/v1/processes/{key}/versions/1/test-runs", "analyst@qx",
-                   {"data": {"catalog_code": "temporary-aid"}}, expect=201)
+    run = api.call(
+        "POST",
+        f"/api/v1/processes/{key}/versions/1/test-runs",
+        "analyst@qx",
+        {"data": {"catalog_code": "temporary-aid"}},
+        expect=201,
+    )
     _import(analyst, XML.replace('"proxy_case"', f'"{key}"').replace('name="受理登记"', 'name="登记受理"'))
     analyst.post(f"/modeler/{key}/2/deploy", data={"csrf_token": _csrf(page)})
 
     diff = analyst.get(f"/modeler/{key}/diff?from=1&to=2").get_data(as_text=True)
     assert "<del>受理登记</del> → 登记受理" in diff and "accept_item" in diff
-    assert api.call("GET", f"/api/v1/processes/{key}/diff?from=1&to=2", "analyst@qx")["changed"][0]["id"] == "accept_item"
+    assert (
+        api.call("GET", f"/api/v1/processes/{key}/diff?from=1&to=2", "analyst@qx")["changed"][0]["id"] == "accept_item"
+    )
     exported = analyst.get(f"/api/v1/processes/{key}/versions/2/file")
     assert exported.status_code == 200 and "登记受理" in exported.get_data(as_text=True)
 

@@ -1,4 +1,5 @@
 """The OpenAPI document matches the code: every API route is documented and nothing else is."""
+
 import re
 
 from engine.settings import ROOT

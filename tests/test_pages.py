@@ -1,4 +1,5 @@
 """Pages: login, intake, inbox, task form, case page; zh-CN by default, English on request; CSRF on."""
+
 import re
 
 from .conftest import csrf_token as _csrf
@@ -24,10 +25,18 @@ def test_village_agent_opens_an_item_and_completes_the_first_step_in_pages(login
     agent = login("village_agent@t1-v1")
     form = agent.get("/cases/new").get_data(as_text=True)
     assert "农村村民建房申请" in form and "上坪村" in form
-    response = agent.post("/cases/new", data={
-        "csrf_token": _csrf(form), "catalog_code": "house-building", "village": "t1-v1",
-        "resident_name": "赵大爷", "resident_phone": "13611112222", "summary": "翻建旧房",
-        "materials": ["户口簿", "身份证"]})
+    response = agent.post(
+        "/cases/new",
+        data={
+            "csrf_token": _csrf(form),
+            "catalog_code": "house-building",
+            "village": "t1-v1",
+            "resident_name": "赵大爷",
+            "resident_phone": "13611112222",
+            "summary": "翻建旧房",
+            "materials": ["户口簿", "身份证"],
+        },
+    )
     assert response.status_code == 302
     case_page = agent.get(response.headers["Location"]).get_data(as_text=True)
     receipt = re.search(r"DB\d{6}[A-Z0-9]{6}", case_page).group(0)
@@ -39,8 +48,10 @@ def test_village_agent_opens_an_item_and_completes_the_first_step_in_pages(login
     task_page = agent.get(task_url).get_data(as_text=True)
     bad = agent.post(task_url + "/complete", data={"csrf_token": _csrf(task_page), "materials_complete": "on"})
     assert bad.status_code == 422 and "必须确认" in bad.get_data(as_text=True)
-    ok = agent.post(task_url + "/complete", data={"csrf_token": _csrf(task_page), "materials_complete": "on",
-                                                  "commission_signed": "on"})
+    ok = agent.post(
+        task_url + "/complete",
+        data={"csrf_token": _csrf(task_page), "materials_complete": "on", "commission_signed": "on"},
+    )
     assert ok.status_code == 302
     timeline = agent.get(response.headers["Location"]).get_data(as_text=True)
     assert "乡镇中心受理" in timeline and "办理步骤完成" in timeline

@@ -1,5 +1,6 @@
 """Engine scenarios at acceptance: returned / refused items, private matters guided in person,
 and the one-time complete notice of missing materials with the resident's resubmission deadline."""
+
 import pytest
 from sqlalchemy import select
 
@@ -13,8 +14,13 @@ from .scenario import ACCEPT, Item, at, local
 @pytest.mark.parametrize("decision", ["refuse", "guide_in_person"])
 def test_an_item_not_accepted_is_returned_with_the_reason_and_where_to_go(session, user, decision):
     item = Item(session, user, "resident-id-card", "village_agent@t3-v1", "t3-v1", at(11, 23))
-    answer = {"acceptance": decision, "materials_complete": False, "commission_signed": False,
-              "reason": "居民身份证须本人到场采集指纹与照片", "where_to_go": "县公安局户政窗口"}
+    answer = {
+        "acceptance": decision,
+        "materials_complete": False,
+        "commission_signed": False,
+        "reason": "居民身份证须本人到场采集指纹与照片",
+        "where_to_go": "县公安局户政窗口",
+    }
     item.do("accept_item", answer, at(11, 23, 9, 20))
     case = item.case
     assert case.status == "returned" and local(case.closed_at) == "2026-11-23 09:20"
@@ -27,8 +33,11 @@ def test_an_item_not_accepted_is_returned_with_the_reason_and_where_to_go(sessio
 def test_refusing_without_a_reason_is_rejected_and_changes_nothing(session, user):
     item = Item(session, user, "resident-id-card", "village_agent@t3-v2", "t3-v2", at(11, 23))
     with pytest.raises(Invalid) as err:
-        item.do("accept_item", {"acceptance": "refuse", "materials_complete": True, "commission_signed": False},
-                at(11, 23, 10))
+        item.do(
+            "accept_item",
+            {"acceptance": "refuse", "materials_complete": True, "commission_signed": False},
+            at(11, 23, 10),
+        )
     assert set(err.value.errors) == {"reason", "where_to_go"}
     session.rollback()
     assert item.case.status == "open" and item.holders() == ["accept_item village_agent@t3-v2"]
@@ -61,8 +70,11 @@ def test_missing_materials_wait_without_going_overdue_and_resume_with_a_new_dead
     session.refresh(waiting)
     assert waiting.due_state == "resubmission" and item.event_types()[-1] == "resubmission_due"
 
-    item.do("record_materials", {"materials_provided": ["身份证", "户口簿", "临时救助申请书", "困难情况证明材料"]},
-            at(12, 8, 10))
+    item.do(
+        "record_materials",
+        {"materials_provided": ["身份证", "户口簿", "临时救助申请书", "困难情况证明材料"]},
+        at(12, 8, 10),
+    )
     assert case.status == "open" and len(case.materials_provided) == 4
     assert local(case.due_at) == "2026-12-15 17:30"  # the clock restarts when the materials are complete
     assert item.holders() == ["township_review township_reception@t2"]

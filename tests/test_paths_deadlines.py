@@ -1,5 +1,6 @@
 """Engine scenarios: due soon one working day before a deadline, overdue at it, escalation to the
 supervisor and the township discipline committee, an explanation to close it; the timer sweep."""
+
 import threading
 
 import pytest
@@ -61,16 +62,19 @@ def test_a_late_task_turns_due_soon_then_overdue_and_oversight_sees_it(session, 
     # The next step starts on time with timers of its own; the finished task's are gone.
     station = item.task("handle_at_station")
     assert station.due_state is None and local(station.due_at) == "2026-11-30 17:30"
-    assert session.scalar(select(func.count()).select_from(Timer).where(
-        Timer.task_id == review.id, Timer.fired_at.is_(None))) == 0
+    assert (
+        session.scalar(
+            select(func.count()).select_from(Timer).where(Timer.task_id == review.id, Timer.fired_at.is_(None))
+        )
+        == 0
+    )
 
 
 def test_two_workers_never_fire_one_timer_twice(demo_db, database_url, user, session):
     """PostgreSQL: SKIP LOCKED row locks; SQLite: one writer at a time plus a conditional update."""
     items = [Item(session, user, "temporary-aid", "village_agent@t3-v3", "t3-v3", at(11, 23)) for _ in range(12)]
     now = at(11, 24)  # every accept_item deadline (Monday 17:30) has passed
-    due = session.scalar(select(func.count()).select_from(Timer).where(Timer.fired_at.is_(None),
-                                                                       Timer.due_at <= now))
+    due = session.scalar(select(func.count()).select_from(Timer).where(Timer.fired_at.is_(None), Timer.due_at <= now))
     session.commit()
     counts, errors = [], []
 
@@ -89,8 +93,9 @@ def test_two_workers_never_fire_one_timer_twice(demo_db, database_url, user, ses
     assert not errors and sum(counts) == due >= 12
     for item in items:
         assert item.event_types().count("task_overdue") == 1
-    duplicates = session.execute(select(Event.task_id).where(Event.type == "task_overdue")
-                                 .group_by(Event.task_id).having(func.count() > 1)).all()
+    duplicates = session.execute(
+        select(Event.task_id).where(Event.type == "task_overdue").group_by(Event.task_id).having(func.count() > 1)
+    ).all()
     assert duplicates == []
 
 

@@ -1,13 +1,15 @@
 """Engine scenarios: how an accepted item is handled — immediate, promised, escalated, special.
 Each asserts who holds the task, the deadline dates, the status and the events."""
+
 from engine.views import case_dict, task_context, task_dict
 
 from .scenario import ACCEPT, REPLY, Item, at, local
 
 
 def test_immediate_village_item_is_done_at_the_village_the_same_working_day(session, user):
-    item = Item(session, user, "social-security-annual-review", "village_agent@t1-v1", "t1-v1", at(11, 23),
-                ["身份证", "户口簿"])
+    item = Item(
+        session, user, "social-security-annual-review", "village_agent@t1-v1", "t1-v1", at(11, 23), ["身份证", "户口簿"]
+    )
     case = item.case
     assert case.kind == "immediate" and local(case.due_at) == "2026-11-23 17:30"
     assert item.holders() == ["accept_item village_agent@t1-v1"]
@@ -42,8 +44,14 @@ def test_promised_item_gets_a_site_survey_and_a_deadline_in_working_days(session
     item.do("reply_resident", REPLY, at(11, 27))
     assert case.status == "closed" and case.closed_at < case.due_at
     names = [e.detail.get("task") for e in item.events() if e.type == "task_completed"]
-    assert names == ["accept_item", "township_review", "site_survey", "handle_at_station", "receive_result",
-                     "reply_resident"]
+    assert names == [
+        "accept_item",
+        "township_review",
+        "site_survey",
+        "handle_at_station",
+        "receive_result",
+        "reply_resident",
+    ]
 
 
 def test_a_deadline_skips_the_national_day_holiday_and_counts_the_make_up_saturday(session, user):
@@ -62,11 +70,12 @@ def test_escalated_item_goes_village_to_township_to_county_and_back(session, use
     assert case.level == "township" and item.holders() == ["township_review township_reception@t1"]
     item.do("township_review", {"opinion": "超出乡镇权限,报县", "township_decision": "pass_up"}, at(11, 24))
     # At the county the window sorts the item and owes the resident a written notice (5 working days).
-    assert case.level == "county" and item.holders() == ["sort_to_departments county_window@qx-window",
-                                                         "status_notice county_window@qx-window"]
+    assert case.level == "county" and item.holders() == [
+        "sort_to_departments county_window@qx-window",
+        "status_notice county_window@qx-window",
+    ]
     item.do("sort_to_departments", {"note": "分送民政局"}, at(11, 24, 15))
-    assert item.holders() == ["handle_in_department department_handler@qx-mzj",
-                              "status_notice county_window@qx-window"]
+    assert item.holders() == ["handle_in_department department_handler@qx-mzj", "status_notice county_window@qx-window"]
     item.do("status_notice", {"status_notice": "已书面告知群众:县民政局审批中"}, at(11, 25))
     item.do("handle_in_department", {"approved": True, "opinion": "符合特困供养条件"}, at(11, 30))
     # One department: no consolidation step, the window sends the answer back.

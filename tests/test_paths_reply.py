@@ -1,5 +1,6 @@
 """Engine scenarios: the reply to the resident (rating, a dissatisfied rating opens the supervisor's
 review before archiving) and first-ask responsibility (the accepting agent follows the item to the end)."""
+
 from engine.views import case_dict, get_case, visible_cases
 
 from .scenario import ACCEPT, REPLY, Item, at
@@ -13,8 +14,9 @@ def test_a_dissatisfied_rating_opens_a_supervisor_review_before_archiving(sessio
     case = item.case
     assert case.status == "closed" and case.rating == "dissatisfied"
     assert item.holders() == ["supervisor_review supervisor@qx"]
-    item.do("supervisor_review", {"finding": "已核实,向群众解释缴费补录办法", "responsibility": "explained"},
-            at(11, 25))
+    item.do(
+        "supervisor_review", {"finding": "已核实,向群众解释缴费补录办法", "responsibility": "explained"}, at(11, 25)
+    )
     assert item.holders() == ["archive_case village_agent@t1-v2"]
     item.do("archive_case", {"ledger_reference": "TZ-2026-118"}, at(11, 25, 15))
     assert case.status == "archived"
@@ -40,7 +42,10 @@ def test_the_first_ask_agent_owns_the_item_and_sees_its_progress_at_the_county(s
     seen = case_dict(session, get_case(session, owner, case.id))
     assert seen["owner"] == "village_agent@t3-v3"
     assert sorted((t["task"], t["org_unit"]) for t in seen["open_tasks"]) == [
-        ("handle_in_department", "qx-nync"), ("handle_in_department", "qx-zjj"),
-        ("handle_in_department", "qx-zrzy"), ("status_notice", "qx-window")]
+        ("handle_in_department", "qx-nync"),
+        ("handle_in_department", "qx-zjj"),
+        ("handle_in_department", "qx-zrzy"),
+        ("status_notice", "qx-window"),
+    ]
     assert case.id in [c.id for c in visible_cases(session, owner, per_page=100).items]
     # The owner follows, the departments and the window act: none of their tasks is in the owner's inbox.

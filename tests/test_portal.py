@@ -1,9 +1,10 @@
 """The resident portal without login: the open catalog and agents, progress lookup that reveals
 nothing on a wrong phone suffix, rating after the reply, complaints reaching the township's
 discipline committee, and rate limits shared through the database."""
+
 import itertools
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -31,8 +32,9 @@ def _client(app, address: str):
 
 def _lookup(client, receipt, last4):
     form = client.get("/public/progress").get_data(as_text=True)
-    return client.post("/public/progress", data={"csrf_token": csrf_token(form), "receipt": receipt,
-                                                  "phone_last4": last4})
+    return client.post(
+        "/public/progress", data={"csrf_token": csrf_token(form), "receipt": receipt, "phone_last4": last4}
+    )
 
 
 def _without_tokens(html: str) -> str:
@@ -58,17 +60,37 @@ def test_lookup_with_a_wrong_suffix_reveals_nothing(api, resident):
     wrong = _lookup(resident, case["receipt_code"], "8766")
     unknown = _lookup(resident, "DB000000ZZZZZZ", "8765")
     assert wrong.status_code == unknown.status_code == 404
-    assert _without_tokens(wrong.get_data(as_text=True)).replace("8766", "") == \
-        _without_tokens(unknown.get_data(as_text=True)).replace("DB000000ZZZZZZ", case["receipt_code"]).replace("8765", "")
+    assert _without_tokens(wrong.get_data(as_text=True)).replace("8766", "") == _without_tokens(
+        unknown.get_data(as_text=True)
+    ).replace("DB000000ZZZZZZ", case["receipt_code"]).replace("8765", "")
     assert "正在办理" not in wrong.get_data(as_text=True)
 
 
 def test_rating_after_the_reply_needs_receipt_and_phone_suffix(api, resident, session):
     town = make_township(session, villages=1)
-    case = add_case(session, town, 1, "a1", "temporary-aid", "2026-11-02 10:00", "2026-11-09 17:30",
-                    "2026-11-05 10:00", "satisfied", phone="13800005555")
-    open_case = add_case(session, town, 1, "a1", "temporary-aid", "2026-11-02 10:00", "2026-11-09 17:30",
-                         status="closed", phone="13800005555")
+    case = add_case(
+        session,
+        town,
+        1,
+        "a1",
+        "temporary-aid",
+        "2026-11-02 10:00",
+        "2026-11-09 17:30",
+        "2026-11-05 10:00",
+        "satisfied",
+        phone="13800005555",
+    )
+    open_case = add_case(
+        session,
+        town,
+        1,
+        "a1",
+        "temporary-aid",
+        "2026-11-02 10:00",
+        "2026-11-09 17:30",
+        status="closed",
+        phone="13800005555",
+    )
     body = {"receipt": case.receipt_code, "phone_last4": "5556", "rating": "dissatisfied"}
     assert resident.post("/api/v1/public/rating", json=body).status_code == 404
     body["phone_last4"] = "5555"
@@ -83,22 +105,39 @@ def test_rating_after_the_reply_needs_receipt_and_phone_suffix(api, resident, se
     # The page form: a closed item offers the rating.
     form = _lookup(resident, open_case.receipt_code, "5555").get_data(as_text=True)
     assert 'name="rating"' in form
-    thanks = resident.post("/public/rating", data={"csrf_token": csrf_token(form), "receipt": open_case.receipt_code,
-                                                   "phone_last4": "5555", "rating": "satisfied"})
+    thanks = resident.post(
+        "/public/rating",
+        data={
+            "csrf_token": csrf_token(form),
+            "receipt": open_case.receipt_code,
+            "phone_last4": "5555",
+            "rating": "satisfied",
+        },
+    )
     assert thanks.status_code == 200 and "感谢您" in thanks.get_data(as_text=True)
 
 
 def test_a_complaint_reaches_the_discipline_inspector_of_that_township_only(resident, session, login):
     town = make_township(session, villages=1)
-    case = add_case(session, town, 1, "a1", "temporary-aid", "2026-11-02 10:00", "2026-11-09 17:30",
-                    phone="13800007777")
+    case = add_case(
+        session, town, 1, "a1", "temporary-aid", "2026-11-02 10:00", "2026-11-09 17:30", phone="13800007777"
+    )
     form = resident.get("/public/complaint").get_data(as_text=True)
     assert town.unit.name in form
     bad = resident.post("/public/complaint", data={"csrf_token": csrf_token(form), "township": town.unit.code})
     assert bad.status_code == 422
-    sent = resident.post("/public/complaint", data={
-        "csrf_token": csrf_token(form), "township": town.unit.code, "text": "代办员索要好处费",
-        "name": "李四", "phone": "13912345678", "receipt": case.receipt_code, "phone_last4": "7777"})
+    sent = resident.post(
+        "/public/complaint",
+        data={
+            "csrf_token": csrf_token(form),
+            "township": town.unit.code,
+            "text": "代办员索要好处费",
+            "name": "李四",
+            "phone": "13912345678",
+            "receipt": case.receipt_code,
+            "phone_last4": "7777",
+        },
+    )
     assert sent.status_code == 200 and "乡镇纪委" in sent.get_data(as_text=True)
     inspector = login(town.users["inspector"].username)
     listing = inspector.get("/supervision/complaints").get_data(as_text=True)
@@ -109,8 +148,10 @@ def test_a_complaint_reaches_the_discipline_inspector_of_that_township_only(resi
     complaint_id = re.search(r"/supervision/complaints/(\d+)", listing).group(1)
     detail = inspector.get(f"/supervision/complaints/{complaint_id}").get_data(as_text=True)
     assert "13912345678" in detail  # the committee may call the complainant back
-    closed = inspector.post(f"/supervision/complaints/{complaint_id}/close",
-                            data={"csrf_token": csrf_token(detail), "resolution": "已核实并批评教育"})
+    closed = inspector.post(
+        f"/supervision/complaints/{complaint_id}/close",
+        data={"csrf_token": csrf_token(detail), "resolution": "已核实并批评教育"},
+    )
     assert closed.status_code == 302
     assert "已核实并批评教育" in inspector.get(f"/supervision/complaints/{complaint_id}").get_data(as_text=True)
 
@@ -127,12 +168,18 @@ def test_lookups_are_rate_limited_per_address_and_per_receipt(session):
         check_portal(session, "10.99.0.1", "DB000000CCCCCC", now)
     check_portal(session, "10.99.0.1", "DB000000CCCCCC", now + timedelta(minutes=10))  # the next window
     # The counters live in the database, so every gunicorn worker and node sees the same ones.
-    assert session.scalar(select(RateCounter.hits).where(RateCounter.key == "ip:10.99.0.1",
-                                                         RateCounter.window == int(now.timestamp()) // 600)) == 31
+    assert (
+        session.scalar(
+            select(RateCounter.hits).where(
+                RateCounter.key == "ip:10.99.0.1", RateCounter.window == int(now.timestamp()) // 600
+            )
+        )
+        == 31
+    )
 
 
 def test_an_address_over_its_limit_gets_429_from_page_and_api(app, session):
-    window = int(datetime.now(timezone.utc).timestamp()) // 600
+    window = int(datetime.now(UTC).timestamp()) // 600
     for w in (window, window + 1):  # this window and the next, should the clock turn during the test
         session.add(RateCounter(key="ip:10.99.1.1", window=w, hits=30))
     session.commit()

@@ -1,5 +1,6 @@
 """Races against a real gunicorn on PostgreSQL: of 100 concurrent completions (or claims by 100
 different users) of one task exactly one succeeds, the rest get 409, and the case holds one event."""
+
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
@@ -8,12 +9,12 @@ import pytest
 from sqlalchemy import func, select
 
 from bench.driver import Driver, http_transport
+from bench.servers import gunicorn, prepare, server_env
 from engine.db import make_engine, make_sessionmaker
 from engine.models import Event, OrgUnit, RoleAssignment, User
 from engine.passwords import hash_password
 
 from .conftest import PG_ADMIN_URL, _create_pg_database, _drop_pg_database
-from bench.servers import gunicorn, prepare, server_env
 
 CONCURRENCY = 100
 
@@ -29,8 +30,9 @@ def pg_server(tmp_path_factory):
         township = s.scalar(select(OrgUnit).where(OrgUnit.code == "t1"))
         pw = hash_password("demo")
         for n in range(CONCURRENCY):
-            user = User(username=f"clerk{n}@t1", display_name=f"clerk {n}", password_hash=pw, active=True,
-                        created_at=func.now())
+            user = User(
+                username=f"clerk{n}@t1", display_name=f"clerk {n}", password_hash=pw, active=True, created_at=func.now()
+            )
             s.add(user)
             s.flush()
             s.add(RoleAssignment(user_id=user.id, role="township_reception", org_unit_id=township.id))
@@ -55,8 +57,9 @@ def test_one_of_100_concurrent_completions_wins(pg_server):
     send = http_transport(base)
     body = {"data": {"materials_complete": True, "commission_signed": True}}
     with ThreadPoolExecutor(max_workers=32) as pool:
-        statuses = list(pool.map(lambda _: send("POST", f"/api/v1/tasks/{task_id}/complete", token, body)[0],
-                                 range(CONCURRENCY)))
+        statuses = list(
+            pool.map(lambda _: send("POST", f"/api/v1/tasks/{task_id}/complete", token, body)[0], range(CONCURRENCY))
+        )
     print(f"\n{CONCURRENCY} concurrent completions: {statuses.count(200)} x 200, {statuses.count(409)} x 409")
     assert statuses.count(200) == 1 and statuses.count(409) == CONCURRENCY - 1
     assert _events(sessions, case["id"], "task_completed") == 1
@@ -69,8 +72,12 @@ def test_one_of_100_colleagues_claiming_at_once_wins(pg_server):
     driver = Driver(http_transport(base))
     case = driver.open_case("village_agent@t1-v2", "temporary-aid", "t1-v2")
     first = case["open_tasks"][0]
-    case = driver.call("POST", f"/api/v1/tasks/{first['id']}/complete", "village_agent@t1-v2",
-                       {"data": {"materials_complete": True, "commission_signed": True}})
+    case = driver.call(
+        "POST",
+        f"/api/v1/tasks/{first['id']}/complete",
+        "village_agent@t1-v2",
+        {"data": {"materials_complete": True, "commission_signed": True}},
+    )
     task_id = case["open_tasks"][0]["id"]
     tokens = [driver.token(f"clerk{n}@t1") for n in range(CONCURRENCY)]
     send = http_transport(base)

@@ -1,5 +1,6 @@
 """The routing table (bpmn/routing.dmn) over the whole catalog: every one of the 30 items, accepted
 as usual or as a special item, is routed to a level and to units that exist for the resident's village."""
+
 import tomllib
 
 import pytest
@@ -32,8 +33,13 @@ def test_each_catalog_item_is_routed_by_the_table(session, user, entry, urgent):
     expected_level = entry["level"] if entry["level"] != "group" else "village"
     assert data["level"] == expected_level
     assert case.kind == ("special" if urgent else entry["kind"])
-    assert data["time_limit_days"] == (entry["time_limit_days"] // 2 if urgent and expected_level != "village"
-                                       else 0 if urgent else entry["time_limit_days"])
+    assert data["time_limit_days"] == (
+        entry["time_limit_days"] // 2
+        if urgent and expected_level != "village"
+        else 0
+        if urgent
+        else entry["time_limit_days"]
+    )
     if expected_level == "county":
         assert len(data["departments"]) == len(entry["departments"]) >= 1
         assert data["lead_department"] == data["departments"][0]

@@ -41,8 +41,9 @@ def _start(var: Path) -> tuple[subprocess.Popen, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DAIBAN_", "DATABASE_URL"))}
     env.update(DAIBAN_BIN=str(BIN), DAIBAN_VAR_DIR=str(var), PORT=str(port), DAIBAN_WORKER_INTERVAL="0.2")
     log = (var / "serve.log").open("wb")
-    proc = subprocess.Popen([ROOT / "scripts" / "serve", "--demo"], cwd=ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [ROOT / "scripts" / "serve", "--demo"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
     base = f"http://127.0.0.1:{port}"
     for _ in range(600):
         try:
@@ -82,8 +83,9 @@ def test_the_run_command_fires_due_timers_and_stops_everything_on_sigterm(tmp_pa
         # Bring the open task's next deadline into the past, as time passing would.
         engine = make_engine(f"sqlite:///{tmp_path / 'daiban.sqlite3'}")
         with make_sessionmaker(engine)() as session:
-            timer = session.scalars(select(Timer).where(Timer.case_id == case["id"], Timer.fired_at.is_(None))
-                                    .order_by(Timer.due_at)).first()
+            timer = session.scalars(
+                select(Timer).where(Timer.case_id == case["id"], Timer.fired_at.is_(None)).order_by(Timer.due_at)
+            ).first()
             assert timer is not None, case["open_tasks"]
             expected = EVENT_TYPES[timer.kind]
             timer.due_at = utcnow() - timedelta(minutes=1)

@@ -1,6 +1,7 @@
 """Scale-out: two gunicorn nodes on one PostgreSQL database. A case driven through the API
 alternating nodes goes to the end (a token from one node works on the other), a page login
 on one node holds on the other, and both nodes report ready."""
+
 from __future__ import annotations
 
 import http.cookiejar
@@ -49,8 +50,9 @@ def test_a_page_session_holds_across_nodes(two_nodes):
     first, second = two_nodes
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
     page = opener.open(first + "/login", timeout=10).read().decode()
-    form = urllib.parse.urlencode({"username": "village_agent@t1-v1", "password": "demo",
-                                   "csrf_token": csrf_token(page)}).encode()
+    form = urllib.parse.urlencode(
+        {"username": "village_agent@t1-v1", "password": "demo", "csrf_token": csrf_token(page)}
+    ).encode()
     opener.open(first + "/login", data=form, timeout=10)
     with opener.open(second + "/inbox", timeout=10) as response:
         assert "/login" not in response.url

@@ -2,16 +2,17 @@
 within 5 working days (书面告知). The county window's notice runs beside the department handling,
 turns due soon and overdue like any task, is recorded when given, shows in the resident's
 lookup, and the result goes back only once it has been given. SQLite and PostgreSQL."""
+
 import pytest
 
 from engine import public
 from engine.errors import Invalid
-from engine.timers import fire_due_timers
 from engine.models import TaskRow
+from engine.timers import fire_due_timers
 from engine.views import inbox, inbox_query, task_context
 
 from .conftest import csrf_token as _csrf
-from .scenario import ACCEPT, Item, RESIDENT, at, local
+from .scenario import ACCEPT, RESIDENT, Item, at, local
 
 NOTICE = "您的特困供养申请已报县民政局审核,预计12月中旬办结。"
 
@@ -40,8 +41,7 @@ def _available(session, user, username):
 
 def test_reaching_the_county_opens_the_notice_beside_the_sorting(session, user):
     item = _at_county(session, user, "t1-v2", at(11, 24))
-    assert item.holders() == ["sort_to_departments county_window@qx-window",
-                              "status_notice county_window@qx-window"]
+    assert item.holders() == ["sort_to_departments county_window@qx-window", "status_notice county_window@qx-window"]
     notice = item.task("status_notice")
     # Five working days from Tuesday 24 November: Wednesday .. Friday, Monday, Tuesday.
     assert local(notice.due_at) == "2026-12-01 17:30" and notice.name == "书面告知办理进度"
@@ -51,8 +51,7 @@ def test_reaching_the_county_opens_the_notice_beside_the_sorting(session, user):
     assert _lookup(session, item)["step"] == "县窗口分送部门"  # the item is being sorted, not "at" the notice
 
     item.do("sort_to_departments", {"note": "分送民政局"}, at(11, 24, 15))
-    assert item.holders() == ["handle_in_department department_handler@qx-mzj",
-                              "status_notice county_window@qx-window"]
+    assert item.holders() == ["handle_in_department department_handler@qx-mzj", "status_notice county_window@qx-window"]
     # The item is at the department; the notice is an obligation beside it.
     assert item.case.org_unit.code == "qx-mzj" and item.case.level == "county"
     assert _lookup(session, item)["step"] == "部门办理" and _lookup(session, item)["notices"] == []
@@ -121,10 +120,12 @@ def test_a_joint_item_owes_one_notice_whatever_the_number_of_departments(session
     item.do("accept_item", ACCEPT, at(11, 23, 10))
     item.do("township_review", {"opinion": "报县"}, at(11, 23, 14))
     item.do("sort_to_departments", {}, at(11, 23, 15))
-    assert sorted(item.holders()) == ["handle_in_department department_handler@qx-nync",
-                                      "handle_in_department department_handler@qx-zjj",
-                                      "handle_in_department department_handler@qx-zrzy",
-                                      "status_notice county_window@qx-window"]
+    assert sorted(item.holders()) == [
+        "handle_in_department department_handler@qx-nync",
+        "handle_in_department department_handler@qx-zjj",
+        "handle_in_department department_handler@qx-zrzy",
+        "status_notice county_window@qx-window",
+    ]
     assert local(item.task("status_notice").due_at) == "2026-11-30 17:30"
 
 
@@ -132,14 +133,16 @@ def test_the_notice_shows_on_the_case_timeline_and_in_the_resident_lookup(api, c
     case = api.open_case("village_agent@t2-v2", "house-building", "t2-v2", phone="13800004321")
     case, _ = api.run_to_end(case, until="status_notice")
     notice = next(t for t in case["open_tasks"] if t["task"] == "status_notice")
-    api.call("POST", f"/api/v1/tasks/{notice['id']}/complete", "county_window@qx-window",
-             {"data": {"status_notice": NOTICE}})
+    api.call(
+        "POST", f"/api/v1/tasks/{notice['id']}/complete", "county_window@qx-window", {"data": {"status_notice": NOTICE}}
+    )
 
     lookup = api.call("GET", f"/api/v1/public/progress?receipt={case['receipt_code']}&phone_last4=4321", None)
     assert [(n["step"], n["text"]) for n in lookup["notices"]] == [("书面告知办理进度", NOTICE)]
     form = client.get("/public/progress").get_data(as_text=True)
-    page = client.post("/public/progress", data={"csrf_token": _csrf(form), "receipt": case["receipt_code"],
-                                                  "phone_last4": "4321"}).get_data(as_text=True)
+    page = client.post(
+        "/public/progress", data={"csrf_token": _csrf(form), "receipt": case["receipt_code"], "phone_last4": "4321"}
+    ).get_data(as_text=True)
     assert "书面告知记录" in page and NOTICE in page
     timeline = login("village_agent@t2-v2").get(f"/cases/{case['id']}").get_data(as_text=True)
     assert f"已告知群众: {NOTICE}" in timeline

@@ -1,5 +1,6 @@
 """Supervision pages and API as a supervisor, an inspector and an agent would use them: the figures of a
 hand-computed township, overdue lists, quotas, call-backs, the monthly report in Excel and print."""
+
 from io import BytesIO
 
 import pytest
@@ -51,17 +52,31 @@ def test_figures_api_keeps_the_numbers_of_the_engine(api, town):
 
 def test_call_backs_through_the_api_and_the_review_they_open(api, town):
     inspector = town.users["inspector"].username
-    drawn = api.call("POST", "/api/v1/supervision/callbacks/draw", inspector,
-                     {"unit": town.unit.code, "month": "2026-11", "seed": 11, "share": 1.0}, expect=201)
+    drawn = api.call(
+        "POST",
+        "/api/v1/supervision/callbacks/draw",
+        inspector,
+        {"unit": town.unit.code, "month": "2026-11", "seed": 11, "share": 1.0},
+        expect=201,
+    )
     # Closed in November: items 1, 2, 4 and 7 (item 5 closed on 1 December).
     assert drawn["total"] == 4 and all("****" in d["phone"] for d in drawn["items"])
     first = drawn["items"][0]["id"]
-    done = api.call("POST", f"/api/v1/supervision/callbacks/{first}/outcome", inspector,
-                    {"outcome": "dissatisfied", "note": "没人回电话"})
+    done = api.call(
+        "POST",
+        f"/api/v1/supervision/callbacks/{first}/outcome",
+        inspector,
+        {"outcome": "dissatisfied", "note": "没人回电话"},
+    )
     assert done["outcome"] == "dissatisfied" and done["phone"] == "13900001111"  # the caller needs the number
     api.call("POST", f"/api/v1/supervision/callbacks/{first}/outcome", inspector, {"outcome": "satisfied"}, expect=409)
-    api.call("POST", f"/api/v1/supervision/callbacks/{first}/outcome", "discipline_inspector@t1",
-             {"outcome": "satisfied"}, expect=404)
+    api.call(
+        "POST",
+        f"/api/v1/supervision/callbacks/{first}/outcome",
+        "discipline_inspector@t1",
+        {"outcome": "satisfied"},
+        expect=404,
+    )
     reviews = api.call("GET", f"/api/v1/supervision/reviews?unit={town.unit.code}&status=open", "supervisor@qx")
     assert reviews["total"] == 1 and reviews["items"][0]["reason"] == "没人回电话"
     pending = api.call("GET", f"/api/v1/supervision/callbacks?unit={town.unit.code}&status=pending", inspector)
@@ -70,8 +85,13 @@ def test_call_backs_through_the_api_and_the_review_they_open(api, town):
 
 def test_call_back_page_records_the_outcome(login, town, api):
     inspector = town.users["inspector"].username
-    drawn = api.call("POST", "/api/v1/supervision/callbacks/draw", inspector,
-                     {"unit": town.unit.code, "month": "2026-11", "seed": 5}, expect=201)
+    drawn = api.call(
+        "POST",
+        "/api/v1/supervision/callbacks/draw",
+        inspector,
+        {"unit": town.unit.code, "month": "2026-11", "seed": 5},
+        expect=201,
+    )
     client = login(inspector)
     listing = client.get(f"/supervision/callbacks?unit={town.unit.code}").get_data(as_text=True)
     assert "139****1111" in listing and "13900001111" not in listing  # lists mask the phone

@@ -1,4 +1,5 @@
 """Web hygiene: security headers and CSP, login throttling, hashed passwords, no secret defaults."""
+
 import re
 
 import pytest
@@ -20,11 +21,15 @@ def test_every_page_has_security_headers_and_a_self_only_csp(client):
 
 def test_templates_have_no_inline_scripts_or_handlers():
     from engine.settings import ROOT
+
     for path in (ROOT / "web" / "templates").rglob("*.html"):
         text = path.read_text(encoding="utf-8")
         # Data blocks (type="application/json") are not executed; any other script must be a file.
         assert not re.search(r"<script(?![^>]*\b(?:src=|type=\"application/json\"))[^>]*>", text), path
-        handler = r"\son(?:abort|blur|change|click|dblclick|error|focus|input|key\w+|load|mouse\w+|reset|scroll|select|submit|unload)="
+        handler = (
+            r"\son(?:abort|blur|change|click|dblclick|error|focus|input|key\w+|load|mouse\w+|reset|scroll"
+            r"|select|submit|unload)="
+        )
         assert not re.search(handler, text), path
         assert "javascript:" not in text, path
 
@@ -47,17 +52,24 @@ def clean_failures(demo_db):
 
 def test_repeated_failed_logins_lock_the_username(client, clean_failures):
     for _ in range(MAX_PER_USERNAME):
-        assert client.post("/api/v1/auth/token", json={"username": "supervisor@qx", "password": "guess"}).status_code == 401
+        assert (
+            client.post("/api/v1/auth/token", json={"username": "supervisor@qx", "password": "guess"}).status_code
+            == 401
+        )
     locked = client.post("/api/v1/auth/token", json={"username": "supervisor@qx", "password": "demo"})
     assert locked.status_code == 429 and locked.mimetype == "application/problem+json"
     # Another user from elsewhere is unaffected.
-    ok = client.post("/api/v1/auth/token", json={"username": "analyst@qx", "password": "demo"},
-                     environ_base={"REMOTE_ADDR": "10.9.9.9"})
+    ok = client.post(
+        "/api/v1/auth/token",
+        json={"username": "analyst@qx", "password": "demo"},
+        environ_base={"REMOTE_ADDR": "10.9.9.9"},
+    )
     assert ok.status_code == 200
 
 
 def test_production_refuses_to_start_without_secret_key(monkeypatch):
     from web.app import create_app
+
     monkeypatch.delenv("SECRET_KEY", raising=False)
     monkeypatch.delenv("DAIBAN_DEMO", raising=False)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
@@ -68,12 +80,14 @@ def test_behind_a_proxy_the_residents_own_address_counts(monkeypatch, database_u
     from flask import request
 
     from web.app import create_app
+
     monkeypatch.setenv("DAIBAN_PROXY_HOPS", "1")
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "x", "TESTING": True})
 
     @app.get("/_whoami")
     def whoami():
         return request.remote_addr or ""
+
     client = app.test_client()
     seen = client.get("/_whoami", headers={"X-Forwarded-For": "203.0.113.7"}).get_data(as_text=True)
     assert seen == "203.0.113.7"

@@ -1,7 +1,8 @@
 """Engine scenario: the county window sorts items from several townships in one go, tracks
 what the departments hold, batches the results per township for its office day, and the
 township agent's confirmation moves every item on to the township (SQLite and PostgreSQL)."""
-from datetime import datetime, timezone
+
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -16,18 +17,27 @@ ACCEPT = {"materials_complete": True, "commission_signed": True}
 
 def _to_window(session, user, village):
     township = village.split("-")[0]
-    case = commands.open_case(session, user(f"village_agent@{village}"), "house-building",
-                              {"name": "周老汉", "phone": "13700001111", "village": village}, "建房", [])
-    for name, owner, data in (("accept_item", f"village_agent@{village}", ACCEPT),
-                              ("township_review", f"township_reception@{township}", {"opinion": "报县"})):
+    case = commands.open_case(
+        session,
+        user(f"village_agent@{village}"),
+        "house-building",
+        {"name": "周老汉", "phone": "13700001111", "village": village},
+        "建房",
+        [],
+    )
+    for name, owner, data in (
+        ("accept_item", f"village_agent@{village}", ACCEPT),
+        ("township_review", f"township_reception@{township}", {"opinion": "报县"}),
+    ):
         row = _open_row(session, case, name)
         commands.complete_task(session, user(owner), row.id, data)
     return case
 
 
 def _open_row(session, case, name):
-    return session.scalar(select(TaskRow).where(TaskRow.case_id == case.id, TaskRow.state == "ready",
-                                                TaskRow.spec_name == name))
+    return session.scalar(
+        select(TaskRow).where(TaskRow.case_id == case.id, TaskRow.state == "ready", TaskRow.spec_name == name)
+    )
 
 
 def test_window_sorts_in_bulk_batches_per_township_and_the_township_agent_signs_for_it(session, user):
@@ -47,17 +57,26 @@ def test_window_sorts_in_bulk_batches_per_township_and_the_township_agent_signs_
     assert {r.case_id for r in out["qx-nync"]} >= {c.id for c in cases}
 
     for case in cases:  # the window gives the written notice, every department answers, the lead consolidates
-        commands.complete_task(session, user(WINDOW), _open_row(session, case, "status_notice").id,
-                               {"status_notice": "已报县级部门联合审批"})
+        commands.complete_task(
+            session,
+            user(WINDOW),
+            _open_row(session, case, "status_notice").id,
+            {"status_notice": "已报县级部门联合审批"},
+        )
         for row in session.scalars(select(TaskRow).where(TaskRow.case_id == case.id, TaskRow.state == "ready")):
-            commands.complete_task(session, user(f"department_handler@{row.org_unit.code}"), row.id,
-                                   {"approved": True, "opinion": "同意"})
-        commands.complete_task(session, user("department_handler@qx-zrzy"), _open_row(session, case, "consolidate").id,
-                               {"approved": True, "answer": "准予建房"})
+            commands.complete_task(
+                session, user(f"department_handler@{row.org_unit.code}"), row.id, {"approved": True, "opinion": "同意"}
+            )
+        commands.complete_task(
+            session,
+            user("department_handler@qx-zrzy"),
+            _open_row(session, case, "consolidate").id,
+            {"approved": True, "answer": "准予建房"},
+        )
     groups = {g.unit.code: g.rows for g in batches.outgoing(session, user(WINDOW))}
     assert {r.case_id for r in groups["t1"]} >= {cases[0].id, cases[1].id}
 
-    wednesday = datetime(2026, 11, 24, 2, tzinfo=timezone.utc)  # Tuesday in Shanghai; t1 meets Wed and Sun
+    wednesday = datetime(2026, 11, 24, 2, tzinfo=UTC)  # Tuesday in Shanghai; t1 meets Wed and Sun
     with pytest.raises(Invalid):
         batches.create_batch(session, user(WINDOW), "t1", "2026-11-26", now=wednesday)  # a Thursday
     batch = batches.create_batch(session, user(WINDOW), "t1", now=wednesday)

@@ -1,5 +1,6 @@
 """Staff workspace pages with Flask's test client: inbox tabs and filters, the workflow actions,
 the county window, attachments and the printable forms; scoped to each user's unit."""
+
 import re
 
 from .conftest import csrf_token as _csrf
@@ -12,7 +13,7 @@ def _open_item(api, village="t2-v2", item="house-building"):
 
 
 def _task_url(html, step, receipt):
-    return re.search(r'href="(/tasks/[0-9a-f-]+)">' + step + r'</a></td>\s*<td>' + receipt, html).group(1)
+    return re.search(r'href="(/tasks/[0-9a-f-]+)">' + step + r"</a></td>\s*<td>" + receipt, html).group(1)
 
 
 def test_inbox_tabs_filters_and_due_colours(login, api):
@@ -31,8 +32,9 @@ def test_township_returns_and_the_village_agent_withdraws_in_pages(login, api):
     agent = login("village_agent@t2-v2")
     task_url = _task_url(agent.get("/inbox").get_data(as_text=True), "受理登记", case["receipt_code"])
     page = agent.get(task_url).get_data(as_text=True)
-    agent.post(task_url + "/complete", data={"csrf_token": _csrf(page), "materials_complete": "on",
-                                             "commission_signed": "on"})
+    agent.post(
+        task_url + "/complete", data={"csrf_token": _csrf(page), "materials_complete": "on", "commission_signed": "on"}
+    )
     done = agent.get("/inbox?scope=done").get_data(as_text=True)
     assert case["receipt_code"] in done
     page = agent.get(task_url).get_data(as_text=True)
@@ -43,8 +45,9 @@ def test_township_returns_and_the_village_agent_withdraws_in_pages(login, api):
     assert case["receipt_code"] in mine
     assert "撤回" in agent.get(f"/cases/{case['id']}").get_data(as_text=True)
 
-    agent.post(task_url + "/complete", data={"csrf_token": _csrf(page), "materials_complete": "on",
-                                             "commission_signed": "on"})
+    agent.post(
+        task_url + "/complete", data={"csrf_token": _csrf(page), "materials_complete": "on", "commission_signed": "on"}
+    )
     reception = login("township_reception@t2")
     review_url = _task_url(reception.get("/inbox").get_data(as_text=True), "乡镇中心受理", case["receipt_code"])
     review = reception.get(review_url).get_data(as_text=True)
@@ -75,11 +78,16 @@ def test_attachments_upload_download_and_scope(login, api, app, tmp_path, monkey
     page = agent.get(f"/cases/{case['id']}").get_data(as_text=True)
     assert "临时救助申请书" in page and "缺" in page
     from io import BytesIO
-    bad = agent.post(f"/cases/{case['id']}/attachments", data={
-        "csrf_token": _csrf(page), "material": "户口簿", "file": (BytesIO(b"#!/bin/sh"), "run.sh")})
+
+    bad = agent.post(
+        f"/cases/{case['id']}/attachments",
+        data={"csrf_token": _csrf(page), "material": "户口簿", "file": (BytesIO(b"#!/bin/sh"), "run.sh")},
+    )
     assert bad.status_code == 302 and list(tmp_path.iterdir()) == []
-    agent.post(f"/cases/{case['id']}/attachments", data={
-        "csrf_token": _csrf(page), "material": "户口簿", "file": (BytesIO(PDF), "户口簿.pdf")})
+    agent.post(
+        f"/cases/{case['id']}/attachments",
+        data={"csrf_token": _csrf(page), "material": "户口簿", "file": (BytesIO(PDF), "户口簿.pdf")},
+    )
     page = agent.get(f"/cases/{case['id']}").get_data(as_text=True)
     link = re.search(r'href="(/cases/\d+/attachments/\d+)">户口簿.pdf', page).group(1)
     assert agent.get(link).data == PDF

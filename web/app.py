@@ -1,4 +1,5 @@
 """App factory: `create_app()` for gunicorn, the flask CLI and tests."""
+
 from __future__ import annotations
 
 import os
@@ -32,7 +33,7 @@ def _secret_key(settings: Settings) -> str:
 
 
 class BoundedInt(IntegerConverter):
-    def __init__(self, url_map, fixed_digits=0, min=None, max=2**63 - 1, signed=False):  # noqa: A002
+    def __init__(self, url_map, fixed_digits=0, min=None, max=2**63 - 1, signed=False):
         super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
@@ -58,25 +59,32 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = _secret_key(settings)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         from engine.db import _sqlite_pragmas
+
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"check_same_thread": False, "timeout": 30}}
         app.config["_SQLITE_PRAGMAS"] = _sqlite_pragmas
 
     from .security import init_input_guard, init_security
+
     # Cookies are Secure behind HTTPS in production; the local demo runs on plain http.
-    init_security(app, app.config.get("SECURE_COOKIES", not settings.demo and os.environ.get("DAIBAN_INSECURE_COOKIES") != "1"))
+    init_security(
+        app, app.config.get("SECURE_COOKIES", not settings.demo and os.environ.get("DAIBAN_INSECURE_COOKIES") != "1")
+    )
 
     hops = int(os.environ.get("DAIBAN_PROXY_HOPS", "0") or 0)
     if hops:
         # Behind a reverse proxy the resident's own address (rate limits, login throttling) comes
         # from X-Forwarded-For, trusting exactly as many hops as the deployment has.
         from werkzeug.middleware.proxy_fix import ProxyFix
+
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     init_input_guard(app)
     db.init_app(app)
     from .request_end import register as register_request_end
+
     register_request_end(app, db)
     if "_SQLITE_PRAGMAS" in app.config:
         from sqlalchemy import event
+
         with app.app_context():
             event.listen(db.engine, "connect", app.config["_SQLITE_PRAGMAS"])
     migrate.init_app(app, db, directory=str(MIGRATIONS))
@@ -87,6 +95,7 @@ def create_app(config: dict | None = None) -> Flask:
     from . import auth, cli, filters, presence
     from .api import api
     from .pages import admin, cases, inbox, modeler, printables, public, supervision, window
+
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(modeler.bp)
@@ -136,6 +145,7 @@ def migration_heads() -> set[str]:
     """The head revisions of migrations/ (read once per process)."""
     if not _HEADS:
         from alembic.script import ScriptDirectory
+
         _HEADS.update(ScriptDirectory(str(MIGRATIONS)).get_heads())
     return _HEADS
 
@@ -153,8 +163,15 @@ def _error_pages(app: Flask) -> None:
         return render_template("errors/error.html", title=title, message=message), status
 
     app.register_error_handler(403, lambda e: page(403, _("Not allowed"), _("Your role may not do this here.")))
-    app.register_error_handler(404, lambda e: page(404, _("Not found"),
-                                                   _("There is nothing here, or it is not visible to you.")))
-    app.register_error_handler(422, lambda e: page(422, _("Bad request"), _("Some values were not valid; go back and try again.")))
-    app.register_error_handler(413, lambda e: page(413, _("Too large"), _("The upload or form is larger than allowed.")))
-    app.register_error_handler(400, lambda e: page(400, _("Bad request"), _("The form was stale or incomplete; go back and try again.")))
+    app.register_error_handler(
+        404, lambda e: page(404, _("Not found"), _("There is nothing here, or it is not visible to you."))
+    )
+    app.register_error_handler(
+        422, lambda e: page(422, _("Bad request"), _("Some values were not valid; go back and try again."))
+    )
+    app.register_error_handler(
+        413, lambda e: page(413, _("Too large"), _("The upload or form is larger than allowed."))
+    )
+    app.register_error_handler(
+        400, lambda e: page(400, _("Bad request"), _("The form was stale or incomplete; go back and try again."))
+    )

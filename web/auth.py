@@ -1,10 +1,12 @@
 """Login for pages (Flask-Login sessions) and bearer tokens for the API (stateless, signed)."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import lazy_gettext as _l, gettext as _
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -78,7 +80,7 @@ def _serializer() -> URLSafeTimedSerializer:
 def issue_token(user: User) -> tuple[str, datetime]:
     hours = current_app.config["TOKEN_HOURS"]
     token = _serializer().dumps({"u": user.id, "p": user.password_hash[-12:]})
-    return token, datetime.now(timezone.utc) + timedelta(hours=hours)
+    return token, datetime.now(UTC) + timedelta(hours=hours)
 
 
 def user_for_token(token: str) -> User | None:
@@ -110,7 +112,9 @@ def login():
         if user is not None:
             login_user(SessionUser(user))
             target = request.args.get("next", "")
-            return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("inbox.index"))
+            return redirect(
+                target if target.startswith("/") and not target.startswith("//") else url_for("inbox.index")
+            )
         flash(_("Wrong username or password."), "error")
     return render_template("auth/login.html", form=form)
 

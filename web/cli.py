@@ -1,4 +1,5 @@
 """`flask daiban ...`: setup commands for operators, the README's run command and the timer worker."""
+
 import signal
 import threading
 
@@ -7,11 +8,10 @@ from flask.cli import AppGroup
 
 from engine.calendar_admin import sync_calendar
 from engine.catalog import sync_catalog
-from engine.org import load_demo_county
-from engine.processes import deploy_from_files
-
 from engine.clock import utcnow
 from engine.db import exclusive
+from engine.org import load_demo_county
+from engine.processes import deploy_from_files
 from engine.timers import fire_due_timers
 
 from .extensions import db
@@ -30,8 +30,9 @@ def register(app) -> None:
         years = sync_calendar(db.session)
         versions = deploy_from_files(db.session)
         db.session.commit()
-        click.echo(f"catalog entries added: {items}; calendar years added: {years}; "
-                   f"process versions deployed: {len(versions)}")
+        click.echo(
+            f"catalog entries added: {items}; calendar years added: {years}; process versions deployed: {len(versions)}"
+        )
 
     @group.command("load-demo")
     def load_demo():
@@ -44,13 +45,15 @@ def register(app) -> None:
         sync_calendar(db.session)
         versions = deploy_from_files(db.session)
         db.session.commit()
-        click.echo(f"demo users created: {users}; catalog entries added: {items}; "
-                   f"process versions deployed: {len(versions)}")
+        click.echo(
+            f"demo users created: {users}; catalog entries added: {items}; process versions deployed: {len(versions)}"
+        )
 
     @group.command("check")
     def check():
         """Check every item: inbox matches workflow, open items are held, events pair with changes."""
         from engine.consistency import check_consistency
+
         problems = check_consistency(db.session)
         for problem in problems:
             click.echo(problem)
@@ -61,8 +64,13 @@ def register(app) -> None:
     @group.command("worker")
     @click.option("--once", is_flag=True, help="Fire what is due now and exit (for tests and cron).")
     @click.option("--limit", default=100, show_default=True, help="Timers fired per sweep.")
-    @click.option("--interval", default=30.0, show_default=True, envvar="DAIBAN_WORKER_INTERVAL",
-                  help="Seconds between sweeps when idle.")
+    @click.option(
+        "--interval",
+        default=30.0,
+        show_default=True,
+        envvar="DAIBAN_WORKER_INTERVAL",
+        help="Seconds between sweeps when idle.",
+    )
     def worker(once, limit, interval):
         """Fire due timers (due soon, overdue, resubmission); several workers may run at once."""
         if once:

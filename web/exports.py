@@ -1,4 +1,5 @@
 """The monthly report as an Excel workbook (openpyxl), headings in the user's language."""
+
 from __future__ import annotations
 
 from io import BytesIO
@@ -18,17 +19,38 @@ def period_label(per: str) -> str:
 
 def role_label(code: str) -> str:
     from .filters import role_label as label
+
     return label(code)
 
 
 def _figure_headers():
-    return [_("Code"), _("Name"), _("Items opened"), _("Items closed"), _("Closed on time"), _("Rated"), _("Satisfied"),
-            _("Completion rate"), _("On-time rate"), _("Satisfaction rate")]
+    return [
+        _("Code"),
+        _("Name"),
+        _("Items opened"),
+        _("Items closed"),
+        _("Closed on time"),
+        _("Rated"),
+        _("Satisfied"),
+        _("Completion rate"),
+        _("On-time rate"),
+        _("Satisfaction rate"),
+    ]
 
 
 def _figure_row(row: dict) -> list:
-    return [row["key"], row["label"], row["opened"], row["closed"], row["on_time"], row["rated"], row["satisfied"],
-            row["completion_rate"], row["on_time_rate"], row["satisfaction_rate"]]
+    return [
+        row["key"],
+        row["label"],
+        row["opened"],
+        row["closed"],
+        row["on_time"],
+        row["rated"],
+        row["satisfied"],
+        row["completion_rate"],
+        row["on_time_rate"],
+        row["satisfaction_rate"],
+    ]
 
 
 def _sheet(book: Workbook, title: str, headers: list, rows: list[list]) -> None:
@@ -48,23 +70,48 @@ def monthly_workbook(report: dict) -> BytesIO:
     summary.title = _("Summary")[:31]
     total = report["total"]
     callbacks = report["callbacks"]
-    for label, value in [(_("Unit"), report["unit_name"]), (_("Month"), report["month"]),
-                         (_("Items opened"), total["opened"]), (_("Items closed"), total["closed"]),
-                         (_("Completion rate"), total["completion_rate"]), (_("On-time rate"), total["on_time_rate"]),
-                         (_("Satisfaction rate"), total["satisfaction_rate"]), (_("Overdue now"), report["overdue_open"]),
-                         (_("Call-backs drawn"), callbacks["drawn"]), (_("Call-backs pending"), callbacks["pending"]),
-                         (_("Reviews opened"), report["reviews_opened"]),
-                         (_("Complaints filed"), report["complaints_filed"])]:
+    for label, value in [
+        (_("Unit"), report["unit_name"]),
+        (_("Month"), report["month"]),
+        (_("Items opened"), total["opened"]),
+        (_("Items closed"), total["closed"]),
+        (_("Completion rate"), total["completion_rate"]),
+        (_("On-time rate"), total["on_time_rate"]),
+        (_("Satisfaction rate"), total["satisfaction_rate"]),
+        (_("Overdue now"), report["overdue_open"]),
+        (_("Call-backs drawn"), callbacks["drawn"]),
+        (_("Call-backs pending"), callbacks["pending"]),
+        (_("Reviews opened"), report["reviews_opened"]),
+        (_("Complaints filed"), report["complaints_filed"]),
+    ]:
         summary.append([label, value])
     summary.column_dimensions["A"].width = 24
     _sheet(book, _("Villages"), _figure_headers(), [_figure_row(r) for r in report["villages"]])
     _sheet(book, _("Categories"), _figure_headers(), [_figure_row(r) for r in report["categories"]])
     _sheet(book, _("Agents"), _figure_headers(), [_figure_row(r) for r in report["agents"]])
-    _sheet(book, _("Quotas"), [_("Agent"), _("Role"), _("Unit"), _("Per"), _("Minimum"), _("Items"), _("Result")],
-           [[q["display_name"], role_label(q["role"]), q["unit_name"], period_label(q["per"]), q["min_items"], q["handled"],
-             quota_label(q["status"])] for q in report["quotas"]])
-    _sheet(book, _("Stars"), [_("Code"), _("Service point"), _("Completion rate"), _("Satisfaction rate"), _("Stars")],
-           [[s["key"], s["label"], s["completion_rate"], s["satisfaction_rate"], s["stars"]] for s in report["stars"]])
+    _sheet(
+        book,
+        _("Quotas"),
+        [_("Agent"), _("Role"), _("Unit"), _("Per"), _("Minimum"), _("Items"), _("Result")],
+        [
+            [
+                q["display_name"],
+                role_label(q["role"]),
+                q["unit_name"],
+                period_label(q["per"]),
+                q["min_items"],
+                q["handled"],
+                quota_label(q["status"]),
+            ]
+            for q in report["quotas"]
+        ],
+    )
+    _sheet(
+        book,
+        _("Stars"),
+        [_("Code"), _("Service point"), _("Completion rate"), _("Satisfaction rate"), _("Stars")],
+        [[s["key"], s["label"], s["completion_rate"], s["satisfaction_rate"], s["stars"]] for s in report["stars"]],
+    )
     out = BytesIO()
     book.save(out)
     out.seek(0)

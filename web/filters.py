@@ -1,4 +1,5 @@
 """Template helpers: dates in Shanghai time, localized labels, role names."""
+
 from datetime import datetime
 
 from flask_babel import format_datetime, get_locale
@@ -45,4 +46,5 @@ def percent(value) -> str:
 
 def supervises(user) -> bool:
     from engine.assessment import SUPERVISION_ROLES
+
     return any(a.role in SUPERVISION_ROLES for a in getattr(user, "roles", []))

@@ -1,4 +1,5 @@
 """Language choice: zh_CN by default, English on request (?lang=en, remembered in the session)."""
+
 from flask import request, session
 
 LANGUAGES = ("zh_CN", "en")
@@ -14,6 +15,7 @@ def select_locale() -> str:
 def localized(obj: dict, key: str = "title") -> str:
     """A data document's label in the current language (`x-title-en` / `name_en` beside it)."""
     from flask_babel import get_locale
+
     english = str(get_locale()).startswith("en")
     if english:
         return obj.get(f"x-{key}-en") or obj.get(f"{key}_en") or obj.get(key) or ""
@@ -22,6 +24,7 @@ def localized(obj: dict, key: str = "title") -> str:
 
 def localized_name(unit) -> str:
     from flask_babel import get_locale
+
     if str(get_locale()).startswith("en") and getattr(unit, "name_en", None):
         return unit.name_en
     return unit.name

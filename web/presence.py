@@ -1,4 +1,5 @@
 """Who is online: each signed-in request notes the user's last sighting, at most once a minute."""
+
 from flask_login import current_user
 
 from engine.people import touch_last_seen

@@ -6,6 +6,7 @@ ever prepared, and PostgreSQL planned each eager-loaded lookup again: about 3 ms
 a task with its case against 0.4 ms to run it. Committing a transaction that wrote nothing is the
 same as rolling it back; one that wrote (an error after a flush) still rolls back.
 """
+
 from sqlalchemy import text
 
 # NULL while the transaction has not written anything (no transaction id assigned yet).

@@ -1,16 +1,20 @@
 """Web hygiene: security headers on every response, cookie flags, and a strict CSP that
 allows only our own static files (county networks serve everything themselves)."""
+
 from flask import Flask
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-       "font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; "
-       "object-src 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; "
+    "object-src 'none'"
+)
 # bpmn-js sets inline styles on the SVG it draws, hence 'unsafe-inline' for styles (never for scripts).
 
 
 def init_security(app: Flask, secure_cookies: bool) -> None:
-    app.config.update(SESSION_COOKIE_SECURE=secure_cookies, REMEMBER_COOKIE_SECURE=secure_cookies,
-                      REMEMBER_COOKIE_HTTPONLY=True)
+    app.config.update(
+        SESSION_COOKIE_SECURE=secure_cookies, REMEMBER_COOKIE_SECURE=secure_cookies, REMEMBER_COOKIE_HTTPONLY=True
+    )
 
     @app.after_request
     def headers(response):
@@ -51,6 +55,11 @@ def init_input_guard(app: Flask) -> None:
         if any(_has_control_characters(v) for v in values):
             if request.path.startswith("/api/"):
                 from .api import problem
-                return problem(422, "Unprocessable Entity", _("The input contains control characters."),
-                               {"body": _("The input contains control characters.")})
+
+                return problem(
+                    422,
+                    "Unprocessable Entity",
+                    _("The input contains control characters."),
+                    {"body": _("The input contains control characters.")},
+                )
             abort(400)

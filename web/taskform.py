@@ -1,4 +1,5 @@
 """HTML form fields <-> JSON Schema task forms (typing only; validation is the engine's)."""
+
 from __future__ import annotations
 
 
@@ -44,7 +45,6 @@ def field_widgets(schema: dict) -> list[dict]:
         if "enum" in prop:
             zh = prop.get("x-enum-titles", prop["enum"])
             en = prop.get("x-enum-titles-en", prop["enum"])
-            options = [{"value": v, "title": t, "title_en": e} for v, t, e in zip(prop["enum"], zh, en)]
-        fields.append({"name": name, "prop": prop, "widget": widget, "required": name in required,
-                       "options": options})
+            options = [{"value": v, "title": t, "title_en": e} for v, t, e in zip(prop["enum"], zh, en, strict=False)]
+        fields.append({"name": name, "prop": prop, "widget": widget, "required": name in required, "options": options})
     return fields

@@ -3,6 +3,7 @@
 Revision ID: 8_audit
 Revises: 7_supervision
 """
+
 from alembic import op
 
 from engine.audit import statements

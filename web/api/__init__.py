@@ -1,4 +1,5 @@
 """JSON API v1 (docs/api.md): paths and fields are a stable contract."""
+
 from __future__ import annotations
 
 from functools import wraps
@@ -27,10 +28,13 @@ def problem(status: int, title: str, detail: str = "", errors: dict | None = Non
 @api.errorhandler(DomainError)
 def domain_error(err: DomainError):
     from ..extensions import db
+
     db.session.rollback()
     errors = {k: (v if not isinstance(v, str) else gettext(v)) for k, v in err.errors.items()}
     # Validation errors name fields; a conflict may name what stands in the way (e.g. open items).
-    return problem(err.status, gettext(err.message), gettext(err.message), errors if err.status == 422 or errors else None)
+    return problem(
+        err.status, gettext(err.message), gettext(err.message), errors if err.status == 422 or errors else None
+    )
 
 
 @api.errorhandler(HTTPException)
@@ -40,11 +44,13 @@ def http_error(err: HTTPException):
 
 def token_required(view):
     """Bearer token (or a page session) required; otherwise 401."""
+
     @wraps(view)
     def wrapper(*args, **kwargs):
         if not current_user.is_authenticated:
             return problem(401, "Unauthorized", gettext("A valid bearer token is required."))
         return view(*args, **kwargs)
+
     return wrapper
 
 
@@ -55,5 +61,12 @@ def json_body() -> dict:
     return body
 
 
-from . import (routes_admin, routes_cases, routes_library, routes_meta,  # noqa: E402,F401
-               routes_modeler, routes_supervision, routes_workspace)
+from . import (  # noqa: E402,F401
+    routes_admin,
+    routes_cases,
+    routes_library,
+    routes_meta,
+    routes_modeler,
+    routes_supervision,
+    routes_workspace,
+)

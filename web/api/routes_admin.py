@@ -1,4 +1,5 @@
 """Administration API (/api/v1/admin/...): the org tree, people and the people import. Admins only."""
+
 import json
 
 from flask import jsonify, request
@@ -42,8 +43,13 @@ def uploaded_sheet() -> tuple[Sheet, dict | None, bool]:
 @api.get("/admin/units")
 @token_required
 def admin_units():
-    page = org_admin.list_units(db.session, current_engine_user(), request.args.get("page"),
-                                request.args.get("per_page"), request.args.get("include_retired", "1") != "0")
+    page = org_admin.list_units(
+        db.session,
+        current_engine_user(),
+        request.args.get("page"),
+        request.args.get("per_page"),
+        request.args.get("include_retired", "1") != "0",
+    )
     return jsonify(page.to_dict(org_admin.unit_dict))
 
 
@@ -64,8 +70,9 @@ def admin_rename_unit(code):
 @token_required
 def admin_move_unit(code):
     body = json_body()
-    return jsonify(org_admin.unit_dict(org_admin.move_unit(db.session, current_engine_user(), code,
-                                                           body.get("parent"))))
+    return jsonify(
+        org_admin.unit_dict(org_admin.move_unit(db.session, current_engine_user(), code, body.get("parent")))
+    )
 
 
 @api.post("/admin/units/<code>/retire")
@@ -77,9 +84,14 @@ def admin_retire_unit(code):
 @api.get("/admin/users")
 @token_required
 def admin_users():
-    page = people.list_users(db.session, current_engine_user(), request.args.get("q"),
-                             request.args.get("online") in ("1", "true"), request.args.get("page"),
-                             request.args.get("per_page"))
+    page = people.list_users(
+        db.session,
+        current_engine_user(),
+        request.args.get("q"),
+        request.args.get("online") in ("1", "true"),
+        request.args.get("page"),
+        request.args.get("per_page"),
+    )
     return jsonify(page.to_dict(people.user_dict))
 
 
@@ -98,8 +110,9 @@ def admin_user(username):
 
 def _role_change(command, username):
     body = json_body()
-    return jsonify(people.user_dict(command(db.session, current_engine_user(), username, body.get("role"),
-                                            body.get("unit"))))
+    return jsonify(
+        people.user_dict(command(db.session, current_engine_user(), username, body.get("role"), body.get("unit")))
+    )
 
 
 @api.post("/admin/users/<username>/roles")
@@ -130,8 +143,9 @@ def admin_activate(username):
 @token_required
 def admin_reset_password(username):
     body = request.get_json(silent=True) or {}
-    password = people.reset_password(db.session, current_engine_user(), username,
-                                     body.get("password") if isinstance(body, dict) else None)
+    password = people.reset_password(
+        db.session, current_engine_user(), username, body.get("password") if isinstance(body, dict) else None
+    )
     return jsonify(username=username, password=password)
 
 

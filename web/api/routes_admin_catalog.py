@@ -1,4 +1,5 @@
 """Administration API: catalog changes and approvals (准入审批), the holiday calendar, the ledger import."""
+
 from flask import jsonify, request
 
 from engine import calendar_admin, catalog_admin
@@ -12,17 +13,30 @@ from .routes_admin import run_import
 
 
 def item_dict(item) -> dict:
-    return {"code": item.code, "version": item.version, "active": item.active, "origin": item.origin,
-            **{f: getattr(item, f) for f in catalog_admin.FIELDS}}
+    return {
+        "code": item.code,
+        "version": item.version,
+        "active": item.active,
+        "origin": item.origin,
+        **{f: getattr(item, f) for f in catalog_admin.FIELDS},
+    }
 
 
 def proposal_dict(p) -> dict:
-    return {"id": p.id, "code": p.code, "status": p.status, "fields": p.fields,
-            "task": {"name": p.task_name, "role": p.lane} if p.task_id else None,
-            "proposed_by": p.proposed_by.username, "proposed_at": iso(p.proposed_at),
-            "decided_by": p.decided_by.username if p.decided_by else None, "decided_at": iso(p.decided_at),
-            "opinion": p.opinion, "catalog_version": p.catalog_item.version if p.catalog_item else None,
-            "process": {"key": p.process_version.key, "version": p.process_version.version}}
+    return {
+        "id": p.id,
+        "code": p.code,
+        "status": p.status,
+        "fields": p.fields,
+        "task": {"name": p.task_name, "role": p.lane} if p.task_id else None,
+        "proposed_by": p.proposed_by.username,
+        "proposed_at": iso(p.proposed_at),
+        "decided_by": p.decided_by.username if p.decided_by else None,
+        "decided_at": iso(p.decided_at),
+        "opinion": p.opinion,
+        "catalog_version": p.catalog_item.version if p.catalog_item else None,
+        "process": {"key": p.process_version.key, "version": p.process_version.version},
+    }
 
 
 @api.post("/admin/catalog/items/<code>")
@@ -74,8 +88,16 @@ def admin_calendar():
 @token_required
 def admin_set_year(year):
     body = json_body()
-    return jsonify(calendar_admin.set_year(db.session, current_engine_user(), year, body.get("holidays", []),
-                                           body.get("workdays", []), body.get("provisional", False)))
+    return jsonify(
+        calendar_admin.set_year(
+            db.session,
+            current_engine_user(),
+            year,
+            body.get("holidays", []),
+            body.get("workdays", []),
+            body.get("provisional", False),
+        )
+    )
 
 
 @api.post("/admin/ledger/import")

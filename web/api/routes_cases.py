@@ -1,4 +1,5 @@
 """Cases and tasks: open an item, read it, the inbox, claim/unclaim/complete."""
+
 from flask import jsonify, request
 
 from engine import commands
@@ -13,8 +14,14 @@ from . import api, json_body, problem, token_required
 @token_required
 def open_case():
     body = json_body()
-    case = commands.open_case(db.session, current_engine_user(), body.get("catalog_code"), body.get("resident"),
-                              body.get("summary"), body.get("materials_provided", []))
+    case = commands.open_case(
+        db.session,
+        current_engine_user(),
+        body.get("catalog_code"),
+        body.get("resident"),
+        body.get("summary"),
+        body.get("materials_provided", []),
+    )
     return jsonify(case_dict(db.session, case)), 201
 
 
@@ -29,8 +36,12 @@ def read_case(case_id):
 def tasks():
     scope = request.args.get("scope", "mine")
     if scope not in ("mine", "available", "overdue"):
-        return problem(422, "Unprocessable Entity", "scope must be mine, available or overdue",
-                       {"scope": "mine, available or overdue"})
+        return problem(
+            422,
+            "Unprocessable Entity",
+            "scope must be mine, available or overdue",
+            {"scope": "mine, available or overdue"},
+        )
     page = inbox(db.session, current_engine_user(), scope, request.args.get("page"), request.args.get("per_page"))
     return jsonify(page.to_dict(task_dict))
 

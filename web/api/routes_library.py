@@ -1,4 +1,5 @@
 """The process library: list, validate, save drafts, deploy, test-run."""
+
 from flask import jsonify, request
 from flask_babel import gettext
 
@@ -52,18 +53,25 @@ def save_draft():
     except Invalid as err:
         if "diagram" not in err.errors:
             raise
-        return problem(422, "Unprocessable Entity", gettext("the diagram is not valid"),
-                       _diagram_errors(err.errors["diagram"]))
-    return jsonify(key=version.key, name=version.name, version=version.version, hash=version.hash,
-                   status=version.status), 201
+        return problem(
+            422, "Unprocessable Entity", gettext("the diagram is not valid"), _diagram_errors(err.errors["diagram"])
+        )
+    return jsonify(
+        key=version.key, name=version.name, version=version.version, hash=version.hash, status=version.status
+    ), 201
 
 
 @api.post("/processes/<key>/versions/<version>/deploy")
 @token_required
 def deploy(key, version):
     deployed = library.deploy(db.session, current_engine_user(), key, version)
-    return jsonify(key=deployed.key, version=deployed.version, status=deployed.status,
-                   deployed_at=iso(deployed.deployed_at), deployed_by=deployed.deployed_by)
+    return jsonify(
+        key=deployed.key,
+        version=deployed.version,
+        status=deployed.status,
+        deployed_at=iso(deployed.deployed_at),
+        deployed_by=deployed.deployed_by,
+    )
 
 
 @api.post("/processes/<key>/versions/<version>/test-runs")

@@ -1,4 +1,5 @@
 """Auth, the caller, the org tree, the catalog, the OpenAPI document, public progress, reports."""
+
 import json
 from pathlib import Path
 
@@ -36,8 +37,14 @@ def token():
     body = json_body()
     username, password = body.get("username"), body.get("password")
     if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
-        raise Invalid(N_("username and password are required"),
-                      {k: N_("required") for k in ("username", "password") if not isinstance(body.get(k), str) or not body.get(k)})
+        raise Invalid(
+            N_("username and password are required"),
+            {
+                k: N_("required")
+                for k in ("username", "password")
+                if not isinstance(body.get(k), str) or not body.get(k)
+            },
+        )
     try:
         user = authenticate(username, password)
     except LoginLocked:
@@ -52,8 +59,11 @@ def token():
 @token_required
 def me():
     user = current_engine_user()
-    return jsonify(username=user.username, display_name=user.display_name,
-                   roles=[{"role": a.role, "org_unit": a.org_unit.code} for a in user.roles])
+    return jsonify(
+        username=user.username,
+        display_name=user.display_name,
+        roles=[{"role": a.role, "org_unit": a.org_unit.code} for a in user.roles],
+    )
 
 
 @api.get("/org/units")
@@ -61,16 +71,42 @@ def me():
 def units():
     rows = db.session.scalars(select(OrgUnit).where(OrgUnit.active.is_(True)).order_by(OrgUnit.path)).all()
     codes = {u.id: u.code for u in rows}
-    return jsonify([{"code": u.code, "name": u.name, "name_en": u.name_en, "kind": u.kind, "function": u.function,
-                     "parent": codes.get(u.parent_id)} for u in rows])
+    return jsonify(
+        [
+            {
+                "code": u.code,
+                "name": u.name,
+                "name_en": u.name_en,
+                "kind": u.kind,
+                "function": u.function,
+                "parent": codes.get(u.parent_id),
+            }
+            for u in rows
+        ]
+    )
 
 
 @api.get("/catalog")
 def catalog():
-    return jsonify([{"code": i.code, "name": i.name, "name_en": i.name_en, "category": i.category, "kind": i.kind,
-                     "level": i.level, "departments": i.departments, "time_limit_days": i.time_limit_days,
-                     "materials": i.materials, "fee": i.fee, "fee_note": i.fee_note, "version": i.version}
-                    for i in active_items(db.session)])
+    return jsonify(
+        [
+            {
+                "code": i.code,
+                "name": i.name,
+                "name_en": i.name_en,
+                "category": i.category,
+                "kind": i.kind,
+                "level": i.level,
+                "departments": i.departments,
+                "time_limit_days": i.time_limit_days,
+                "materials": i.materials,
+                "fee": i.fee,
+                "fee_note": i.fee_note,
+                "version": i.version,
+            }
+            for i in active_items(db.session)
+        ]
+    )
 
 
 @api.get("/openapi.json")
@@ -88,5 +124,12 @@ def progress():
 @api.get("/reports/summary")
 @token_required
 def report_summary():
-    return jsonify(reports.summary(db.session, current_engine_user(), request.args.get("unit"),
-                                   request.args.get("from"), request.args.get("to")))
+    return jsonify(
+        reports.summary(
+            db.session,
+            current_engine_user(),
+            request.args.get("unit"),
+            request.args.get("from"),
+            request.args.get("to"),
+        )
+    )

@@ -1,4 +1,5 @@
 """The analyst's workbench over the API: a version's file, the diff of two versions, case migration."""
+
 from flask import Response, jsonify, request
 
 from engine import diagram_diff, library, migration
@@ -15,15 +16,21 @@ MEDIA_TYPES = {"bpmn": "application/xml", "dmn": "application/xml"}
 def version_file(key, version):
     found = library.editor_version(db.session, current_engine_user(), key, version)
     filename = f"{found.key}-v{found.version}.{found.type}"
-    return Response(found.xml, mimetype=MEDIA_TYPES[found.type],
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        found.xml,
+        mimetype=MEDIA_TYPES[found.type],
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 @api.get("/processes/<key>/diff")
 @token_required
 def version_diff(key):
-    return jsonify(diagram_diff.diff_versions(db.session, current_engine_user(), key, request.args.get("from"),
-                                              request.args.get("to")))
+    return jsonify(
+        diagram_diff.diff_versions(
+            db.session, current_engine_user(), key, request.args.get("from"), request.args.get("to")
+        )
+    )
 
 
 @api.post("/processes/<key>/versions/<version>/migration-dry-run")
@@ -37,5 +44,8 @@ def migration_dry_run(key, version):
 @token_required
 def migrate(key, version):
     body = json_body()
-    return jsonify(migration.migrate(db.session, current_engine_user(), key, version, body.get("from_version"),
-                                     body.get("case_ids")))
+    return jsonify(
+        migration.migrate(
+            db.session, current_engine_user(), key, version, body.get("from_version"), body.get("case_ids")
+        )
+    )

@@ -1,4 +1,5 @@
 """Supervision figures and records, and the resident portal's rating and complaints (JSON)."""
+
 from flask import jsonify, request, send_file
 
 from engine import callbacks, portal, public, supervision
@@ -28,8 +29,11 @@ def figures():
 @token_required
 def late():
     unit, which, page, per_page = _args("unit", "which", "page", "per_page")
-    return jsonify(supervision.late_list(db.session, current_engine_user(), unit, which or "overdue", page,
-                                         per_page).to_dict(lambda r: r))
+    return jsonify(
+        supervision.late_list(db.session, current_engine_user(), unit, which or "overdue", page, per_page).to_dict(
+            lambda r: r
+        )
+    )
 
 
 @api.get("/supervision/assessment")
@@ -48,17 +52,23 @@ def monthly():
 @token_required
 def monthly_xlsx():
     report = supervision.monthly(db.session, current_engine_user(), *_args("unit", "month"))
-    return send_file(monthly_workbook(report), as_attachment=True,
-                     download_name=f"daiban-{report['unit']}-{report['month']}.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return send_file(
+        monthly_workbook(report),
+        as_attachment=True,
+        download_name=f"daiban-{report['unit']}-{report['month']}.xlsx",
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
 
 
 @api.get("/supervision/<any(callbacks, reviews, complaints):kind>")
 @token_required
 def records(kind):
     unit, status, page, per_page = _args("unit", "status", "page", "per_page")
-    return jsonify(supervision.oversight(db.session, current_engine_user(), kind, unit, status, page,
-                                         per_page).to_dict(lambda r: r))
+    return jsonify(
+        supervision.oversight(db.session, current_engine_user(), kind, unit, status, page, per_page).to_dict(
+            lambda r: r
+        )
+    )
 
 
 @api.post("/supervision/callbacks/draw")
@@ -66,8 +76,9 @@ def records(kind):
 def draw():
     body = json_body()
     first = parse_month(body.get("month"), utcnow().astimezone(TZ).date())
-    drawn = callbacks.draw_callbacks(db.session, current_engine_user(), body.get("unit"), first, body.get("seed"),
-                                     body.get("share"))
+    drawn = callbacks.draw_callbacks(
+        db.session, current_engine_user(), body.get("unit"), first, body.get("seed"), body.get("share")
+    )
     return jsonify(items=[supervision.record_dict("callbacks", d) for d in drawn], total=len(drawn)), 201
 
 
@@ -98,8 +109,9 @@ def public_catalog():
 def public_rating():
     body = json_body()
     check_portal(db.session, request.remote_addr, body.get("receipt") if isinstance(body.get("receipt"), str) else None)
-    case = public.rate_by_resident(db.session, body.get("receipt"), body.get("phone_last4"), body.get("rating"),
-                                   body.get("comment"))
+    case = public.rate_by_resident(
+        db.session, body.get("receipt"), body.get("phone_last4"), body.get("rating"), body.get("comment")
+    )
     return jsonify(receipt_code=case.receipt_code, rating=case.rating)
 
 
@@ -107,6 +119,13 @@ def public_rating():
 def public_complaint():
     body = json_body()
     check_portal(db.session, request.remote_addr)
-    complaint = portal.file_complaint(db.session, body.get("township"), body.get("text"), body.get("name"),
-                                      body.get("phone"), body.get("receipt"), body.get("phone_last4"))
+    complaint = portal.file_complaint(
+        db.session,
+        body.get("township"),
+        body.get("text"),
+        body.get("name"),
+        body.get("phone"),
+        body.get("receipt"),
+        body.get("phone_last4"),
+    )
     return jsonify(id=complaint.id, status=complaint.status), 201

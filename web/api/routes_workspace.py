@@ -1,5 +1,6 @@
 """Workflow actions and the county window over the API: 转交 退回 撤回 转办 加签, bulk dispatch,
 batches per township and the township agent's receipt."""
+
 from flask import jsonify
 from flask_babel import gettext
 
@@ -45,8 +46,9 @@ def transfer(task_id):
 def add_department(case_id):
     body = json_body()
     user = current_engine_user()
-    case = actions.add_department(db.session, user, get_case(db.session, user, case_id), body.get("department"),
-                                  body.get("reason"))
+    case = actions.add_department(
+        db.session, user, get_case(db.session, user, case_id), body.get("department"), body.get("reason")
+    )
     return jsonify(case_dict(db.session, case))
 
 
@@ -55,8 +57,9 @@ def add_department(case_id):
 def dispatch():
     body = json_body()
     ids = body.get("task_ids") if isinstance(body.get("task_ids"), list) else []
-    return jsonify(results=_translated(window.dispatch_many(db.session, current_engine_user(), ids,
-                                                            body.get("note", ""))))
+    return jsonify(
+        results=_translated(window.dispatch_many(db.session, current_engine_user(), ids, body.get("note", "")))
+    )
 
 
 def _translated(results: list[dict]) -> list[dict]:
@@ -68,10 +71,17 @@ def _translated(results: list[dict]) -> list[dict]:
 
 
 def batch_dict(batch) -> dict:
-    return {"id": batch.id, "township": batch.township.code, "status": batch.status,
-            "scheduled_for": batch.scheduled_for.isoformat(), "received_at": iso(batch.received_at),
-            "items": [{"case_id": i.case_id, "receipt_code": i.case.receipt_code, "received_at": iso(i.received_at)}
-                      for i in batch.items]}
+    return {
+        "id": batch.id,
+        "township": batch.township.code,
+        "status": batch.status,
+        "scheduled_for": batch.scheduled_for.isoformat(),
+        "received_at": iso(batch.received_at),
+        "items": [
+            {"case_id": i.case_id, "receipt_code": i.case.receipt_code, "received_at": iso(i.received_at)}
+            for i in batch.items
+        ],
+    }
 
 
 @api.post("/window/batches")

@@ -1,4 +1,5 @@
 """Server-rendered pages, one blueprint per audience."""
+
 from flask import abort, flash
 from flask_babel import gettext
 

@@ -3,10 +3,12 @@
 Only administrators (and, for catalog approvals, leaders) get past the door; each action is one engine
 command, which checks the role again and records the audit event.
 """
+
 import json
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext, gettext as _
+from flask_babel import gettext
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from engine import org_admin
@@ -95,22 +97,28 @@ def create_unit():
         flash(_("Unit %(name)s created.", name=unit.name), "success")
         return redirect(url_for("admin.unit", code=unit.code))
     page = shown(org_admin.list_units, 1, 100)
-    return render_template("admin/units.html", page=page, kinds=KINDS, errors=errors, values=request.form,
-                           parents=_parents()), 422
+    return render_template(
+        "admin/units.html", page=page, kinds=KINDS, errors=errors, values=request.form, parents=_parents()
+    ), 422
 
 
 @bp.get("/units/<code>")
 def unit(code, errors=None, status=200, blocking=None):
     from engine.admin import require_admin, unit_in_scope
+
     paths = shown(lambda s, u: require_admin(u))
     try:
         found = unit_in_scope(db.session, paths, code)
     except DomainError:
         abort(404)
-    parents = [u for u in shown(org_admin.active_units, org_admin.PARENT_KINDS[found.kind])
-               if u.id != found.parent_id and not u.path.startswith(found.path)]
-    return render_template("admin/unit.html", unit=found, parents=parents, errors=errors or {},
-                           blocking=blocking or {}), status
+    parents = [
+        u
+        for u in shown(org_admin.active_units, org_admin.PARENT_KINDS[found.kind])
+        if u.id != found.parent_id and not u.path.startswith(found.path)
+    ]
+    return render_template(
+        "admin/unit.html", unit=found, parents=parents, errors=errors or {}, blocking=blocking or {}
+    ), status
 
 
 @bp.post("/units/<code>/rename")

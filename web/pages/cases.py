@@ -1,14 +1,20 @@
 """Cases: the list of items I may see, the intake form, the case page with its timeline,
 attachments and the joint handling's 加签."""
-from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file,
-                   url_for)
+
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
 from engine import actions, commands
 from engine.access import opening_villages
-from engine.attachments import (MAX_BYTES, add_attachment, attachment_file, case_attachments, default_dir,
-                                materials_checklist)
+from engine.attachments import (
+    MAX_BYTES,
+    add_attachment,
+    attachment_file,
+    case_attachments,
+    default_dir,
+    materials_checklist,
+)
 from engine.catalog import active_items, categories, current_item
 from engine.errors import DomainError, NotFound
 from engine.views import case_events, get_case, open_tasks, visible_cases
@@ -25,8 +31,13 @@ STATUSES = ("open", "waiting_materials", "closed", "returned", "archived")
 @login_required
 def index():
     status = request.args.get("status")
-    page = visible_cases(db.session, current_engine_user(), request.args.get("page"),
-                         request.args.get("per_page"), status if status in STATUSES else None)
+    page = visible_cases(
+        db.session,
+        current_engine_user(),
+        request.args.get("page"),
+        request.args.get("per_page"),
+        status if status in STATUSES else None,
+    )
     return render_template("cases/index.html", page=page, status=status, statuses=STATUSES)
 
 
@@ -39,11 +50,20 @@ def new():
         abort(403)
     errors, values = {}, request.form
     if request.method == "POST":
-        resident = {"name": values.get("resident_name", ""), "phone": values.get("resident_phone", ""),
-                    "village": values.get("village", "")}
+        resident = {
+            "name": values.get("resident_name", ""),
+            "phone": values.get("resident_phone", ""),
+            "village": values.get("village", ""),
+        }
         try:
-            case = commands.open_case(db.session, user, values.get("catalog_code", ""), resident,
-                                      values.get("summary", ""), values.getlist("materials"))
+            case = commands.open_case(
+                db.session,
+                user,
+                values.get("catalog_code", ""),
+                resident,
+                values.get("summary", ""),
+                values.getlist("materials"),
+            )
         except DomainError as err:
             db.session.rollback()
             errors = flash_error(err)
@@ -52,10 +72,15 @@ def new():
         else:
             flash(_("Item opened. Receipt code: %(code)s", code=case.receipt_code), "success")
             return redirect(url_for("cases.show", case_id=case.id))
-    return render_template("cases/new.html", villages=villages, items=active_items(db.session),
-                           categories=categories(), errors=errors, values=values,
-                           selected=current_item(db.session, values.get("catalog_code", "")) if values else None), \
-        (422 if errors else 200)
+    return render_template(
+        "cases/new.html",
+        villages=villages,
+        items=active_items(db.session),
+        categories=categories(),
+        errors=errors,
+        values=values,
+        selected=current_item(db.session, values.get("catalog_code", "")) if values else None,
+    ), (422 if errors else 200)
 
 
 @bp.get("/cases/new/materials")
@@ -72,10 +97,16 @@ def show(case_id):
     user = current_engine_user()
     case = or_404(get_case, db.session, user, case_id)
     files = case_attachments(db.session, case)
-    return render_template("cases/show.html", case=case, events=case_events(db.session, case),
-                           tasks=open_tasks(db.session, case), attachments=files,
-                           checklist=materials_checklist(case, files), max_mb=MAX_BYTES // (1024 * 1024),
-                           addable=actions.addable_departments(db.session, user, case))
+    return render_template(
+        "cases/show.html",
+        case=case,
+        events=case_events(db.session, case),
+        tasks=open_tasks(db.session, case),
+        attachments=files,
+        checklist=materials_checklist(case, files),
+        max_mb=MAX_BYTES // (1024 * 1024),
+        addable=actions.addable_departments(db.session, user, case),
+    )
 
 
 @bp.post("/cases/<case_id>/attachments")
@@ -83,9 +114,15 @@ def show(case_id):
 def upload(case_id):
     upload = request.files.get("file")
     try:
-        add_attachment(db.session, current_engine_user(), case_id, request.form.get("material"),
-                       upload.filename if upload else "", upload.read(MAX_BYTES + 1) if upload else b"",
-                       attachments_dir())
+        add_attachment(
+            db.session,
+            current_engine_user(),
+            case_id,
+            request.form.get("material"),
+            upload.filename if upload else "",
+            upload.read(MAX_BYTES + 1) if upload else b"",
+            attachments_dir(),
+        )
         flash(_("File attached."), "success")
     except NotFound:
         abort(404)
@@ -99,10 +136,14 @@ def upload(case_id):
 @bp.get("/cases/<case_id>/attachments/<attachment_id>")
 @login_required
 def attachment(case_id, attachment_id):
-    found, path = or_404(attachment_file, db.session, current_engine_user(), case_id, attachment_id,
-                         attachments_dir())
-    return send_file(path, mimetype=found.content_type, download_name=found.file_name, max_age=0,
-                     as_attachment=found.content_type == "application/pdf")
+    found, path = or_404(attachment_file, db.session, current_engine_user(), case_id, attachment_id, attachments_dir())
+    return send_file(
+        path,
+        mimetype=found.content_type,
+        download_name=found.file_name,
+        max_age=0,
+        as_attachment=found.content_type == "application/pdf",
+    )
 
 
 @bp.post("/cases/<case_id>/departments")
@@ -132,4 +173,5 @@ def diagram(case_id):
     """The case's pinned diagram with completed and active elements, for the bpmn-js viewer."""
     case = or_404(get_case, db.session, current_engine_user(), case_id)
     from engine.progress import diagram_states
+
     return jsonify(xml=case.process_version.xml, states=diagram_states(case, open_tasks(db.session, case)))

@@ -1,4 +1,5 @@
 """Staff inbox: tabs with counts and filters; the task page with its form and the workflow actions."""
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -28,11 +29,19 @@ def index():
     page = inbox_page(db.session, user, tab, filters, request.args.get("page"), request.args.get("per_page"))
     townships, villages = filter_places(db.session)
     chosen = next((t for t in townships if t.code == filters.township), None)
-    return render_template("inbox/index.html", page=page, scope=tab, tabs=TABS,
-                           counts=tab_counts(db.session, user, filters), filters=filters,
-                           categories=categories(), kinds=KINDS, townships=townships,
-                           villages=[v for v in villages if chosen is None or v.parent_id == chosen.id],
-                           colour=due_colour)
+    return render_template(
+        "inbox/index.html",
+        page=page,
+        scope=tab,
+        tabs=TABS,
+        counts=tab_counts(db.session, user, filters),
+        filters=filters,
+        categories=categories(),
+        kinds=KINDS,
+        townships=townships,
+        villages=[v for v in villages if chosen is None or v.parent_id == chosen.id],
+        colour=due_colour,
+    )
 
 
 @bp.get("/tasks/<task_id>")
@@ -43,13 +52,21 @@ def task(task_id):
 
 def _render_task(detail, errors, status=200):
     from engine.models import TaskRow
+
     row = db.session.get(TaskRow, detail["id"])
     user = current_engine_user()
-    return render_template("inbox/task.html", task=detail, row=row, case=row.case,
-                           fields=field_widgets(detail["form"]), errors=errors, acting=may_act(user, row),
-                           colleagues=actions.colleagues(db.session, row, user),
-                           peers=actions.transfer_targets(db.session, row),
-                           values=request.form if request.method == "POST" else {}), status
+    return render_template(
+        "inbox/task.html",
+        task=detail,
+        row=row,
+        case=row.case,
+        fields=field_widgets(detail["form"]),
+        errors=errors,
+        acting=may_act(user, row),
+        colleagues=actions.colleagues(db.session, row, user),
+        peers=actions.transfer_targets(db.session, row),
+        values=request.form if request.method == "POST" else {},
+    ), status
 
 
 @bp.post("/tasks/<task_id>/complete")
@@ -91,22 +108,32 @@ def delegate(task_id):
 @bp.post("/tasks/<task_id>/return")
 @login_required
 def return_(task_id):
-    return _act(task_id, actions.return_task, _("Returned."), request.form.get("reason"),
-                done=url_for("inbox.index"))
+    return _act(task_id, actions.return_task, _("Returned."), request.form.get("reason"), done=url_for("inbox.index"))
 
 
 @bp.post("/tasks/<task_id>/withdraw")
 @login_required
 def withdraw(task_id):
-    return _act(task_id, actions.withdraw_task, _("Withdrawn: the step is yours again."),
-                request.form.get("reason"), done=url_for("inbox.index", scope="mine"))
+    return _act(
+        task_id,
+        actions.withdraw_task,
+        _("Withdrawn: the step is yours again."),
+        request.form.get("reason"),
+        done=url_for("inbox.index", scope="mine"),
+    )
 
 
 @bp.post("/tasks/<task_id>/transfer")
 @login_required
 def transfer(task_id):
-    return _act(task_id, actions.transfer_task, _("Transferred."), request.form.get("unit"),
-                request.form.get("reason"), done=url_for("inbox.index"))
+    return _act(
+        task_id,
+        actions.transfer_task,
+        _("Transferred."),
+        request.form.get("unit"),
+        request.form.get("reason"),
+        done=url_for("inbox.index"),
+    )
 
 
 def _act(task_id, command, message, *args, done=None):

@@ -4,6 +4,7 @@ Only analysts and administrators get here (the engine raises Forbidden for
 anyone else; that is a 403 page). The modeler itself saves, validates and
 deploys through the JSON API from the browser.
 """
+
 import werkzeug.exceptions
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -48,9 +49,15 @@ def import_file():
         version = library.save_draft(db.session, current_engine_user(), data)
     except Invalid as err:
         db.session.rollback()
-        flash(_("The file was not imported.") + " " + "; ".join(
-            _(text) + (f" ({detail})" if detail else "")
-            for text, detail in ((p["message"], p.get("detail")) for p in err.errors.get("diagram") or [])), "error")
+        flash(
+            _("The file was not imported.")
+            + " "
+            + "; ".join(
+                _(text) + (f" ({detail})" if detail else "")
+                for text, detail in ((p["message"], p.get("detail")) for p in err.errors.get("diagram") or [])
+            ),
+            "error",
+        )
         return redirect(url_for("modeler.index"))
     flash(_("Imported as draft version %(version)s.", version=version.version), "success")
     return redirect(url_for("modeler.edit", key=version.key, version=version.version))
@@ -74,8 +81,14 @@ def deploy(key, version):
 @bp.get("/<key>/diff")
 @login_required
 def diff(key):
-    result = or_404(diagram_diff.diff_versions, db.session, current_engine_user(), key,
-                    request.args.get("from"), request.args.get("to"))
+    result = or_404(
+        diagram_diff.diff_versions,
+        db.session,
+        current_engine_user(),
+        key,
+        request.args.get("from"),
+        request.args.get("to"),
+    )
     return render_template("modeler/diff.html", diff=result)
 
 
@@ -88,8 +101,10 @@ def migration_page(key, version):
     try:
         if request.method == "POST":
             result = migration.migrate(db.session, user, key, version, from_version)
-            flash(_("%(count)s items moved to version %(version)s.", count=len(result["migrated"]),
-                    version=version), "success")
+            flash(
+                _("%(count)s items moved to version %(version)s.", count=len(result["migrated"]), version=version),
+                "success",
+            )
         report = migration.dry_run(db.session, user, key, version, from_version)
     except DomainError as err:
         db.session.rollback()
@@ -97,5 +112,6 @@ def migration_page(key, version):
             abort(err.status)
         flash_error(err)
         return redirect(url_for("modeler.index"))
-    return render_template("modeler/migration.html", key=key, version=version, report=report, result=result,
-                           from_version=from_version)
+    return render_template(
+        "modeler/migration.html", key=key, version=version, report=report, result=result, from_version=from_version
+    )

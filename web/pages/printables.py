@@ -1,5 +1,6 @@
 """Printable forms on A4 (print CSS): 委托单 commission form, 一次性告知单 missing-materials
 notice, 落实卡 result card; the window's 交接单 lives with the batches."""
+
 from flask import Blueprint, render_template
 from flask_login import login_required
 
@@ -28,8 +29,9 @@ def commission(case_id):
 @login_required
 def notice(case_id):
     case = _case(case_id)
-    return render_template("print/notice.html", case=case,
-                           missing=missing_materials(case, case_attachments(db.session, case)))
+    return render_template(
+        "print/notice.html", case=case, missing=missing_materials(case, case_attachments(db.session, case))
+    )
 
 
 @bp.get("/cases/<case_id>/print/result-card")

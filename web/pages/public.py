@@ -3,6 +3,7 @@
 Lookups, ratings and complaints are rate-limited per address and per receipt
 code; any receipt/phone mismatch looks exactly like an unknown receipt.
 """
+
 from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 
@@ -28,8 +29,9 @@ def _throttled(receipt=None):
 
 @bp.get("/")
 def index():
-    return render_template("public/index.html", catalog=portal.public_catalog(db.session),
-                           villages=portal.responsible_agents(db.session))
+    return render_template(
+        "public/index.html", catalog=portal.public_catalog(db.session), villages=portal.responsible_agents(db.session)
+    )
 
 
 @bp.route("/progress", methods=["GET", "POST"])
@@ -45,10 +47,10 @@ def _lookup(receipt, last4, errors=None, status=200):
     try:
         result = public.progress(db.session, receipt, last4)
     except NotFound:
-        return render_template("public/progress.html", result=None, values=request.form,
-                               not_found=True), 404
-    return render_template("public/progress.html", result=result, values={"receipt": receipt, "phone_last4": last4},
-                           errors=errors or {}), status
+        return render_template("public/progress.html", result=None, values=request.form, not_found=True), 404
+    return render_template(
+        "public/progress.html", result=result, values={"receipt": receipt, "phone_last4": last4}, errors=errors or {}
+    ), status
 
 
 @bp.post("/rating")
@@ -76,12 +78,21 @@ def complaint():
         if throttled:
             return throttled
         try:
-            portal.file_complaint(db.session, form.get("township"), form.get("text"), form.get("name"),
-                                  form.get("phone"), form.get("receipt"), form.get("phone_last4"))
-            return render_template("public/thanks.html",
-                                   message=_("Your complaint has reached the township discipline committee."))
+            portal.file_complaint(
+                db.session,
+                form.get("township"),
+                form.get("text"),
+                form.get("name"),
+                form.get("phone"),
+                form.get("receipt"),
+                form.get("phone_last4"),
+            )
+            return render_template(
+                "public/thanks.html", message=_("Your complaint has reached the township discipline committee.")
+            )
         except DomainError as err:
             db.session.rollback()
             errors = flash_error(err)
-    return render_template("public/complaint.html", townships=portal.townships(db.session), values=form,
-                           errors=errors), (422 if errors else 200)
+    return render_template(
+        "public/complaint.html", townships=portal.townships(db.session), values=form, errors=errors
+    ), (422 if errors else 200)

@@ -1,5 +1,6 @@
 """Supervision (督查考核): figures and charts, overdue lists, quotas and stars, call-backs, reviews,
 complaints and the monthly report, for supervisors, leaders and the discipline committee."""
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -49,26 +50,34 @@ def dashboard():
 @login_required
 def late():
     which = request.args.get("which", "overdue")
-    page = _ask(supervision.late_list, request.args.get("unit"), which, request.args.get("page"),
-                request.args.get("per_page"))
+    page = _ask(
+        supervision.late_list, request.args.get("unit"), which, request.args.get("page"), request.args.get("per_page")
+    )
     return _page("late.html", page=page, which=which)
 
 
 @bp.get("/assessment")
 @login_required
 def assessment():
-    return _page("assessment.html", data=_ask(supervision.assessment, request.args.get("unit"), request.args.get("month")))
+    return _page(
+        "assessment.html", data=_ask(supervision.assessment, request.args.get("unit"), request.args.get("month"))
+    )
 
 
 @bp.get("/<any(callbacks, reviews, complaints):kind>")
 @login_required
 def records(kind):
     status = request.args.get("status", "")
-    page = _ask(supervision.oversight, kind, request.args.get("unit"), status, request.args.get("page"),
-                request.args.get("per_page"))
+    page = _ask(
+        supervision.oversight,
+        kind,
+        request.args.get("unit"),
+        status,
+        request.args.get("page"),
+        request.args.get("per_page"),
+    )
     month = utcnow().astimezone(TZ).strftime("%Y-%m")
-    return _page(f"{kind}.html", page=page, kind=kind, status=status, statuses=supervision.STATUSES[kind],
-                 month=month)
+    return _page(f"{kind}.html", page=page, kind=kind, status=status, statuses=supervision.STATUSES[kind], month=month)
 
 
 @bp.post("/callbacks/draw")
@@ -94,8 +103,9 @@ def callback(record_id):
     errors = {}
     if request.method == "POST":
         try:
-            callbacks.record_callback(db.session, current_engine_user(), record_id, request.form.get("outcome"),
-                                      request.form.get("note"))
+            callbacks.record_callback(
+                db.session, current_engine_user(), record_id, request.form.get("outcome"), request.form.get("note")
+            )
             flash(_("Call-back recorded."), "success")
             return redirect(url_for("supervision.records", kind="callbacks"))
         except NotFound:
@@ -111,8 +121,9 @@ def callback(record_id):
 @login_required
 def close(kind, record_id):
     try:
-        callbacks.close_record(db.session, current_engine_user(), supervision.KINDS[kind], record_id,
-                               request.form.get("resolution"))
+        callbacks.close_record(
+            db.session, current_engine_user(), supervision.KINDS[kind], record_id, request.form.get("resolution")
+        )
         flash(_("Closed."), "success")
     except NotFound:
         abort(404)
@@ -141,5 +152,9 @@ def monthly():
 @login_required
 def monthly_xlsx():
     report = _ask(supervision.monthly, request.args.get("unit"), request.args.get("month"))
-    return send_file(monthly_workbook(report), as_attachment=True, download_name=f"daiban-{report['unit']}-{report['month']}.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return send_file(
+        monthly_workbook(report),
+        as_attachment=True,
+        download_name=f"daiban-{report['unit']}-{report['month']}.xlsx",
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )

@@ -1,5 +1,6 @@
 """County window (县代办窗口): incoming items and bulk dispatch, tracking at the departments,
 outgoing batches per township with the printed hand-over sheet; the township agent's receipt."""
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -29,21 +30,29 @@ def _window_only(query, *args):
 @login_required
 def incoming():
     by_township, by_department = _window_only(window.incoming)
-    return render_template("window/incoming.html", by_township=by_township, by_department=by_department,
-                           total=sum(len(g.rows) for g in by_township), colour=due_colour)
+    return render_template(
+        "window/incoming.html",
+        by_township=by_township,
+        by_department=by_department,
+        total=sum(len(g.rows) for g in by_township),
+        colour=due_colour,
+    )
 
 
 @bp.post("/dispatch")
 @login_required
 def dispatch():
     try:
-        results = window.dispatch_many(db.session, current_engine_user(), request.form.getlist("task"),
-                                       request.form.get("note", ""))
+        results = window.dispatch_many(
+            db.session, current_engine_user(), request.form.getlist("task"), request.form.get("note", "")
+        )
     except Forbidden:
         abort(403)
     sent = _report(results)
-    flash(_("%(sent)s of %(total)s items sent to the departments.", sent=sent, total=len(results)),
-          "success" if sent == len(results) else "error")
+    flash(
+        _("%(sent)s of %(total)s items sent to the departments.", sent=sent, total=len(results)),
+        "success" if sent == len(results) else "error",
+    )
     return redirect(url_for("window.incoming"))
 
 
@@ -60,8 +69,9 @@ def _report(results) -> int:
 @bp.get("/tracking")
 @login_required
 def tracking():
-    return render_template("window/tracking.html", groups=_window_only(batches.tracking), now=utcnow(),
-                           colour=due_colour)
+    return render_template(
+        "window/tracking.html", groups=_window_only(batches.tracking), now=utcnow(), colour=due_colour
+    )
 
 
 @bp.get("/outgoing")
@@ -70,16 +80,18 @@ def outgoing():
     groups = _window_only(batches.outgoing)
     today = utcnow().astimezone(TZ).date()
     days = {g.unit.code: window.upcoming_office_days(db.session, g.unit, today) for g in groups}
-    return render_template("window/outgoing.html", groups=groups, days=days,
-                           batches=batches.batches_for(db.session, current_engine_user()))
+    return render_template(
+        "window/outgoing.html", groups=groups, days=days, batches=batches.batches_for(db.session, current_engine_user())
+    )
 
 
 @bp.post("/batches")
 @login_required
 def create_batch():
     try:
-        batch = batches.create_batch(db.session, current_engine_user(), request.form.get("township"),
-                                     request.form.get("day"))
+        batch = batches.create_batch(
+            db.session, current_engine_user(), request.form.get("township"), request.form.get("day")
+        )
     except Forbidden:
         abort(403)
     except DomainError as err:
@@ -101,8 +113,11 @@ def batch_list():
 def batch(batch_id):
     user = current_engine_user()
     found = or_404(batches.get_batch, db.session, user, batch_id)
-    return render_template("window/batch.html", batch=found,
-                           may_receive=found.status == "scheduled" and has_role(user, "township_agent", found.township_id))
+    return render_template(
+        "window/batch.html",
+        batch=found,
+        may_receive=found.status == "scheduled" and has_role(user, "township_agent", found.township_id),
+    )
 
 
 @bp.get("/batches/<batch_id>/handover")
@@ -124,6 +139,8 @@ def receive(batch_id):
         flash_error(err)
         return redirect(url_for("window.batch", batch_id=batch_id))
     ok = _report(results)
-    flash(_("%(ok)s of %(total)s items received.", ok=ok, total=len(results)),
-          "success" if ok == len(results) else "error")
+    flash(
+        _("%(ok)s of %(total)s items received.", ok=ok, total=len(results)),
+        "success" if ok == len(results) else "error",
+    )
     return redirect(url_for("window.batch", batch_id=batch_id))
