@@ -19,7 +19,8 @@ ASSETS = {
     # The analyst workbench's properties panel is bundled with the Daiban group by `npm run build`
     # (web/assets/properties-panel). Its style sheet is dist/assets/ (assets/ is a stub that @imports it).
     "@bpmn-io/properties-panel/dist/assets/properties-panel.css": "bpmn-js/properties-panel.css",
-    "dmn-js/dist/dmn-modeler.production.min.js": "dmn-js/dmn-modeler.js",
+    # dmn-js/dmn-modeler.js is bundled by `npm run build` (web/assets/dmn-modeler): the prebuilt
+    # dist bundle carries Inferno's development build.
     "dmn-js/dist/assets": "dmn-js/assets",
     "echarts/dist/echarts.min.js": "echarts/echarts.min.js",
 }

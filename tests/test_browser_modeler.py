@@ -274,3 +274,20 @@ def test_analyst_sets_a_tasks_form_and_time_limit_in_the_daiban_fields_and_new_i
     assert ("accept_item", "property", {"name": "time_limit_days", "value": "3"}, "") in _spiff_elements(deployed)
     assert 'value="delay_explanation.json"' in deployed and 'level == "village" or False' in deployed
     assert len(_spiff_elements(deployed)) == len(_spiff_elements((BPMN_DIR / "proxy_case.bpmn").read_text("utf-8")))
+
+
+def test_the_dmn_editor_and_pages_load_without_console_warnings_or_missing_files(server, browser):
+    """The decision-table editor is a production build (no development-mode warning in the analyst's
+    console) and no page asks for a file the server does not have (the favicon included)."""
+    page = logged_in_page(browser, server, "analyst@qx")
+    messages: list[str] = []
+    missing: list[str] = []
+    page.on("console", lambda m: messages.append(f"{m.type}: {m.text}") if m.type in ("warning", "error") else None)
+    page.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
+    page.goto(server + "/modeler/routing/1")
+    expect(page.locator(".tjs-table, .dmn-drd-container").first).to_be_visible()
+    page.goto(server + "/api/v1/me")  # a JSON answer has no <link rel=icon>: the browser asks /favicon.ico
+    page.wait_for_load_state("load")
+    shot(page, "dmn-editor")
+    assert not [m for m in messages if "development" in m.lower()], messages
+    assert not missing, missing

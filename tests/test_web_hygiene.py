@@ -96,3 +96,13 @@ def test_behind_a_proxy_the_residents_own_address_counts(monkeypatch, database_u
     direct.add_url_rule("/_whoami", view_func=whoami)
     spoofed = direct.test_client().get("/_whoami", headers={"X-Forwarded-For": "203.0.113.7"})
     assert spoofed.get_data(as_text=True) == "127.0.0.1"  # without a proxy the header is not trusted
+
+
+def test_every_page_names_an_icon_and_favicon_ico_finds_it(client):
+    """No 404 for the icon on any page: pages link the SVG, and /favicon.ico (asked for by browsers on
+    JSON answers and files) leads to it without a login."""
+    assert 'rel="icon"' in client.get("/login").get_data(as_text=True)
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response.location.endswith("/static/favicon.svg")
+    icon = client.get("/static/favicon.svg")
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"

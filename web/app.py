@@ -117,6 +117,11 @@ def create_app(config: dict | None = None) -> Flask:
 
     _error_pages(app)
 
+    @app.get("/favicon.ico")
+    def favicon():
+        """Browsers ask for /favicon.ico on any URL without a <link rel=icon> (JSON, files)."""
+        return redirect(url_for("static", filename="favicon.svg"), code=301)
+
     @app.get("/healthz")
     def healthz():
         db.session.execute(text("SELECT 1"))
