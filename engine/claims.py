@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from .access import has_role
 from .clock import utcnow
+from .db import rowcount
 from .errors import Conflict, Forbidden
 from .i18n import N_
 from .models import TaskRow, User
@@ -17,15 +18,17 @@ from .txn import commit, open_task, record_event
 
 
 def _reassign(session: Session, actor: User, row: TaskRow, expected, new, event: str, now, conflict: str, **detail):
-    done = session.execute(
-        update(TaskRow)
-        .where(
-            TaskRow.id == row.id,
-            TaskRow.state == "ready",
-            TaskRow.assignee_id.is_(None) if expected is None else TaskRow.assignee_id == expected,
+    done = rowcount(
+        session.execute(
+            update(TaskRow)
+            .where(
+                TaskRow.id == row.id,
+                TaskRow.state == "ready",
+                TaskRow.assignee_id.is_(None) if expected is None else TaskRow.assignee_id == expected,
+            )
+            .values(assignee_id=new)
         )
-        .values(assignee_id=new)
-    ).rowcount
+    )
     if not done:
         session.rollback()
         raise Conflict(conflict)

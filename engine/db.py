@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import CursorResult, Result, create_engine, event
 from sqlalchemy.orm import sessionmaker
 
 
@@ -37,3 +37,9 @@ def exclusive(session, key: int) -> None:
         from sqlalchemy import text
 
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+def rowcount(result: Result) -> int:
+    """Rows an UPDATE or DELETE matched: `Session.execute` returns a CursorResult for those, typed as a Result."""
+    assert isinstance(result, CursorResult)
+    return result.rowcount

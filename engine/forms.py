@@ -62,6 +62,7 @@ def county_departments(row) -> list:
     from .projection import UnitResolver
 
     session = object_session(row)
+    assert session is not None  # the row was read in a session
     county = UnitResolver(session, row.case).case_unit("county")
     return active_children(session, county.id, "department") if county is not None else []
 

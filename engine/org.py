@@ -9,6 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .clock import utcnow
+from .errors import NotFound
+from .i18n import N_
 from .models import Event, OrgUnit, RoleAssignment, User
 from .passwords import hash_password
 from .settings import CONFIG_DIR
@@ -39,11 +41,27 @@ def unit_by_code(session: Session, code: str) -> OrgUnit | None:
     return session.scalar(select(OrgUnit).where(OrgUnit.code == code))
 
 
+def existing_unit(session: Session, code: str) -> OrgUnit:
+    """`unit_by_code` for a unit that must exist (NotFound otherwise)."""
+    unit = unit_by_code(session, code)
+    if unit is None:
+        raise NotFound(N_("no such unit"))
+    return unit
+
+
 def ancestor_of_kind(session: Session, unit: OrgUnit, kind: str) -> OrgUnit | None:
     """The unit itself or its nearest ancestor of `kind` (path holds the codes)."""
     codes = [c for c in unit.path.strip("/").split("/") if c]
     rows = session.scalars(select(OrgUnit).where(OrgUnit.code.in_(codes), OrgUnit.kind == kind)).all()
     return max(rows, key=lambda u: len(u.path), default=None)
+
+
+def enclosing_unit(session: Session, unit: OrgUnit, kind: str) -> OrgUnit:
+    """`ancestor_of_kind` where the tree guarantees one (a village's township and county): NotFound if it is broken."""
+    found = ancestor_of_kind(session, unit, kind)
+    if found is None:
+        raise NotFound(N_("no such unit"))
+    return found
 
 
 def child_with_function(session: Session, parent: OrgUnit, kinds: tuple[str, ...], function: str) -> OrgUnit | None:
@@ -128,7 +146,7 @@ def load_demo_county(session: Session, path: Path | None = None, password: str =
     from .window import set_office_days
 
     for t in data["townships"]:
-        set_office_days(session, unit_by_code(session, t["code"]), t.get("office_days", []))
+        set_office_days(session, existing_unit(session, t["code"]), t.get("office_days", []))
     now = utcnow()
     admin = User(username="admin", display_name="admin", password_hash=pw_hash, active=True, created_at=now)
     session.add(admin)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from .admin import clean_text, require_admin, scope_condition, unit_in_scope
 from .clock import utcnow
+from .db import rowcount
 from .errors import Conflict, Invalid, NotFound
 from .i18n import N_
 from .models import Case, OrgUnit, TaskRow, User
@@ -79,7 +80,8 @@ def _check_parent(kind: str, parent: OrgUnit, errors: dict) -> None:
 def create_unit(session: Session, actor: User, body: dict, now: datetime | None = None) -> OrgUnit:
     paths = require_admin(actor)
     errors: dict[str, str] = {}
-    code = body.get("code").strip().lower() if isinstance(body.get("code"), str) else None
+    raw_code = body.get("code")
+    code = raw_code.strip().lower() if isinstance(raw_code, str) else None
     if not code or not CODE.match(code):
         errors["code"] = N_("lower-case letters, digits and dashes")
     elif session.scalar(select(OrgUnit.id).where(OrgUnit.code == code)) is not None:
@@ -99,6 +101,7 @@ def create_unit(session: Session, actor: User, body: dict, now: datetime | None 
         _check_parent(kind, parent, errors)
     if errors:
         raise Invalid(N_("the unit cannot be created"), errors)
+    assert code is not None and parent is not None  # each one missing was reported in `errors`
     now = now or utcnow()
     unit = OrgUnit(
         code=code,
@@ -123,6 +126,7 @@ def rename_unit(session: Session, actor: User, code, body: dict, now: datetime |
     name, name_en = _names(body, errors)
     if errors:
         raise Invalid(N_("the unit cannot be renamed"), errors)
+    assert name is not None  # `_names` reported it missing
     old = {"name": unit.name, "name_en": unit.name_en}
     unit.name, unit.name_en = name, name_en
     record_event(
@@ -153,13 +157,19 @@ def move_unit(session: Session, actor: User, code, parent_code, now: datetime | 
         _check_parent(unit.kind, parent, errors)
     if errors:
         raise Invalid(N_("the unit cannot be moved"), errors)
+    if unit.parent is None:  # a root (the county): `_check_parent` already refuses any parent for a county
+        raise Invalid(
+            N_("the unit cannot be moved"), {"parent": N_("this kind of unit cannot be placed under that unit")}
+        )
     old_parent, old_path, new_path = unit.parent.code, unit.path, parent.path + unit.code + "/"
-    moved = session.execute(
-        update(OrgUnit)
-        .where(OrgUnit.path.startswith(old_path))
-        .values(path=literal(new_path).concat(func.substr(OrgUnit.path, len(old_path) + 1)))
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    moved = rowcount(
+        session.execute(
+            update(OrgUnit)
+            .where(OrgUnit.path.startswith(old_path))
+            .values(path=literal(new_path).concat(func.substr(OrgUnit.path, len(old_path) + 1)))
+            .execution_options(synchronize_session=False)
+        )
+    )
     session.execute(
         update(OrgUnit)
         .where(OrgUnit.id == unit.id)
@@ -187,7 +197,9 @@ def move_unit(session: Session, actor: User, code, parent_code, now: datetime | 
         units=moved,
     )
     commit(session)
-    return session.get(OrgUnit, unit.id)
+    moved_unit = session.get(OrgUnit, unit.id)
+    assert moved_unit is not None  # updated in this very transaction
+    return moved_unit
 
 
 def open_items(session: Session, unit: OrgUnit) -> list[Case]:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from .admin import clean_text, in_scope, require_admin, scope_condition
 from .clock import utcnow
+from .db import rowcount
 from .errors import Conflict, Invalid, NotFound
 from .i18n import N_
 from .models import OrgUnit, RoleAssignment, User
@@ -223,11 +224,13 @@ def touch_last_seen(session: Session, user: User, now: datetime | None = None) -
     now = now or utcnow()
     if user.last_seen_at is not None and now - user.last_seen_at < SEEN_EVERY:
         return False
-    done = session.execute(
-        update(User)
-        .where(User.id == user.id, or_(User.last_seen_at.is_(None), User.last_seen_at < now - SEEN_EVERY))
-        .values(last_seen_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    done = rowcount(
+        session.execute(
+            update(User)
+            .where(User.id == user.id, or_(User.last_seen_at.is_(None), User.last_seen_at < now - SEEN_EVERY))
+            .values(last_seen_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    )
     session.commit()
     return bool(done)

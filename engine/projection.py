@@ -29,6 +29,7 @@ class UnitResolver:
     def case_unit(self, which: str) -> OrgUnit | None:
         if which not in self._cache:
             village = self.case.village
+            unit: OrgUnit | None
             if which == "village":
                 unit = village
             elif which == "township":
@@ -169,4 +170,5 @@ def relabel_open_rows(session: Session, case: Case, workflow) -> None:
         row.form = task.properties.get("formJsonSchemaFilename")
         if task.lane != row.role:
             unit = resolver.resolve(task)
+            assert task.lane is not None  # `resolve` accepts only a lane that is a known role
             row.role, row.org_unit_id, row.org_unit, row.assignee_id = task.lane, unit.id, unit, None

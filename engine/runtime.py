@@ -102,6 +102,8 @@ class PinnedWorkflowConverter(BpmnWorkflowConverter):
         return dct
 
     def from_dict(self, dct, process: ProcessSpec | None = None):
+        if process is None:  # optional only to match the base signature; `load_state` always passes it
+            raise TypeError("a pinned workflow is restored with its process spec (load_state)")
         workflow = self.target_class(process.spec, process.subprocess_specs, deserializing=True)
         workflow.tasks = self.mapping_from_dict(dct["tasks"], _uuid, workflow=workflow)
         workflow.task_tree = workflow.tasks.get(_uuid(dct["root"]))

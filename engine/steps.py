@@ -13,6 +13,7 @@ from SpiffWorkflow.task import TaskState
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from .db import rowcount
 from .errors import Conflict
 from .i18n import N_
 from .models import Case, TaskRow, User
@@ -66,11 +67,13 @@ def close_rows(session: Session, rows: list[TaskRow], now: datetime, claimed_by:
         if claimed_by is None
         else (TaskRow.assignee_id.is_(None) | (TaskRow.assignee_id == claimed_by))
     )
-    done = session.execute(
-        update(TaskRow)
-        .where(TaskRow.id.in_(ids), TaskRow.state == "ready", who)
-        .values(state="cancelled", completed_at=now)
-    ).rowcount
+    done = rowcount(
+        session.execute(
+            update(TaskRow)
+            .where(TaskRow.id.in_(ids), TaskRow.state == "ready", who)
+            .values(state="cancelled", completed_at=now)
+        )
+    )
     if done != len(ids):
         session.rollback()
         raise Conflict(N_("someone has already taken the next step"))

@@ -29,11 +29,12 @@ class LoginFailure(Base):
 
 def is_locked(session: Session, username: str, address: str, now: datetime | None = None) -> bool:
     since = (now or utcnow()) - WINDOW
-    by_user = session.scalar(
-        select(func.count()).where(LoginFailure.username == username[:120], LoginFailure.at > since)
+    by_user = (
+        session.scalar(select(func.count()).where(LoginFailure.username == username[:120], LoginFailure.at > since))
+        or 0
     )
-    by_address = session.scalar(
-        select(func.count()).where(LoginFailure.address == address[:64], LoginFailure.at > since)
+    by_address = (
+        session.scalar(select(func.count()).where(LoginFailure.address == address[:64], LoginFailure.at > since)) or 0
     )
     return by_user >= MAX_PER_USERNAME or by_address >= MAX_PER_ADDRESS
 

@@ -10,11 +10,13 @@ fire one timer twice and neither waits for the other.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Literal
 
 from sqlalchemy import ForeignKey, Index, String, delete, select, text, update
 from sqlalchemy.orm import Mapped, Session, lazyload, mapped_column
 
 from .calendar import END_OF_DAY, TZ, default_calendar
+from .db import rowcount
 from .models import Base, BigId, OrgUnit, TaskRow, UtcDateTime
 from .txn import record_event
 
@@ -87,7 +89,8 @@ def fire_due_timers(session: Session, now: datetime, limit: int = 100) -> int:
             # A firing lost in a crash is simply not fired yet: the next sweep fires it again,
             # so this commit need not wait for the disk.
             session.execute(text("SET LOCAL synchronous_commit = off"))
-        _fire(session, *taken, now)
+        task_id, kind = taken
+        _fire(session, task_id, kind, now)
         session.commit()
         fired += 1
     return fired
@@ -99,7 +102,7 @@ def _due(now: datetime):
     )
 
 
-def _take_postgres(session: Session, now: datetime):
+def _take_postgres(session: Session, now: datetime) -> tuple[str, str] | None:
     """One statement: lock the oldest due timer no other worker holds, and mark it fired."""
     row = session.execute(
         update(Timer)
@@ -107,17 +110,17 @@ def _take_postgres(session: Session, now: datetime):
         .values(fired_at=now)
         .returning(Timer.task_id, Timer.kind)
     ).first()
-    return tuple(row) if row is not None else None
+    return (row.task_id, row.kind) if row is not None else None
 
 
-def _take(session: Session, now: datetime):
+def _take(session: Session, now: datetime) -> tuple[str, str] | Literal[False] | None:
     """SQLite has one writer at a time; the conditional update still guards against a second worker."""
     timer = session.scalar(select(Timer).where(Timer.id == _due(now).scalar_subquery()))
     if timer is None:
         return None
-    taken = session.execute(
-        update(Timer).where(Timer.id == timer.id, Timer.fired_at.is_(None)).values(fired_at=now)
-    ).rowcount
+    taken = rowcount(
+        session.execute(update(Timer).where(Timer.id == timer.id, Timer.fired_at.is_(None)).values(fired_at=now))
+    )
     return (timer.task_id, timer.kind) if taken else False
 
 
@@ -126,6 +129,8 @@ def _fire(session: Session, task_id: str, kind: str, now: datetime) -> None:
     row = session.get(TaskRow, task_id, options=[lazyload("*")])
     if row is None or row.state != "ready":
         return  # the task left the inbox after the timer was read; nothing to tell
+    if row.due_at is None:
+        return  # timers are scheduled only for tasks with a deadline (`schedule`); none is due
     row.due_state = kind
     unit = session.scalar(select(OrgUnit.code).where(OrgUnit.id == row.org_unit_id))
     record_event(

@@ -38,7 +38,8 @@ def office_days(session: Session, township: OrgUnit) -> list[int]:
 
 def upcoming_office_days(session: Session, township: OrgUnit, today: date, count: int = 4) -> list[date]:
     """The township's next fixed days; every working day when it has none."""
-    days, weekdays, day = [], set(office_days(session, township)), today
+    days: list[date] = []
+    weekdays, day = set(office_days(session, township)), today
     calendar = default_calendar()
     while len(days) < count and day < today + timedelta(days=120):
         # Fixed office days are often a Sunday (market day), so they override weekends, not holidays.
@@ -77,7 +78,9 @@ class Group:
 
 
 def _departments(session: Session, window: OrgUnit) -> dict[str, OrgUnit]:
-    return {u.function: u for u in active_children(session, window.parent_id, "department")}
+    if window.parent_id is None:  # no county above it: no departments
+        return {}
+    return {u.function: u for u in active_children(session, window.parent_id, "department") if u.function is not None}
 
 
 def incoming(session: Session, user: User) -> tuple[list[Group], list[Group]]:
