@@ -213,7 +213,7 @@ def addable_departments(session: Session, actor: User, case: Case) -> list[OrgUn
     joint = _running_joint_handling(load_workflow(case)) if case.status == "open" else None
     if joint is None or not _may_add(session, actor, case, joint):
         return []
-    county = UnitResolver(session, case).case_unit("county")
+    county = UnitResolver(session, case).required_unit("county")
     listed = joint.task_spec.data_input.get(joint) or []
     return [u for u in active_children(session, county.id, "department") if u.code not in listed]
 
@@ -263,6 +263,8 @@ def add_department(session: Session, actor: User, case: Case, department, reason
 def transfer_targets(session: Session, row: TaskRow) -> list[OrgUnit]:
     """Units of the same kind under the same parent (same level) as the task's unit."""
     unit = row.org_unit
+    if unit.parent_id is None:  # the county has no peers
+        return []
     return [u for u in active_children(session, unit.parent_id, unit.kind) if u.id != unit.id]
 
 

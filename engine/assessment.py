@@ -173,8 +173,8 @@ def figures(session: Session, unit: OrgUnit, start: date, end: date, by: str | N
     lo, hi = local_bounds(start, end)
     where = and_(in_unit(session, unit), Case.opened_at >= lo, Case.opened_at < hi)
     if by is None:
-        row = session.execute(select(*_counts()).where(where)).one()
-        return [Figures(unit.code, unit.name, *row, label_en=unit.name_en)]
+        opened, closed, on_time, rated, satisfied = session.execute(select(*_counts()).where(where)).one()
+        return [Figures(unit.code, unit.name, opened, closed, on_time, rated, satisfied, label_en=unit.name_en)]
     if by not in GROUPINGS:
         raise Invalid(N_("bad grouping"), {"by": N_("one of township, village, agent, category, month")})
     if by in ("township", "village"):
@@ -206,7 +206,7 @@ def figures(session: Session, unit: OrgUnit, start: date, end: date, by: str | N
     rows = [Figures(*row) for row in session.execute(query)]
     if by == "category":
         names = categories()
-        for row in rows:
-            row.label = names.get(row.key, {}).get("name", row.key)
-            row.label_en = names.get(row.key, {}).get("name_en", row.key)
+        for figure in rows:
+            figure.label = names.get(figure.key, {}).get("name", figure.key)
+            figure.label_en = names.get(figure.key, {}).get("name_en", figure.key)
     return rows

@@ -19,11 +19,11 @@ from .org import unit_by_code
 from .steps import advance, load_workflow, ready_task
 from .txn import commit, record_event
 from .views import parse_id
-from .window import OUTGOING_STEPS, Group, _window_rows, my_window, upcoming_office_days
+from .window import OUTGOING_STEPS, UnitGroup, _window_rows, case_township, my_window, upcoming_office_days
 from .workspace_tables import Batch, BatchItem
 
 
-def tracking(session: Session, user: User, now: datetime | None = None) -> list[Group]:
+def tracking(session: Session, user: User, now: datetime | None = None) -> list[UnitGroup]:
     """Per county department, the items out there and since when; overdue first."""
     now = now or utcnow()
     window = my_window(user)
@@ -33,9 +33,9 @@ def tracking(session: Session, user: User, now: datetime | None = None) -> list[
         .where(TaskRow.state == "ready", OrgUnit.kind == "department", OrgUnit.parent_id == window.parent_id)
         .order_by(when((TaskRow.due_at < now, 0), else_=1), TaskRow.due_at, TaskRow.created_at)
     ).all()
-    groups: dict[int, Group] = {}
+    groups: dict[int, UnitGroup] = {}
     for row in rows:
-        groups.setdefault(row.org_unit_id, Group(row.org_unit)).rows.append(row)
+        groups.setdefault(row.org_unit_id, UnitGroup(row.org_unit)).rows.append(row)
     overdue = lambda g: sum(1 for r in g.rows if r.due_at and r.due_at < now)  # noqa: E731
     return sorted(groups.values(), key=lambda g: (-overdue(g), g.rows[0].due_at or now))
 
@@ -44,14 +44,14 @@ def _batched_task_ids(session: Session) -> set[str]:
     return set(session.scalars(select(BatchItem.task_id).join(Batch).where(Batch.status == "scheduled")))
 
 
-def outgoing(session: Session, user: User) -> list[Group]:
+def outgoing(session: Session, user: User) -> list[UnitGroup]:
     """Results waiting to go back, per township, not yet in a scheduled batch."""
     window = my_window(user)
     taken = _batched_task_ids(session)
-    groups: dict[int, Group] = {}
+    groups: dict[int, UnitGroup] = {}
     for row in _window_rows(session, window, OUTGOING_STEPS):
         if row.id not in taken:
-            groups.setdefault(row.case.township_id, Group(session.get(OrgUnit, row.case.township_id))).rows.append(row)
+            groups.setdefault(row.case.township_id, UnitGroup(case_township(session, row.case))).rows.append(row)
     return sorted(groups.values(), key=lambda g: g.unit.code)
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Set
 from datetime import date, datetime, time, timedelta
-from types import SimpleNamespace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,6 +19,7 @@ from .i18n import N_
 from .models import Case, TaskRow, User
 from .processes import spec_for
 from .projection import task_due
+from .runtime import ReadyTask
 from .settings import CONFIG_DIR
 from .txn import commit, record_event
 from .views import iso
@@ -176,7 +177,7 @@ def task_properties(case: Case, spec_name: str) -> dict:
 
 
 def recompute_deadlines(
-    session: Session, actor: User, calendar: WorkingCalendar, changed: set[date], now: datetime
+    session: Session, actor: User, calendar: WorkingCalendar, changed: Set[date], now: datetime
 ) -> int:
     """New due dates for open cases whose working period touches a changed day; one event per case."""
     first = datetime.combine(min(changed), time.min, TZ)
@@ -193,8 +194,16 @@ def recompute_deadlines(
         tasks = session.scalars(select(TaskRow).where(TaskRow.case_id == case.id, TaskRow.state == "ready")).all()
         moved_tasks = 0
         for row in tasks:
-            props = SimpleNamespace(properties=task_properties(case, row.spec_name))
-            due = task_due(case, props, row.created_at, session)
+            # The task as the projection saw it: its properties, and its data as the row keeps it.
+            task = ReadyTask(
+                id=row.id,
+                spec_name=row.spec_name,
+                name=row.name,
+                lane=row.role,
+                properties=task_properties(case, row.spec_name),
+                data=row.context or {},
+            )
+            due = task_due(case, task, row.created_at, session)
             if due != row.due_at:
                 row.due_at, moved_tasks = due, moved_tasks + 1
         if case.due_at != old_due or moved_tasks:

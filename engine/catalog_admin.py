@@ -60,9 +60,12 @@ def check_fields(session: Session, body: dict, base: dict | None = None) -> tupl
             errors["departments"] = N_("functions of existing departments or stations, the lead first")
     if materials is None or any(len(m) > 200 for m in materials):
         errors["materials"] = N_("a list of material names")
+    raw_days = values.get("time_limit_days")
     try:
-        days = int(values.get("time_limit_days"))
-        if not 0 <= days <= 365 or str(days) != str(values.get("time_limit_days")).strip():
+        if not isinstance(raw_days, int | str):  # int() of anything else never reads back as the same text
+            raise TypeError
+        days = int(raw_days)
+        if not 0 <= days <= 365 or str(days) != str(raw_days).strip():
             raise ValueError
     except (TypeError, ValueError):
         errors["time_limit_days"] = N_("whole working days, 0 to 365")
@@ -218,7 +221,7 @@ def decide(session: Session, actor: User, proposal_id, data, now: datetime | Non
     proposal = get_proposal(session, actor, proposal_id)
     if proposal.status != "pending" or proposal.task_id is None:
         raise Conflict(N_("this proposal has already been decided"))
-    if not has_role(actor, proposal.lane):
+    if proposal.lane is None or not has_role(actor, proposal.lane):
         raise Forbidden(N_("this task belongs to another role or unit"))
     if proposal.proposed_by_id == actor.id:
         raise Forbidden(N_("a proposal is approved by someone other than its proposer"))

@@ -26,7 +26,7 @@ from .forms import task_form, validate_form
 from .i18n import N_
 from .library import test_village
 from .models import Case, OrgUnit, ProcessVersion, User
-from .org import ancestor_of_kind, child_with_function, unit_by_code
+from .org import child_with_function, enclosing_unit, unit_by_code
 from .processes import live_version, spec_for
 from .projection import refresh_inbox
 from .runtime import dump_state, find_task, load_state, new_workflow
@@ -44,8 +44,8 @@ def _receipt_code(now: datetime) -> str:
 def _routing_data(session: Session, item, village: OrgUnit, materials_provided: list) -> dict:
     """The case's catalog facts for the routing table, with department functions resolved to
     this case's own units (the county's departments, the township's station)."""
-    county = ancestor_of_kind(session, village, "county")
-    township = ancestor_of_kind(session, village, "township")
+    county = enclosing_unit(session, village, "county")
+    township = enclosing_unit(session, village, "township")
     departments = [child_with_function(session, county, ("department",), f) for f in item.departments]
     station = child_with_function(session, township, ("station",), item.departments[0]) if item.departments else None
     if item.level == "county" and (not departments or None in departments):
@@ -90,6 +90,7 @@ def _validate_opening(session: Session, actor: User, catalog_code, resident, sum
         errors["materials_provided"] = N_("a list of material names")
     if errors:
         raise Invalid(N_("the item cannot be opened"), errors)
+    assert village is not None  # reported in `errors` when unknown
     if not may_open_for(actor, village):
         raise Forbidden(N_("you may not open items for this village"))
     return item, village, name.strip(), phone.strip()
@@ -164,7 +165,7 @@ def _start(
     **fields,
 ) -> Case:
     routing = {**_routing_data(session, item, village, fields["materials_provided"]), **overrides}
-    township = ancestor_of_kind(session, village, "township")
+    township = enclosing_unit(session, village, "township")
     case = Case(
         receipt_code=_receipt_code(now),
         catalog_item_id=item.id,
@@ -236,7 +237,7 @@ def complete_task(session: Session, actor: User, task_id: str, data, now: dateti
     case.state = dump_state(workflow)
     claim_case_version(session)
     new_rows = refresh_inbox(session, case, workflow, now, completed=(row.id, actor.id))
-    extra = {"status": case.status} if case.status != status_before else {}
+    extra: dict[str, str | dict] = {"status": case.status} if case.status != status_before else {}
     if notice:
         extra["notice"] = notice
     record_event(

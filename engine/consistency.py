@@ -21,10 +21,10 @@ OPEN = ("open", "waiting_materials")
 def check_consistency(session: Session) -> list[str]:
     """Every problem found, in plain words (empty when all is well)."""
     problems: list[str] = []
-    rows = defaultdict(dict)
+    rows: defaultdict[int, dict[str, TaskRow]] = defaultdict(dict)
     for row in session.scalars(select(TaskRow)):
         rows[row.case_id][row.id] = row
-    completions = defaultdict(set)
+    completions: defaultdict[int | None, set[str | None]] = defaultdict(set)
     for case_id, task_id in session.execute(select(Event.case_id, Event.task_id).where(Event.type == "task_completed")):
         completions[case_id].add(task_id)
     for case in session.scalars(
@@ -48,11 +48,12 @@ def check_consistency(session: Session) -> list[str]:
         if done - completions[case.id]:
             problems.append(f"case {case.id}: completed without an event: {sorted(done - completions[case.id])}")
         if completions[case.id] - set(mine):
+            # key=str: an event without a task id is reported too, as None, among the ids.
             problems.append(
-                f"case {case.id}: event for a task that never was: {sorted(completions[case.id] - set(mine))}"
+                f"case {case.id}: event for a task that never was: {sorted(completions[case.id] - set(mine), key=str)}"
             )
     for timer in session.scalars(select(Timer).where(Timer.fired_at.is_(None))):
-        row = rows.get(timer.case_id, {}).get(timer.task_id)
-        if row is None or row.state != "ready":
+        waited_on = rows.get(timer.case_id, {}).get(timer.task_id)
+        if waited_on is None or waited_on.state != "ready":
             problems.append(f"timer {timer.id}: waits on task {timer.task_id} that is not open")
     return problems

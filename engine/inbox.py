@@ -112,12 +112,10 @@ def inbox_page(
     query = _filtered(session, select(TaskRow).where(tab_condition(user, tab, now)), filters)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     if tab == "done":
-        order = (TaskRow.completed_at.desc(),)
+        query = query.order_by(TaskRow.completed_at.desc())
     else:
-        order = (TaskRow.due_at.desc() if filters.sort == "-due" else TaskRow.due_at, TaskRow.created_at)
-    items = list(
-        session.scalars(query.order_by(*order, TaskRow.id).limit(per_page).offset((page - 1) * per_page)).unique()
-    )
+        query = query.order_by(TaskRow.due_at.desc() if filters.sort == "-due" else TaskRow.due_at, TaskRow.created_at)
+    items = list(session.scalars(query.order_by(TaskRow.id).limit(per_page).offset((page - 1) * per_page)).unique())
     return Page(items, total, page, per_page)
 
 

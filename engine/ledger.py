@@ -16,7 +16,7 @@ from .clock import utcnow
 from .errors import Conflict, Invalid
 from .i18n import N_
 from .models import Case, CatalogItem, OrgUnit, User
-from .org import ancestor_of_kind
+from .org import enclosing_unit
 from .processes import live_version
 from .sheets import Sheet, guess_mapping, import_columns
 from .txn import commit, record_event
@@ -56,7 +56,7 @@ class _Lookups:
         for v in session.scalars(select(OrgUnit).where(OrgUnit.kind == "village", scope_condition(paths))):
             self.villages[v.code] = v
             self.villages[v.name] = None if v.name in self.villages and self.villages[v.name] is not v else v
-        self.receipts = set()
+        self.receipts: set[str] = set()
 
 
 def _check_row(session: Session, values: dict, found: _Lookups, now: datetime) -> tuple[dict, dict]:
@@ -125,7 +125,8 @@ def import_ledger(
     if missing:
         raise Invalid(N_("the sheet lacks required columns"), {f: N_("no column for this field") for f in missing})
     found = _Lookups(session, paths)
-    checked, rows = [], []
+    checked: list[dict] = []
+    rows: list[dict] = []  # {"row", "values", "errors"} of each sheet row
     for number, values in sheet.records(mapping):
         clean, errors = _check_row(session, values, found, now)
         checked.append(clean)
@@ -148,7 +149,7 @@ def import_ledger(
         if version is None:
             raise Conflict(N_("no live process version; deploy the process library first"))
         if village.id not in townships:
-            townships[village.id] = ancestor_of_kind(session, village, "township")
+            townships[village.id] = enclosing_unit(session, village, "township")
         session.add(
             Case(
                 receipt_code=c["receipt"] or "TZ" + c["opened"].strftime("%y%m%d") + secrets.token_hex(4).upper(),

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .clock import utcnow
-from .errors import Conflict
+from .errors import Conflict, NotFound
 from .i18n import N_
 from .library import editor_version
 from .models import Case, ProcessVersion, User
@@ -144,6 +144,8 @@ def migrate(
         if wanted is not None and case_id not in wanted:
             continue
         case = session.get(Case, case_id)
+        if case is None:  # listed a moment ago, and cases are never deleted
+            raise NotFound(N_("no such case"))
         plan = plan_case(case, spec)
         if plan.state is None:
             blocked.append(plan.report())

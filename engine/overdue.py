@@ -51,7 +51,7 @@ def late_rows(session: Session, cases: list[Case], now: datetime) -> list[dict]:
     reasons: dict[int, str] = {}
     for event in session.scalars(select(Event).where(Event.case_id.in_(ids)).order_by(Event.at, Event.id)):
         reason = (event.detail or {}).get("reason") or ((event.detail or {}).get("data") or {}).get("reason")
-        if isinstance(reason, str) and reason:
+        if isinstance(reason, str) and reason and event.case_id is not None:  # always: the query is by case
             reasons[event.case_id] = reason
     rows = []
     for case in cases:

@@ -58,7 +58,7 @@ def check_sheet(session: Session, actor: User, sheet: Sheet, mapping: dict | Non
         username = values.get("username", "")
         account = accounts.get(username)
         if account is None:
-            body = {
+            body: dict[str, object] = {
                 "username": username,
                 "display_name": values.get("display_name", ""),
                 "password": values.get("password") or None,

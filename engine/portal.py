@@ -49,7 +49,10 @@ def responsible_agents(session: Session) -> list[dict]:
     villages = session.scalars(
         select(OrgUnit).where(OrgUnit.kind == "village", OrgUnit.active.is_(True)).order_by(OrgUnit.path)
     ).all()
-    parents = {u.id: u for u in session.scalars(select(OrgUnit).where(OrgUnit.id.in_({v.parent_id for v in villages})))}
+    # Looked up by each village's parent_id, an optional column (a village always hangs under its township).
+    parents: dict[int | None, OrgUnit] = {
+        u.id: u for u in session.scalars(select(OrgUnit).where(OrgUnit.id.in_({v.parent_id for v in villages})))
+    }
     agents: dict[int, list[str]] = {}
     for unit_id, name in session.execute(
         select(RoleAssignment.org_unit_id, User.display_name)
@@ -111,6 +114,7 @@ def file_complaint(
         errors["phone"] = N_("a phone number, or leave it empty")
     if errors:
         raise Invalid(N_("the complaint cannot be filed"), errors)
+    assert township is not None  # reported in `errors` when unknown
     case = None
     if receipt_code and phone_last4:
         try:

@@ -9,8 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .calendar import WorkingCalendar, default_calendar
-from .errors import Invalid
+from .errors import Invalid, NotFound
 from .expressions import ExpressionError, evaluate
+from .i18n import N_
 from .models import Case, OrgUnit, TaskRow
 from .org import ancestor_of_kind, child_of_kind, unit_by_code
 from .roles import roles
@@ -43,6 +44,13 @@ class UnitResolver:
                 raise ValueError(f"unknown case unit {which}")
             self._cache[which] = unit
         return self._cache[which]
+
+    def required_unit(self, which: str) -> OrgUnit:
+        """`case_unit` for a unit every case has (its village's township and county): NotFound if the tree is broken."""
+        unit = self.case_unit(which)
+        if unit is None:
+            raise NotFound(N_("no such unit"))
+        return unit
 
     def resolve(self, task: ReadyTask) -> OrgUnit:
         role = roles().get(task.lane or "")

@@ -46,7 +46,8 @@ def _handled(session: Session, agent_ids: list[int], start: date, end: date) -> 
         )
         .group_by(Event.actor_id)
     )
-    return dict(session.execute(query).all())
+    # actor_id is never NULL here: the query is by agent ids.
+    return {actor_id: count for actor_id, count in session.execute(query) if actor_id is not None}
 
 
 def quotas(session: Session, unit: OrgUnit, first: date, now: datetime) -> list[dict]:
@@ -67,8 +68,10 @@ def quotas(session: Session, unit: OrgUnit, first: date, now: datetime) -> list[
     for user, role, where in agents:
         rule = rules[role]
         spans = []
+        handled = 0
         for start, end in periods(rule["per"], first):
             items = counts[(rule["per"], start)].get(user.id, 0)
+            handled += items
             ended = local_bounds(start, end)[1] <= now
             met = items >= rule["min_items"]
             spans.append(
@@ -90,7 +93,7 @@ def quotas(session: Session, unit: OrgUnit, first: date, now: datetime) -> list[
                 "unit_name": where.name,
                 "per": rule["per"],
                 "min_items": rule["min_items"],
-                "handled": sum(s["handled"] for s in spans),
+                "handled": handled,
                 "periods": spans,
                 "status": status,
             }

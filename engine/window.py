@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from .calendar import default_calendar
 from .errors import DomainError, Forbidden, NotFound
 from .i18n import N_
-from .models import OrgUnit, TaskRow, User
+from .models import Case, OrgUnit, TaskRow, User
 from .org import active_children
 from .workspace_tables import Batch, BatchItem, OfficeDay  # noqa: F401  (Batch, BatchItem: the window's tables)
 
@@ -73,8 +73,25 @@ def _window_rows(session: Session, window: OrgUnit, steps) -> list[TaskRow]:
 
 @dataclass
 class Group:
+    """Rows gathered under a unit; `unit` is None for a department function the county has no unit for."""
+
     unit: OrgUnit | None
     rows: list = field(default_factory=list)
+
+
+@dataclass
+class UnitGroup(Group):
+    """Rows gathered under a unit that exists (a township, a department holding tasks)."""
+
+    unit: OrgUnit
+
+
+def case_township(session: Session, case: Case) -> OrgUnit:
+    """The township a case belongs to (`Case.township_id` is a foreign key)."""
+    township = session.get(OrgUnit, case.township_id)
+    if township is None:
+        raise NotFound(N_("no such unit"))
+    return township
 
 
 def _departments(session: Session, window: OrgUnit) -> dict[str, OrgUnit]:
