@@ -36,7 +36,7 @@ def _complete(page):
     page.wait_for_selector(".flash.success")
 
 
-def _open_item(browser, server, village, item, name, shot=None):
+def _open_item(browser, server, village, item, name, screenshot=None):
     page = _login(browser, server, f"village_agent@{village}", PHONE)
     page.click("text=新建代办")
     page.wait_for_url("**/cases/new")  # loaded, so htmx listens before the item is chosen
@@ -49,8 +49,8 @@ def _open_item(browser, server, village, item, name, shot=None):
     page.click("button:has-text('受理')")
     page.wait_for_selector("text=回执编号")
     receipt = page.text_content("dl.summary dd").strip()
-    if shot:
-        shot(page, shot)
+    if screenshot:
+        shot(page, screenshot)
     return page, receipt
 
 
