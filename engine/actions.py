@@ -1,13 +1,14 @@
 """The Chinese workflow actions staff expect: 转交 delegate, 退回 return, 撤回 withdraw,
 加签 add a department to a joint item, 转办 transfer to a peer unit.
 
-Each is one command: validate (nothing changes on bad input), act, refresh the
-inbox projection, record ONE event, commit. A lost race is a Conflict.
+Each is one act step in the pipeline (engine/pipeline.py): bad input changes nothing,
+the case's facts are derived again afterwards, ONE event, and a lost race is a Conflict.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import ParallelMultiInstanceTask
 from SpiffWorkflow.task import TaskState
@@ -15,18 +16,16 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from .access import has_role
-from .casefacts import completed_ids, follow_process
-from .claims import _reassign
-from .clock import utcnow
+from .claims import reassign
 from .errors import Conflict, Forbidden, Invalid
 from .i18n import N_
 from .models import Case, OrgUnit, RoleAssignment, TaskRow, User
 from .org import active_children, unit_by_code
-from .projection import UnitResolver, refresh_inbox
+from .pipeline import Work, execute
+from .projection import UnitResolver
 from .roles import roles
-from .runtime import dump_state
-from .steps import close_rows, load_workflow, next_ready_rows, previous_user_task, ready_task, rewind, save
-from .txn import claim_case_version, commit, open_task, record_event, visible_task
+from .steps import close_rows, load_workflow, next_ready_rows, previous_user_task, ready_task, rewind
+from .txn import check_open, check_visible
 
 REASON_MAX = 500
 
@@ -38,8 +37,8 @@ def _reason(reason, required: bool = True) -> str:
     return text
 
 
-def _my_open_task(session: Session, actor: User, task_id) -> TaskRow:
-    row = open_task(session, actor, task_id, acting=True)
+def _my_open_task(work: Work, actor: User, task_id, with_state: bool = True) -> TaskRow:
+    row = check_open(work.session, actor, work.task(task_id, with_state), acting=True)
     if row.assignee_id is not None and row.assignee_id != actor.id:
         raise Conflict(N_("this task is claimed by someone else"))
     return row
@@ -63,79 +62,72 @@ def colleagues(session: Session, row: TaskRow, actor: User) -> list[User]:
 
 
 def delegate_task(session: Session, actor: User, task_id, username, now: datetime | None = None) -> TaskRow:
-    row = _my_open_task(session, actor, task_id)
-    target = next((u for u in colleagues(session, row, actor) if u.username == username), None)
-    if target is None:
-        raise Invalid(N_("choose a colleague of the same role and unit"), {"assignee": N_("not a colleague")})
-    return _reassign(
-        session,
-        actor,
-        row,
-        row.assignee_id,
-        target.id,
-        "task_delegated",
-        now or utcnow(),
-        N_("this task changed meanwhile"),
-        to=target.username,
-    )
+    def act(work: Work) -> TaskRow:
+        row = _my_open_task(work, actor, task_id, with_state=False)
+        target = next((u for u in colleagues(session, row, actor) if u.username == username), None)
+        if target is None:
+            raise Invalid(N_("choose a colleague of the same role and unit"), {"assignee": N_("not a colleague")})
+        return reassign(
+            work,
+            row,
+            row.assignee_id,
+            target.id,
+            "task_delegated",
+            N_("this task changed meanwhile"),
+            to=target.username,
+        )
+
+    return execute(session, actor, act, now)
 
 
 def return_task(session: Session, actor: User, task_id, reason, now: datetime | None = None) -> Case:
     """退回: send the item back to the step before this one, to whoever completed it; a task with
     the `return_flag` property is instead completed as returned and its process says where it goes."""
-    now = now or utcnow()
     reason = _reason(reason)
-    row = _my_open_task(session, actor, task_id)
-    case = row.case
-    workflow = load_workflow(case)
-    task = ready_task(workflow, row)
-    flag = task.task_spec.extensions.get("properties", {}).get("return_flag")
-    if flag:
-        return _return_as_completed(session, actor, row, workflow, task, flag.strip(), reason, now)
-    previous = previous_user_task(task)
-    if previous is None:
-        raise Conflict(N_("this is the first step; there is nothing to return it to"))
-    siblings = next_ready_rows(session, workflow, case, previous)
-    close_rows(session, siblings or [row], now, claimed_by=actor.id)
-    reopened = rewind(session, case, workflow, previous, now)
-    record_event(
-        session,
-        case,
-        actor,
-        "task_returned",
-        now,
-        task_id=row.id,
-        name=row.name,
-        reason=reason,
-        to=previous.task_spec.bpmn_name,
-        to_task=str(previous.id),
-        to_user=reopened.assignee.username if reopened is not None and reopened.assignee else None,
-    )
-    commit(session)
-    return case
+
+    def act(work: Work) -> Case:
+        row = _my_open_task(work, actor, task_id)
+        case = row.case
+        workflow = work.workflow(case)
+        task = ready_task(workflow, row)
+        flag = task.task_spec.extensions.get("properties", {}).get("return_flag")
+        if flag:
+            return _return_as_completed(work, row, workflow, task, flag.strip(), reason)
+        previous = previous_user_task(task)
+        if previous is None:
+            raise Conflict(N_("this is the first step; there is nothing to return it to"))
+        siblings = next_ready_rows(session, workflow, case, previous)
+        close_rows(session, siblings or [row], work.now, claimed_by=actor.id)
+        reopened = rewind(session, case, workflow, previous, work.now)
+        work.settle(case, workflow, reopened=[reopened] if reopened is not None else [])
+        work.event(
+            "task_returned",
+            case,
+            task_id=row.id,
+            name=row.name,
+            reason=reason,
+            to=previous.task_spec.bpmn_name,
+            to_task=str(previous.id),
+            to_user=reopened.assignee.username if reopened is not None and reopened.assignee else None,
+        )
+        return case
+
+    return execute(session, actor, act, now)
 
 
-def _return_as_completed(
-    session: Session, actor: User, row: TaskRow, workflow, task, flag: str, reason: str, now: datetime
-) -> Case:
+def _return_as_completed(work: Work, row: TaskRow, workflow, task, flag: str, reason: str) -> Case:
     """A department returns its part of a joint handling: only that part goes back (to the county
     window, to be sent on again); the other departments' parts and answers stay as they are."""
     case = row.case
-    before = completed_ids(workflow)
     task.data.update({flag: True, "return_reason": reason})
     task.run()
     workflow.do_engine_steps()
-    follow_process(case, workflow, before, now, session)
-    case.state = dump_state(workflow)
-    claim_case_version(session)
-    new_rows = refresh_inbox(session, case, workflow, now, completed=(row.id, actor.id))
-    to = new_rows[0] if new_rows else None
-    record_event(
-        session,
-        case,
-        actor,
+    assert work.actor is not None  # a return is always someone's
+    facts = work.settle(case, workflow, completed=(row.id, work.actor.id))
+    to = facts.new_rows[0] if facts.new_rows else None
+    work.event(
         "task_returned",
-        now,
+        case,
         task_id=row.id,
         name=row.name,
         reason=reason,
@@ -144,51 +136,44 @@ def _return_as_completed(
         to_unit=to.org_unit.code if to else None,
         to_user=None,
     )
-    commit(session)
     return case
 
 
 def withdraw_task(session: Session, actor: User, task_id, reason, now: datetime | None = None) -> Case:
     """撤回: whoever completed a step takes it back while the next step is still untouched."""
-    now = now or utcnow()
     reason = _reason(reason)
-    row = visible_task(session, actor, task_id)
-    if row.state != "completed" or row.completed_by_id != actor.id:
-        raise Forbidden(N_("only the user who completed a step can withdraw it"))
-    case = row.case
-    later = session.scalar(
-        select(
-            exists().where(
-                TaskRow.case_id == case.id, TaskRow.state == "completed", TaskRow.completed_at > row.completed_at
+
+    def act(work: Work) -> Case:
+        row = check_visible(session, actor, work.task(task_id))
+        if row.state != "completed" or row.completed_by_id != actor.id:
+            raise Forbidden(N_("only the user who completed a step can withdraw it"))
+        case = row.case
+        later = session.scalar(
+            select(
+                exists().where(
+                    TaskRow.case_id == case.id, TaskRow.state == "completed", TaskRow.completed_at > row.completed_at
+                )
             )
         )
-    )
-    workflow = load_workflow(case)
-    task = workflow.get_task_from_id(_uuid(row.id))
-    nexts = next_ready_rows(session, workflow, case, task) if task is not None else []
-    if later or not nexts or task.state != TaskState.COMPLETED:
-        raise Conflict(N_("the next step has already been taken up; ask its holder to return it"))
-    close_rows(session, nexts, now)
-    rewind(session, case, workflow, task, now)
-    record_event(
-        session,
-        case,
-        actor,
-        "task_withdrawn",
-        now,
-        task_id=row.id,
-        name=row.name,
-        reason=reason,
-        cancelled=[r.name for r in nexts],
-    )
-    commit(session)
-    return case
+        workflow = work.workflow(case)
+        task = workflow.get_task_from_id(UUID(row.id))
+        nexts = next_ready_rows(session, workflow, case, task) if task is not None else []
+        if later or not nexts or task.state != TaskState.COMPLETED:
+            raise Conflict(N_("the next step has already been taken up; ask its holder to return it"))
+        close_rows(session, nexts, work.now)
+        reopened = rewind(session, case, workflow, task, work.now)
+        work.settle(case, workflow, reopened=[reopened] if reopened is not None else [])
+        work.event(
+            "task_withdrawn",
+            case,
+            task_id=row.id,
+            name=row.name,
+            reason=reason,
+            cancelled=[r.name for r in nexts],
+        )
+        return case
 
-
-def _uuid(value: str):
-    from uuid import UUID
-
-    return UUID(value)
+    return execute(session, actor, act, now)
 
 
 def _running_joint_handling(workflow):
@@ -221,43 +206,44 @@ def addable_departments(session: Session, actor: User, case: Case) -> list[OrgUn
 def add_department(session: Session, actor: User, case: Case, department, reason, now: datetime | None = None) -> Case:
     """加签: a further county department joins a running joint handling, in parallel with the
     others; its answer is merged with theirs before the lead department consolidates."""
-    now = now or utcnow()
     reason = _reason(reason)
-    workflow = load_workflow(case)
-    joint = _running_joint_handling(workflow)
-    if joint is None:
-        raise Conflict(N_("no joint handling is running for this item"))
-    if not _may_add(session, actor, case, joint):
-        raise Forbidden(N_("only the lead department or the county window may add a department"))
-    listed = joint.task_spec.data_input.get(joint)
-    unit = unit_by_code(session, department) if isinstance(department, str) else None
-    county = UnitResolver(session, case).case_unit("county")
-    if (
-        unit is None
-        or unit.kind != "department"
-        or not unit.active
-        or county is None
-        or not unit.path.startswith(county.path)
-    ):
-        raise Invalid(N_("choose a department of this county"), {"department": N_("unknown department")})
-    if not isinstance(listed, list) or unit.code in listed:
-        raise Invalid(N_("this department already handles the item"), {"department": N_("already joined")})
-    listed.append(unit.code)
-    joint.task_spec.create_child(joint, unit.code, len(listed) - 1)
-    workflow.do_engine_steps()
-    new_rows = save(session, case, workflow, now)
-    record_event(
-        session,
-        case,
-        actor,
-        "department_added",
-        now,
-        department=unit.code,
-        reason=reason,
-        task_id=new_rows[0].id if new_rows else None,
-    )
-    commit(session)
-    return case
+    case_id = case.id
+
+    def act(work: Work) -> Case:
+        locked = work.lock_case(case_id)
+        workflow = work.workflow(locked)
+        joint = _running_joint_handling(workflow)
+        if joint is None:
+            raise Conflict(N_("no joint handling is running for this item"))
+        if not _may_add(session, actor, locked, joint):
+            raise Forbidden(N_("only the lead department or the county window may add a department"))
+        listed = joint.task_spec.data_input.get(joint)
+        unit = unit_by_code(session, department) if isinstance(department, str) else None
+        county = UnitResolver(session, locked).case_unit("county")
+        if (
+            unit is None
+            or unit.kind != "department"
+            or not unit.active
+            or county is None
+            or not unit.path.startswith(county.path)
+        ):
+            raise Invalid(N_("choose a department of this county"), {"department": N_("unknown department")})
+        if not isinstance(listed, list) or unit.code in listed:
+            raise Invalid(N_("this department already handles the item"), {"department": N_("already joined")})
+        listed.append(unit.code)
+        joint.task_spec.create_child(joint, unit.code, len(listed) - 1)
+        workflow.do_engine_steps()
+        facts = work.settle(locked, workflow)
+        work.event(
+            "department_added",
+            locked,
+            department=unit.code,
+            reason=reason,
+            task_id=facts.new_rows[0].id if facts.new_rows else None,
+        )
+        return locked
+
+    return execute(session, actor, act, now)
 
 
 def transfer_targets(session: Session, row: TaskRow) -> list[OrgUnit]:
@@ -270,34 +256,33 @@ def transfer_targets(session: Session, row: TaskRow) -> list[OrgUnit]:
 
 def transfer_task(session: Session, actor: User, task_id, unit_code, reason, now: datetime | None = None) -> Case:
     """转办: the task moves to a peer unit (wrongly routed); the workflow data follows it."""
-    now = now or utcnow()
     reason = _reason(reason)
-    row = _my_open_task(session, actor, task_id)
-    target = next((u for u in transfer_targets(session, row) if u.code == unit_code), None)
-    if target is None:
-        raise Invalid(N_("choose a unit of the same level and kind"), {"unit": N_("not a peer unit")})
-    case = row.case
-    workflow = load_workflow(case)
-    task = ready_task(workflow, row)
-    rule = task.task_spec.extensions.get("properties", {}).get("unit") or roles()[row.role].unit
-    source, _, variable = rule.partition(".")
-    if source == "data":
-        task.data[variable] = target.code
-    old = row.org_unit
-    row.org_unit_id, row.org_unit, row.assignee_id = target.id, target, None
-    if case.org_unit_id == old.id:
-        case.org_unit_id = target.id
-    save(session, case, workflow, now)
-    record_event(
-        session,
-        case,
-        actor,
-        "task_transferred",
-        now,
-        task_id=row.id,
-        name=row.name,
-        reason=reason,
-        **{"from": old.code, "to": target.code},
-    )
-    commit(session)
-    return case
+
+    def act(work: Work) -> Case:
+        row = _my_open_task(work, actor, task_id)
+        target = next((u for u in transfer_targets(session, row) if u.code == unit_code), None)
+        if target is None:
+            raise Invalid(N_("choose a unit of the same level and kind"), {"unit": N_("not a peer unit")})
+        case = row.case
+        workflow = work.workflow(case)
+        task = ready_task(workflow, row)
+        rule = task.task_spec.extensions.get("properties", {}).get("unit") or roles()[row.role].unit
+        source, _, variable = rule.partition(".")
+        if source == "data":
+            task.data[variable] = target.code
+        old = row.org_unit
+        row.org_unit_id, row.org_unit, row.assignee_id = target.id, target, None
+        if case.org_unit_id == old.id:
+            case.org_unit_id = target.id
+        work.settle(case, workflow)
+        work.event(
+            "task_transferred",
+            case,
+            task_id=row.id,
+            name=row.name,
+            reason=reason,
+            **{"from": old.code, "to": target.code},
+        )
+        return case
+
+    return execute(session, actor, act, now)

@@ -4,20 +4,22 @@ and the township agent's confirmation of receipt that moves each item on."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import partial
 
 from sqlalchemy import case as when
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .access import has_role
+from .batch_membership import RECEIVED, SCHEDULED
 from .calendar import TZ
 from .clock import utcnow
 from .errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from .i18n import N_
 from .models import OrgUnit, TaskRow, User
 from .org import unit_by_code
-from .steps import advance, load_workflow, ready_task
-from .txn import commit, record_event
+from .pipeline import Work, execute
+from .steps import advance, ready_task
 from .views import parse_id
 from .window import OUTGOING_STEPS, UnitGroup, _window_rows, case_township, my_window, upcoming_office_days
 from .workspace_tables import Batch, BatchItem
@@ -41,7 +43,7 @@ def tracking(session: Session, user: User, now: datetime | None = None) -> list[
 
 
 def _batched_task_ids(session: Session) -> set[str]:
-    return set(session.scalars(select(BatchItem.task_id).join(Batch).where(Batch.status == "scheduled")))
+    return set(session.scalars(select(BatchItem.task_id).join(Batch).where(Batch.status == SCHEDULED)))
 
 
 def outgoing(session: Session, user: User) -> list[UnitGroup]:
@@ -57,43 +59,43 @@ def outgoing(session: Session, user: User) -> list[UnitGroup]:
 
 def create_batch(session: Session, actor: User, township_code, day=None, now: datetime | None = None) -> Batch:
     """Gather the township's waiting results into one batch for one of its office days."""
-    now = now or utcnow()
-    window = my_window(actor)
-    group = next((g for g in outgoing(session, actor) if g.unit.code == township_code), None)
-    if group is None:
-        raise Invalid(N_("no results are waiting for this township"), {"township": N_("nothing to send")})
-    choices = upcoming_office_days(session, group.unit, now.astimezone(TZ).date())
-    try:
-        day = date.fromisoformat(day) if isinstance(day, str) and day else (day or choices[0])
-    except ValueError:
-        day = None
-    if day not in choices:
-        raise Invalid(N_("choose one of the township's office days"), {"day": N_("not an office day")})
-    batch = Batch(
-        window_id=window.id,
-        township_id=group.unit.id,
-        township=group.unit,
-        status="scheduled",
-        scheduled_for=day,
-        created_at=now,
-        created_by_id=actor.id,
-    )
-    session.add(batch)
-    session.flush()
-    for row in group.rows:
-        session.add(BatchItem(batch_id=batch.id, task_id=row.id, case_id=row.case_id))
-    record_event(
-        session,
-        None,
-        actor,
-        "batch_created",
-        now,
-        batch=batch.id,
-        township=group.unit.code,
-        day=day.isoformat(),
-        items=[r.case.receipt_code for r in group.rows],
-    )
-    commit(session)
+
+    def act(work: Work) -> Batch:
+        window = my_window(actor)
+        group = next((g for g in outgoing(session, actor) if g.unit.code == township_code), None)
+        if group is None:
+            raise Invalid(N_("no results are waiting for this township"), {"township": N_("nothing to send")})
+        choices = upcoming_office_days(session, group.unit, work.now.astimezone(TZ).date())
+        try:
+            chosen = date.fromisoformat(day) if isinstance(day, str) and day else (day or choices[0])
+        except ValueError:
+            chosen = None
+        if chosen not in choices:
+            raise Invalid(N_("choose one of the township's office days"), {"day": N_("not an office day")})
+        batch = Batch(
+            window_id=window.id,
+            township_id=group.unit.id,
+            township=group.unit,
+            status=SCHEDULED,
+            scheduled_for=chosen,
+            created_at=work.now,
+            created_by_id=actor.id,
+        )
+        session.add(batch)
+        session.flush()
+        for row in group.rows:
+            session.add(BatchItem(batch_id=batch.id, task_id=row.id, case_id=row.case_id))
+        work.event(
+            "batch_created",
+            None,
+            batch=batch.id,
+            township=group.unit.code,
+            day=chosen.isoformat(),
+            items=[r.case.receipt_code for r in group.rows],
+        )
+        return batch
+
+    batch = execute(session, actor, act, now)
     session.refresh(batch)
     return batch
 
@@ -130,50 +132,60 @@ def batches_for(session: Session, user: User, limit: int = 50) -> list[Batch]:
 
 def confirm_receipt(session: Session, actor: User, batch_id, now: datetime | None = None) -> list[dict]:
     """The township agent signs for the batch: each item's hand-over step completes in its own
-    transaction with its own event; the batch is received once every item went through."""
+    command with its own event; the batch is received once every item went through."""
     now = now or utcnow()
     batch = get_batch(session, actor, batch_id)
     if not has_role(actor, "township_agent", batch.township_id):
         raise Forbidden(N_("only the township agent confirms receipt"))
-    if batch.status != "scheduled":
+    if batch.status != SCHEDULED:
         raise Conflict(N_("this batch has already been received"))
+    number = batch.id
     results = []
-    for item in [i for i in batch.items if i.received_at is None]:
+    for item_id, receipt in [(i.id, i.case.receipt_code) for i in batch.items if i.received_at is None]:
         try:
-            _receive_item(session, actor, batch, item, now)
-            results.append({"receipt_code": item.case.receipt_code, "ok": True, "message": None})
-        except DomainError as err:
-            session.rollback()
-            results.append({"receipt_code": item.case.receipt_code, "ok": False, "message": err.message})
-    session.refresh(batch)
-    if all(i.received_at is not None for i in batch.items):
-        batch.status, batch.received_at, batch.received_by_id = "received", now, actor.id
-        record_event(session, None, actor, "batch_received", now, batch=batch.id, township=batch.township.code)
-        commit(session)
+            execute(session, actor, partial(_receive_item, batch_id=number, item_id=item_id), now)
+            results.append({"receipt_code": receipt, "ok": True, "message": None})
+        except DomainError as err:  # the pipeline applied nothing of this item
+            results.append({"receipt_code": receipt, "ok": False, "message": err.message})
+    execute(session, actor, partial(_close_if_received, batch_id=number), now)
     return results
 
 
-def _receive_item(session: Session, actor: User, batch: Batch, item: BatchItem, now: datetime) -> None:
-    row = session.get(TaskRow, item.task_id)
-    if row is None or row.state != "ready":
+def _receive_item(work: Work, batch_id: int, item_id: int) -> None:
+    item = work.session.get(BatchItem, item_id)
+    if item is None:
+        raise Conflict(N_("this task is no longer open"))  # it left the batch meanwhile
+    row = work.task(item.task_id)
+    batch = work.session.get(Batch, batch_id, populate_existing=True)
+    if row.state != "ready" or batch is None or batch.status != SCHEDULED or item.received_at is not None:
         raise Conflict(N_("this task is no longer open"))
     case = row.case
-    workflow = load_workflow(case)
-    task = ready_task(workflow, row)
-    advance(session, case, workflow, task, {"note": f"batch {batch.id}"}, now, actor.id)
-    item.received_at = now
-    record_event(
-        session,
-        case,
-        actor,
+    workflow = work.workflow(case)
+    advance(workflow, ready_task(workflow, row), {"note": f"batch {batch_id}"})
+    item.received_at = work.now
+    assert work.actor is not None  # the township agent who signs
+    work.settle(case, workflow, completed=(row.id, work.actor.id))
+    work.event(
         "batch_item_received",
-        now,
+        case,
         task_id=row.id,
         name=row.name,
-        batch=batch.id,
+        batch=batch_id,
         unit=row.org_unit.code,
     )
-    commit(session)
+
+
+def _close_if_received(work: Work, batch_id: int) -> None:
+    """The batch is received when every item still in it was; nothing happens otherwise."""
+    batch = work.session.get(Batch, batch_id, populate_existing=True)
+    if batch is None or batch.status != SCHEDULED:
+        return
+    items = list(work.session.scalars(select(BatchItem).where(BatchItem.batch_id == batch_id)))
+    if not items or any(i.received_at is None for i in items):
+        return
+    assert work.actor is not None
+    batch.status, batch.received_at, batch.received_by_id = RECEIVED, work.now, work.actor.id
+    work.event("batch_received", None, batch=batch.id, township=batch.township.code)
 
 
 def township_of(session: Session, code) -> OrgUnit | None:

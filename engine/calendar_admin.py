@@ -6,25 +6,26 @@ import re
 import tomllib
 from collections.abc import Set
 from datetime import date, datetime, time, timedelta
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .admin import require_admin
 from .admin_models import CalendarYear
-from .calendar import TZ, WorkingCalendar, default_calendar
+from .calendar import TZ, default_calendar
+from .casefacts import CLOSING as FINISHED
 from .clock import utcnow
 from .errors import Invalid
 from .i18n import N_
 from .models import Case, TaskRow, User
+from .pipeline import Work, execute
 from .processes import spec_for
 from .projection import task_due
 from .runtime import ReadyTask
 from .settings import CONFIG_DIR
-from .txn import commit, record_event
+from .timers import reschedule
 from .views import iso
-
-CLOSED = ("closed", "archived")
 
 
 def _file_years() -> dict[int, dict]:
@@ -117,9 +118,9 @@ def _dates(value, year: int, field: str, errors: dict) -> list[str]:
 def set_year(
     session: Session, actor: User, year, holidays, workdays, provisional=False, now: datetime | None = None
 ) -> dict:
-    """Replace one year's holidays and make-up working days; recompute open deadlines that change."""
+    """Replace one year's holidays and make-up working days; then each open item whose working
+    period touches a changed day gets its deadlines counted again, each item its own command."""
     require_admin(actor)
-    now = now or utcnow()
     errors: dict[str, str] = {}
     try:
         year = int(year)
@@ -135,35 +136,37 @@ def set_year(
         errors["workdays"] = N_("make-up working days fall on a Saturday or Sunday")
     if errors:
         raise Invalid(N_("the year cannot be changed"), errors)
-    sync_calendar(session)
-    before = default_calendar(session)
-    row = session.get(CalendarYear, year)
-    if row is None:
-        row = CalendarYear(year=year, revision=0, holidays=[], workdays=[])
-        session.add(row)
-    old = {"holidays": list(row.holidays), "workdays": list(row.workdays)}
-    row.holidays, row.workdays, row.provisional = holidays, workdays, bool(provisional)
-    row.revision += 1
-    row.updated_at, row.updated_by = now, actor.username
-    session.flush()
-    after = default_calendar(session)
-    changed = (before.holidays ^ after.holidays) | (before.workdays ^ after.workdays)
-    cases = recompute_deadlines(session, actor, after, changed, now) if changed else 0
-    record_event(
-        session,
-        None,
-        actor,
-        "calendar_changed",
-        now,
-        year=year,
-        holidays_added=sorted(set(holidays) - set(old["holidays"])),
-        holidays_removed=sorted(set(old["holidays"]) - set(holidays)),
-        workdays_added=sorted(set(workdays) - set(old["workdays"])),
-        workdays_removed=sorted(set(old["workdays"]) - set(workdays)),
-        cases_recomputed=cases,
-    )
-    commit(session)
-    return {**year_dict(row, year), "cases_recomputed": cases}
+
+    def act(work: Work) -> tuple[CalendarYear, set[date], list[int]]:
+        sync_calendar(session)
+        before = default_calendar(session)
+        row = session.get(CalendarYear, year)
+        if row is None:
+            row = CalendarYear(year=year, revision=0, holidays=[], workdays=[])
+            session.add(row)
+        old = {"holidays": list(row.holidays), "workdays": list(row.workdays)}
+        row.holidays, row.workdays, row.provisional = holidays, workdays, bool(provisional)
+        row.revision += 1
+        row.updated_at, row.updated_by = work.now, actor.username
+        session.flush()
+        after = default_calendar(session)
+        changed = set((before.holidays ^ after.holidays) | (before.workdays ^ after.workdays))
+        affected = _affected_cases(session, changed) if changed else []
+        work.event(
+            "calendar_changed",
+            None,
+            year=year,
+            holidays_added=sorted(set(holidays) - set(old["holidays"])),
+            holidays_removed=sorted(set(old["holidays"]) - set(holidays)),
+            workdays_added=sorted(set(workdays) - set(old["workdays"])),
+            workdays_removed=sorted(set(old["workdays"]) - set(workdays)),
+            cases_affected=len(affected),
+        )
+        return row, changed, affected
+
+    row, _changed, affected = execute(session, actor, act, now)
+    moved = sum(1 for case_id in affected if execute(session, actor, partial(_recount, case_id=case_id), now))
+    return {**year_dict(row, year), "cases_recomputed": moved}
 
 
 def task_properties(case: Case, spec_name: str) -> dict:
@@ -176,46 +179,53 @@ def task_properties(case: Case, spec_name: str) -> dict:
     return {}
 
 
-def recompute_deadlines(
-    session: Session, actor: User, calendar: WorkingCalendar, changed: Set[date], now: datetime
-) -> int:
-    """New due dates for open cases whose working period touches a changed day; one event per case."""
+def _affected_cases(session: Session, changed: Set[date]) -> list[int]:
+    """Open items (not finished, not test runs) whose working period touches a changed day."""
     first = datetime.combine(min(changed), time.min, TZ)
     last = datetime.combine(max(changed) + timedelta(days=1), time.min, TZ)
-    cases = session.scalars(
-        select(Case).where(
-            Case.status.not_in(CLOSED), Case.is_test_run.is_(False), Case.opened_at < last, Case.due_at >= first
+    return list(
+        session.scalars(
+            select(Case.id)
+            .where(
+                Case.status.not_in(FINISHED),
+                Case.is_test_run.is_(False),
+                Case.opened_at < last,
+                Case.due_at >= first,
+            )
+            .order_by(Case.id)
         )
-    ).all()
-    count = 0
-    for case in cases:
-        old_due = case.due_at
-        case.due_at = calendar.deadline(case.opened_at, case.catalog_item.time_limit_days)
-        tasks = session.scalars(select(TaskRow).where(TaskRow.case_id == case.id, TaskRow.state == "ready")).all()
-        moved_tasks = 0
-        for row in tasks:
-            # The task as the projection saw it: its properties, and its data as the row keeps it.
-            task = ReadyTask(
-                id=row.id,
-                spec_name=row.spec_name,
-                name=row.name,
-                lane=row.role,
-                properties=task_properties(case, row.spec_name),
-                data=row.context or {},
-            )
-            due = task_due(case, task, row.created_at, session)
-            if due != row.due_at:
-                row.due_at, moved_tasks = due, moved_tasks + 1
-        if case.due_at != old_due or moved_tasks:
-            record_event(
-                session,
-                case,
-                actor,
-                "deadline_recomputed",
-                now,
-                old_due_at=iso(old_due),
-                due_at=iso(case.due_at),
-                tasks=moved_tasks,
-            )
-            count += 1
-    return count
+    )
+
+
+def _recount(work: Work, case_id: int) -> bool:
+    """Count the item's deadline again from what it was counted from (its opening, or a restart such
+    as a special item's halved limit), and each open task's from when it opened; their timers move
+    with them. One event when anything moved."""
+    session = work.session
+    case = work.lock_case(case_id, with_state=False)
+    if case.status in FINISHED:
+        return False
+    calendar = default_calendar(session)
+    old_due = case.due_at
+    start = case.due_from or case.opened_at
+    days = case.due_days if case.due_days is not None else case.catalog_item.time_limit_days
+    case.due_at = calendar.deadline(start, days)
+    moved_tasks = 0
+    for row in session.scalars(select(TaskRow).where(TaskRow.case_id == case.id, TaskRow.state == "ready")):
+        properties = task_properties(case, row.spec_name)
+        # The task as the projection saw it: its properties, and its data as the row keeps it.
+        task = ReadyTask(row.id, row.spec_name, row.name, row.role, properties, row.context or {})
+        due = task_due(case, task, row.created_at, session, calendar)
+        if due != row.due_at:
+            row.due_at, moved_tasks = due, moved_tasks + 1
+            reschedule(session, case, row, properties.get("deadline_kind"), work.now, calendar)
+    if case.due_at == old_due and not moved_tasks:
+        return False
+    work.event(
+        "deadline_recomputed",
+        case,
+        old_due_at=iso(old_due),
+        due_at=iso(case.due_at),
+        tasks=moved_tasks,
+    )
+    return True

@@ -9,17 +9,18 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from .access import has_role
-from .clock import utcnow
 from .db import rowcount
 from .errors import Conflict, Forbidden
 from .i18n import N_
 from .models import TaskRow, User
-from .txn import commit, open_task, record_event
+from .pipeline import Work, execute
+from .txn import check_open
 
 
-def _reassign(session: Session, actor: User, row: TaskRow, expected, new, event: str, now, conflict: str, **detail):
+def reassign(work: Work, row: TaskRow, expected, new, event: str, conflict: str, **detail) -> TaskRow:
+    """Move the task from `expected` to `new` (user ids or None) if nobody changed it meanwhile."""
     done = rowcount(
-        session.execute(
+        work.session.execute(
             update(TaskRow)
             .where(
                 TaskRow.id == row.id,
@@ -30,29 +31,29 @@ def _reassign(session: Session, actor: User, row: TaskRow, expected, new, event:
         )
     )
     if not done:
-        session.rollback()
         raise Conflict(conflict)
-    record_event(session, row.case, actor, event, now, task_id=row.id, name=row.name, **detail)
-    commit(session)
-    session.refresh(row)
+    work.session.expire(row, ["assignee_id", "assignee"])  # read again, with its new holder
+    work.event(event, row.case, task_id=row.id, name=row.name, **detail)
     return row
 
 
 def claim_task(session: Session, actor: User, task_id: str, now: datetime | None = None) -> TaskRow:
-    row = open_task(session, actor, task_id, acting=True)
-    if row.assignee_id == actor.id:
-        return row
-    return _reassign(
-        session, actor, row, None, actor.id, "task_claimed", now or utcnow(), N_("this task is already claimed")
-    )
+    def act(work: Work) -> TaskRow:
+        row = check_open(session, actor, work.task(task_id, with_state=False), acting=True)
+        if row.assignee_id == actor.id:
+            return row  # already mine: nothing changes, no event
+        return reassign(work, row, None, actor.id, "task_claimed", N_("this task is already claimed"))
+
+    return execute(session, actor, act, now)
 
 
 def unclaim_task(session: Session, actor: User, task_id: str, now: datetime | None = None) -> TaskRow:
-    row = open_task(session, actor, task_id)
-    if row.assignee_id is None:
-        raise Conflict(N_("this task is not claimed"))
-    if row.assignee_id != actor.id and not has_role(actor, "admin"):
-        raise Forbidden(N_("only the user who claimed a task can release it"))
-    return _reassign(
-        session, actor, row, row.assignee_id, None, "task_unclaimed", now or utcnow(), N_("this task changed meanwhile")
-    )
+    def act(work: Work) -> TaskRow:
+        row = check_open(session, actor, work.task(task_id, with_state=False))
+        if row.assignee_id is None:
+            raise Conflict(N_("this task is not claimed"))
+        if row.assignee_id != actor.id and not has_role(actor, "admin"):
+            raise Forbidden(N_("only the user who claimed a task can release it"))
+        return reassign(work, row, row.assignee_id, None, "task_unclaimed", N_("this task changed meanwhile"))
+
+    return execute(session, actor, act, now)

@@ -1,10 +1,6 @@
-"""Commands: every state change of a case is one of these, in one transaction with one event.
-
-Each command validates first (bad input changes nothing), loads the case's
-workflow from its pinned process version, acts, runs the engine, stores the
-state, refreshes the inbox projection, appends one event and commits. The
-case row's version column makes a lost race a Conflict, never a half change.
-"""
+"""Commands that open an item and complete its tasks: each supplies its act step to the one
+pipeline (engine/pipeline.py), which locks the case, derives the case's facts from its
+workflow, records the one event and commits, or answers Conflict with nothing applied."""
 
 from __future__ import annotations
 
@@ -12,12 +8,10 @@ import re
 import secrets
 from datetime import datetime
 
-from SpiffWorkflow.task import TaskState
 from sqlalchemy.orm import Session
 
 from .access import has_role, may_open_for
 from .calendar import TZ, default_calendar
-from .casefacts import completed_ids, follow_process
 from .catalog import current_item
 from .claims import claim_task, unclaim_task  # noqa: F401  (commands live together for callers)
 from .clock import utcnow
@@ -27,11 +21,12 @@ from .i18n import N_
 from .library import test_village
 from .models import Case, OrgUnit, ProcessVersion, User
 from .org import child_with_function, enclosing_unit, unit_by_code
+from .pipeline import Work, execute
 from .processes import live_version, spec_for
-from .projection import refresh_inbox
-from .runtime import dump_state, find_task, load_state, new_workflow
+from .runtime import new_workflow
+from .steps import ready_task
 from .task_properties import CASE_FIELDS
-from .txn import claim_case_version, commit, open_task, record_event
+from .txn import check_open
 
 PHONE = re.compile(r"^\+?[0-9][0-9 -]{5,18}[0-9]$")
 
@@ -164,96 +159,85 @@ def _start(
     overrides: dict,
     **fields,
 ) -> Case:
-    routing = {**_routing_data(session, item, village, fields["materials_provided"]), **overrides}
-    township = enclosing_unit(session, village, "township")
-    case = Case(
-        receipt_code=_receipt_code(now),
-        catalog_item_id=item.id,
-        catalog_code=item.code,
-        catalog_item=item,
-        kind=item.kind,
-        status="open",
-        level="village",
-        village_id=village.id,
-        village=village,
-        township_id=township.id,
-        owner_id=actor.id,
-        opened_at=now,
-        due_at=default_calendar(session).deadline(now, item.time_limit_days),
-        process_version_id=version.id,
-        process_version=version,
-        state="",
-        **fields,
-    )
-    workflow = new_workflow(spec_for(version), routing)
-    follow_process(case, workflow, set(), now, session)
-    case.state = dump_state(workflow)
-    session.add(case)
-    session.flush()
-    refresh_inbox(session, case, workflow, now)
-    record_event(
-        session,
-        case,
-        actor,
-        "test_run_started" if case.is_test_run else "case_opened",
-        now,
-        catalog_code=item.code,
-        receipt_code=case.receipt_code,
-        process=version.key,
-        version=version.version,
-    )
-    commit(session)
-    return case
+    def act(work: Work) -> Case:
+        routing = {**_routing_data(session, item, village, fields["materials_provided"]), **overrides}
+        township = enclosing_unit(session, village, "township")
+        case = Case(
+            receipt_code=_receipt_code(now),
+            catalog_item_id=item.id,
+            catalog_code=item.code,
+            catalog_item=item,
+            kind=item.kind,
+            status="open",
+            level="village",
+            village_id=village.id,
+            village=village,
+            township_id=township.id,
+            owner_id=actor.id,
+            opened_at=now,
+            due_from=now,
+            due_days=item.time_limit_days,
+            due_at=default_calendar(session).deadline(now, item.time_limit_days),
+            process_version_id=version.id,
+            process_version=version,
+            state="",
+            **fields,
+        )
+        workflow = new_workflow(spec_for(version), routing)
+        session.add(case)
+        session.flush()  # the case's id, for its rows and its event
+        work.settle(case, workflow)
+        work.event(
+            "test_run_started" if case.is_test_run else "case_opened",
+            case,
+            catalog_code=item.code,
+            receipt_code=case.receipt_code,
+            process=version.key,
+            version=version.version,
+        )
+        return case
+
+    return execute(session, actor, act, now)
 
 
 def complete_task(session: Session, actor: User, task_id: str, data, now: datetime | None = None) -> Case:
-    now = now or utcnow()
-    row = open_task(session, actor, task_id, acting=True)
-    if row.assignee_id is not None and row.assignee_id != actor.id:
-        raise Conflict(N_("this task is claimed by someone else"))
-    case = row.case
-    data = validate_form(task_form(row), data)
-    version = case.process_version
-    workflow = load_state(case.state, spec_for(version))
-    task = find_task(workflow, row.id)
-    if task is None or task.state != TaskState.READY:
-        raise Conflict(N_("this task is no longer open"))
-    props = task.task_spec.extensions.get("properties", {})
-    before = completed_ids(workflow)
-    stamped = {**data, "by": actor.username, "unit": row.org_unit.code, "at": now.isoformat()}
-    if props.get("result_variable"):
-        task.data[props["result_variable"]] = stamped
-    else:
-        task.data.update(data)
-    if props.get("return_flag"):  # done, not returned (the flag may be left from an earlier return)
-        task.data[props["return_flag"]] = False
-    task.run()
-    workflow.do_engine_steps()
-    status_before = case.status
-    notice = follow_process(case, workflow, before, now, session)
-    for field in (props.get("case_fields") or "").split(","):
-        if field.strip() in CASE_FIELDS and field.strip() in data:
-            setattr(case, field.strip(), data[field.strip()])
-    case.state = dump_state(workflow)
-    claim_case_version(session)
-    new_rows = refresh_inbox(session, case, workflow, now, completed=(row.id, actor.id))
-    extra: dict[str, str | dict] = {"status": case.status} if case.status != status_before else {}
-    if notice:
-        extra["notice"] = notice
-    record_event(
-        session,
-        case,
-        actor,
-        "task_completed",
-        now,
-        task_id=row.id,
-        task=row.spec_name,
-        name=row.name,
-        unit=row.org_unit.code,
-        data=data,
-        next=[r.name for r in new_rows],
-        due={r.spec_name: r.due_at.isoformat() for r in new_rows if r.due_at},
-        **extra,
-    )
-    commit(session)
-    return case
+    def act(work: Work) -> Case:
+        row = check_open(session, actor, work.task(task_id), acting=True)
+        if row.assignee_id is not None and row.assignee_id != actor.id:
+            raise Conflict(N_("this task is claimed by someone else"))
+        case = row.case
+        valid = validate_form(task_form(row), data)
+        workflow = work.workflow(case)
+        task = ready_task(workflow, row)
+        props = task.task_spec.extensions.get("properties", {})
+        stamped = {**valid, "by": actor.username, "unit": row.org_unit.code, "at": work.now.isoformat()}
+        if props.get("result_variable"):
+            task.data[props["result_variable"]] = stamped
+        else:
+            task.data.update(valid)
+        if props.get("return_flag"):  # done, not returned (the flag may be left from an earlier return)
+            task.data[props["return_flag"]] = False
+        task.run()
+        workflow.do_engine_steps()
+        for name in (f.strip() for f in (props.get("case_fields") or "").split(",")):
+            if name in CASE_FIELDS and name in valid:
+                setattr(case, name, valid[name])
+        facts = work.settle(case, workflow, completed=(row.id, actor.id))
+        extra: dict[str, str | dict] = {"status": case.status} if facts.status_changed else {}
+        if facts.notice:
+            extra["notice"] = facts.notice
+        work.event(
+            "task_completed",
+            case,
+            task_id=row.id,
+            task=row.spec_name,
+            name=row.name,
+            unit=row.org_unit.code,
+            data=valid,
+            next=[r.name for r in facts.new_rows],
+            due={r.spec_name: r.due_at.isoformat() for r in facts.new_rows if r.due_at},
+            **extra,
+        )
+        return case
+
+    return execute(session, actor, act, now)

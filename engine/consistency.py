@@ -1,6 +1,8 @@
-"""Consistency check of every item: the inbox projection matches the workflow state, every open
-item has an owner and a task, and events and state changes come in pairs. Used after crashes
-(tests kill -9 workers under load) and by operators (`flask daiban check`)."""
+"""Consistency check of every item: every fact the pipeline derives (engine/casefacts.py) agrees
+with the workflow: the inbox projection, the status and its closing, each open task's timers, the
+batches' items; every open item has an owner and a task; events and state changes come in pairs.
+Used after crashes (tests kill -9 workers under load), after every step of the stateful property
+test, and by operators (`flask daiban check`)."""
 
 from __future__ import annotations
 
@@ -9,11 +11,14 @@ from collections import defaultdict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .batch_membership import SCHEDULED
+from .casefacts import CLOSING, derived_status
 from .ledger import LEDGER_STATE
 from .models import Case, Event, TaskRow
 from .processes import spec_for
 from .runtime import load_state, ready_user_tasks
 from .timers import Timer
+from .workspace_tables import Batch, BatchItem
 
 OPEN = ("open", "waiting_materials")
 
@@ -40,6 +45,11 @@ def check_consistency(session: Session) -> list[str]:
         ready = {t.id for t in ready_user_tasks(workflow)}
         if ready != ready_rows:
             problems.append(f"case {case.id}: inbox {sorted(ready_rows)} != workflow {sorted(ready)}")
+        status, _ = derived_status(case, workflow, case.closed_at or case.opened_at)
+        if status != case.status:
+            problems.append(f"case {case.id}: status {case.status} but the workflow says {status}")
+        if (case.status in CLOSING) != (case.closed_at is not None):
+            problems.append(f"case {case.id}: status {case.status} with closed_at {case.closed_at}")
         if case.status in OPEN and not ready_rows:
             problems.append(f"case {case.id}: open but no task holds it")
         if case.owner_id is None:
@@ -52,8 +62,43 @@ def check_consistency(session: Session) -> list[str]:
             problems.append(
                 f"case {case.id}: event for a task that never was: {sorted(completions[case.id] - set(mine), key=str)}"
             )
+    problems += _timer_problems(session, rows)
+    problems += _batch_problems(session, rows)
+    return problems
+
+
+def _timer_problems(session: Session, rows: dict[int, dict[str, TaskRow]]) -> list[str]:
+    """No task that is not open waits on a timer; an open task with a deadline that was not yet
+    told due soon or overdue waits on its timers, one of each kind."""
+    problems = []
+    waiting: defaultdict[str, list[str]] = defaultdict(list)
     for timer in session.scalars(select(Timer).where(Timer.fired_at.is_(None))):
         waited_on = rows.get(timer.case_id, {}).get(timer.task_id)
         if waited_on is None or waited_on.state != "ready":
             problems.append(f"timer {timer.id}: waits on task {timer.task_id} that is not open")
+        waiting[timer.task_id].append(timer.kind)
+    for case_rows in rows.values():
+        for row in case_rows.values():
+            if row.state != "ready" or row.due_at is None or row.case.is_test_run:
+                continue
+            kinds = waiting.get(row.id, [])
+            if len(kinds) != len(set(kinds)):
+                problems.append(f"case {row.case_id}: task {row.id} has duplicate timers {sorted(kinds)}")
+            if row.due_state is None and not kinds:
+                problems.append(f"case {row.case_id}: open task {row.id} has no deadline timers")
+    return problems
+
+
+def _batch_problems(session: Session, rows: dict[int, dict[str, TaskRow]]) -> list[str]:
+    """A scheduled batch holds only items whose hand-over task is still open."""
+    problems = []
+    pending = session.execute(
+        select(BatchItem.batch_id, BatchItem.case_id, BatchItem.task_id)
+        .join(Batch, Batch.id == BatchItem.batch_id)
+        .where(Batch.status == SCHEDULED, BatchItem.received_at.is_(None))
+    )
+    for batch_id, case_id, task_id in pending:
+        row = rows.get(case_id, {}).get(task_id)
+        if row is None or row.state != "ready":
+            problems.append(f"case {case_id}: batch {batch_id} waits for task {task_id} that is not open")
     return problems

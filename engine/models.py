@@ -174,6 +174,10 @@ class Case(Base):
     rating: Mapped[str | None] = mapped_column(String(30))
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # What due_at was counted from: working days from a moment (opening, or a restart such as the
+    # halved limit of a special item), so a calendar change recounts the same days, not the catalog's.
+    due_from: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    due_days: Mapped[int | None] = mapped_column(Integer)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_versions.id"))
     is_test_run: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -16,7 +16,7 @@ from .models import Case, OrgUnit, TaskRow
 from .org import ancestor_of_kind, child_of_kind, unit_by_code
 from .roles import roles
 from .runtime import ReadyTask, ready_user_tasks
-from .timers import RESUBMISSION, cancel, schedule
+from .timers import RESUBMISSION, cancel_all_but, schedule
 
 
 class UnitResolver:
@@ -102,19 +102,27 @@ def task_context(data: dict) -> dict:
 
 
 def refresh_inbox(
-    session: Session, case: Case, workflow, now: datetime, completed: tuple[str, int] | None = None
+    session: Session,
+    case: Case,
+    workflow,
+    now: datetime,
+    completed: tuple[str, int] | None = None,
+    reopened: list[TaskRow] | None = None,
 ) -> list[TaskRow]:
-    """Insert rows for new READY user tasks, close rows of tasks that left READY.
+    """Insert rows for new READY user tasks, close rows of tasks that left READY, and keep each
+    open row's timers exactly: none for a row that is not open, new ones for a reopened row.
 
     `completed` is (task id, user id) of the task the command completed; other
-    rows that left READY were cancelled by the process. Returns the new rows.
+    rows that left READY were cancelled by the process. `reopened` are rows a
+    rewind (退回, 撤回) opened again with a new deadline. Returns the new rows.
     """
     ready = ready_user_tasks(workflow)
     ready_ids = {t.id for t in ready}
     open_rows = {
         r.id: r for r in session.scalars(select(TaskRow).where(TaskRow.case_id == case.id, TaskRow.state == "ready"))
     }
-    cancel(session, [row_id for row_id in open_rows if row_id not in ready_ids])
+    if case.id is not None:
+        cancel_all_but(session, case.id, ready_ids)
     by_id = {t.id: t for t in ready}
     for row_id, row in open_rows.items():
         if row_id in ready_ids:
@@ -153,6 +161,11 @@ def refresh_inbox(
         session.add(row)
         schedule(session, case, row, task.properties.get("deadline_kind"), now, calendar)
         new_rows.append(row)
+    for row in reopened or []:
+        if row.state == "ready" and row.id in by_id:
+            calendar = calendar or default_calendar(session)
+            row.due_state = None  # a fresh period: due soon and overdue are told again
+            schedule(session, case, row, by_id[row.id].properties.get("deadline_kind"), now, calendar)
     # The item is where its main path is: a task alongside it (the written progress notice) holds
     # the item only while nothing else is open.
     main = {t.id for t in ready if not is_alongside(t)} or ready_ids

@@ -1,7 +1,7 @@
 """Moving a case's workflow outside the plain "complete my task": shared by actions and the window.
 
-Each helper works inside the caller's command (which validates, records the
-one event and commits); none of them commits.
+Each helper works inside the caller's act step (engine/pipeline.py); the pipeline then
+derives the case's facts, records the one event and commits. None of them commits.
 """
 
 from __future__ import annotations
@@ -18,11 +18,12 @@ from .errors import Conflict
 from .i18n import N_
 from .models import Case, TaskRow, User
 from .processes import spec_for
-from .projection import refresh_inbox, task_due
-from .runtime import ReadyTask, dump_state, find_task, lane_of, load_state
+from .projection import task_due
+from .runtime import ReadyTask, find_task, lane_of, load_state
 
 
 def load_workflow(case: Case):
+    """The case's workflow for reading (a command loads it through its `Work`)."""
     return load_state(case.state, spec_for(case.process_version))
 
 
@@ -75,14 +76,14 @@ def close_rows(session: Session, rows: list[TaskRow], now: datetime, claimed_by:
         )
     )
     if done != len(ids):
-        session.rollback()
         raise Conflict(N_("someone has already taken the next step"))
     for row in rows:
         session.refresh(row)
 
 
 def rewind(session: Session, case: Case, workflow, previous, now: datetime) -> TaskRow | None:
-    """Reset the workflow to the completed task `previous`; its inbox row opens again for its completer."""
+    """Reset the workflow to the completed task `previous`; its inbox row opens again for its
+    completer, with a new deadline (the caller settles the case with the row as reopened)."""
     workflow.reset_from_task_id(previous.id)
     row = session.get(TaskRow, str(previous.id))
     if row is not None:
@@ -97,19 +98,12 @@ def rewind(session: Session, case: Case, workflow, previous, now: datetime) -> T
         row.state = "ready"
         row.assignee = session.get(User, row.completed_by_id) if row.completed_by_id else None
         row.completed_at, row.completed_by_id = None, None
-        row.created_at, row.due_at = now, task_due(case, ready, now)
-    save(session, case, workflow, now)
+        row.created_at, row.due_at = now, task_due(case, ready, now, session)
     return row
 
 
-def save(session: Session, case: Case, workflow, now: datetime, completed: tuple[str, int] | None = None):
-    case.state = dump_state(workflow)
-    return refresh_inbox(session, case, workflow, now, completed=completed)
-
-
-def advance(session: Session, case: Case, workflow, task, data: dict, now: datetime, completer_id: int):
-    """Complete `task` with `data` and run the engine to the next waits."""
+def advance(workflow, task, data: dict) -> None:
+    """Complete `task` with `data` and run the engine to the next waits (the caller settles the case)."""
     task.data.update(data)
     task.run()
     workflow.do_engine_steps()
-    return save(session, case, workflow, now, completed=(str(task.id), completer_id))

@@ -34,6 +34,8 @@ class Timer(Base):
             "ix_timers_due", "due_at", postgresql_where=text("fired_at IS NULL"), sqlite_where=text("fired_at IS NULL")
         ),
         Index("ix_timers_task", "task_id"),
+        # A command keeps its case's timers exact (`cancel_all_but`): found by case, not by scan.
+        Index("ix_timers_case", "case_id"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     case_id: Mapped[int] = mapped_column(BigId, ForeignKey("cases.id"))
@@ -67,10 +69,21 @@ def schedule(session: Session, case, row: TaskRow, deadline_kind: str | None, no
     session.add(Timer(case_id=case.id, task_id=row.id, due_at=row.due_at, kind=OVERDUE))
 
 
-def cancel(session: Session, task_ids: list[str]) -> None:
-    """Drop the unfired timers of tasks that left the inbox."""
-    if task_ids:
-        session.execute(delete(Timer).where(Timer.task_id.in_(task_ids), Timer.fired_at.is_(None)))
+def reschedule(session: Session, case, row: TaskRow, deadline_kind: str | None, now: datetime, calendar) -> None:
+    """The task's deadline moved: its unfired timers go, new ones follow the new deadline, and due
+    soon / overdue are told again for the new period."""
+    session.execute(delete(Timer).where(Timer.task_id == row.id, Timer.fired_at.is_(None)))
+    row.due_state = None
+    schedule(session, case, row, deadline_kind, now, calendar)
+
+
+def cancel_all_but(session: Session, case_id: int, open_task_ids: set[str]) -> None:
+    """Drop the unfired timers of the case's tasks that are not open (completed, cancelled, returned)."""
+    session.execute(
+        delete(Timer).where(
+            Timer.case_id == case_id, Timer.fired_at.is_(None), Timer.task_id.not_in(open_task_ids or {""})
+        )
+    )
 
 
 def fire_due_timers(session: Session, now: datetime, limit: int = 100) -> int:

@@ -75,7 +75,19 @@ def visible_task(session: Session, actor: User, task_id, with_state: bool = Fals
 
 def open_task(session: Session, actor: User, task_id, acting: bool = False) -> TaskRow:
     """A READY task the actor can see; with `acting`, one the actor may also work on."""
-    row = visible_task(session, actor, task_id, with_state=acting)
+    return check_open(session, actor, visible_task(session, actor, task_id, with_state=acting), acting)
+
+
+def check_visible(session: Session, actor: User, row: TaskRow) -> TaskRow:
+    """NotFound unless `actor` may see the task's case (a foreign task is never told apart from none)."""
+    if not (may_act(actor, row) or can_see_case(session, actor, row.case)):
+        raise NotFound(N_("no such task"))
+    return row
+
+
+def check_open(session: Session, actor: User, row: TaskRow, acting: bool = False) -> TaskRow:
+    """The task is visible and READY; with `acting`, the actor may also work on it."""
+    check_visible(session, actor, row)
     if row.state != "ready":
         raise Conflict(N_("this task has already been completed"))
     if acting and not may_act(actor, row):

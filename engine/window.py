@@ -40,7 +40,7 @@ def upcoming_office_days(session: Session, township: OrgUnit, today: date, count
     """The township's next fixed days; every working day when it has none."""
     days: list[date] = []
     weekdays, day = set(office_days(session, township)), today
-    calendar = default_calendar()
+    calendar = default_calendar(session)
     while len(days) < count and day < today + timedelta(days=120):
         # Fixed office days are often a Sunday (market day), so they override weekends, not holidays.
         if (day.weekday() in weekdays and day not in calendar.holidays) if weekdays else calendar.is_working_day(day):
@@ -131,7 +131,6 @@ def dispatch_many(session: Session, actor: User, task_ids, note: str = "", now: 
                 raise NotFound(N_("no such task"))
             complete_task(session, actor, task_id, data, now=now)
             results.append({"task_id": task_id, "receipt_code": receipt, "ok": True, "message": None})
-        except DomainError as err:
-            session.rollback()
+        except DomainError as err:  # the pipeline applied nothing of this item
             results.append({"task_id": task_id, "receipt_code": receipt, "ok": False, "message": err.message})
     return results
