@@ -18,7 +18,7 @@ from engine.calendar import TZ
 from engine.clock import utcnow
 from engine.inbox import inbox_page, tab_counts
 from engine.models import User
-from engine.timers import fire_due_timers
+from engine.timer_sweep import fire_due_timers
 from engine.views import inbox
 
 from .common import fresh_database, percentiles

@@ -6,29 +6,29 @@ new specs and re-predicts the open branches. A case may move when each of
 its open steps (READY/WAITING tasks, and every step its history refers to)
 still exists in the target; the dry run performs the whole migration in
 memory, including a store-and-reload of the state, and reports instead of
-committing. `migrate` then moves each movable case in its own transaction
-with one event, re-pinned to the target and with its inbox rows refreshed.
+committing. `migrate` then moves each movable case in its own command of the
+pipeline (one event), re-pinned to the target, its facts derived again.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .clock import utcnow
-from .errors import Conflict, NotFound
+from .errors import Conflict
 from .i18n import N_
 from .library import editor_version
 from .models import Case, ProcessVersion, User
+from .pipeline import Work, execute
 from .processes import spec_for
-from .projection import refresh_inbox, relabel_open_rows
+from .projection import relabel_open_rows
 from .runtime import SERIALIZER, ProcessSpec, dump_state, load_state, ready_user_tasks
-from .txn import commit, record_event
 from .views import parse_id
 
 OPEN_STATES = TaskState.READY | TaskState.WAITING | TaskState.STARTED
@@ -135,33 +135,33 @@ def migrate(
 ) -> dict:
     """Move every movable running case (or those of `case_ids`) to version `number`: one transaction
     and one event per case; the cases that cannot move stay and are listed."""
-    now = now or utcnow()
     target = _target(session, actor, key, number)
     spec = spec_for(target)
     wanted = {parse_id(i) for i in case_ids} - {None} if isinstance(case_ids, list) else None
-    migrated, blocked = [], []
+    migrated: list[dict] = []
+    blocked: list[dict] = []
     for case_id in [c.id for c in _running_cases(session, target, from_version)]:
         if wanted is not None and case_id not in wanted:
             continue
-        case = session.get(Case, case_id)
-        if case is None:  # listed a moment ago, and cases are never deleted
-            raise NotFound(N_("no such case"))
-        plan = plan_case(case, spec)
-        if plan.state is None:
-            blocked.append(plan.report())
-            continue
-        report, source = plan.report(), case.process_version.version
-        case.state, case.process_version_id, case.process_version = plan.state, target.id, target
-        workflow = load_state(plan.state, spec)
-        relabel_open_rows(session, case, workflow)
-        refresh_inbox(session, case, workflow, now)
-        record_event(
-            session, case, actor, "case_migrated", now, process=key, from_version=source, to_version=target.version
-        )
         try:
-            commit(session)
+            moved, report = execute(session, actor, partial(_move, case_id=case_id, target=target, spec=spec), now)
         except Conflict:
-            blocked.append({**report, "reasons": [_reason(N_("the case was changed meanwhile"), "")]})
+            blocked.append({"case_id": case_id, "reasons": [_reason(N_("the case was changed meanwhile"), "")]})
             continue
-        migrated.append(report)
+        (migrated if moved else blocked).append(report)
     return {"key": key, "to_version": target.version, "migrated": migrated, "blocked": blocked}
+
+
+def _move(work: Work, case_id: int, target: ProcessVersion, spec: ProcessSpec) -> tuple[bool, dict]:
+    """One case to the target version, re-pinned, its open rows relabelled and its facts derived."""
+    case = work.lock_case(case_id)
+    plan = plan_case(case, spec)
+    if plan.state is None:
+        return False, plan.report()  # nothing changed: no event
+    report, source = plan.report(), case.process_version.version
+    case.state, case.process_version_id, case.process_version = plan.state, target.id, target
+    workflow = work.workflow(case)
+    relabel_open_rows(work.session, case, workflow)
+    work.settle(case, workflow)
+    work.event("case_migrated", case, process=target.key, from_version=source, to_version=target.version)
+    return True, report

@@ -1,24 +1,19 @@
 """Timers: deadlines of open tasks, in a table of their own so a sweep reads only what is due.
 
 The inbox projection schedules a task's timers when the task becomes ready and
-cancels the unfired ones when it leaves; `fire_due_timers` (run by the worker)
-takes due rows one at a time, each firing in its own transaction with one event.
-On PostgreSQL the row is taken `FOR UPDATE SKIP LOCKED`, so two workers never
-fire one timer twice and neither waits for the other.
+cancels the unfired ones when it leaves; engine/timer_sweep.py (run by the worker)
+fires the due ones.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Literal
 
-from sqlalchemy import ForeignKey, Index, String, delete, select, text, update
-from sqlalchemy.orm import Mapped, Session, lazyload, mapped_column
+from sqlalchemy import ForeignKey, Index, String, delete, text
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .calendar import END_OF_DAY, TZ, default_calendar
-from .db import rowcount
-from .models import Base, BigId, OrgUnit, TaskRow, UtcDateTime
-from .txn import record_event
+from .models import Base, BigId, TaskRow, UtcDateTime
 
 # What a task's deadline means: an overdue task is escalated to oversight;
 # a resubmission deadline is the resident's and only reminds the agent.
@@ -83,79 +78,4 @@ def cancel_all_but(session: Session, case_id: int, open_task_ids: set[str]) -> N
         delete(Timer).where(
             Timer.case_id == case_id, Timer.fired_at.is_(None), Timer.task_id.not_in(open_task_ids or {""})
         )
-    )
-
-
-def fire_due_timers(session: Session, now: datetime, limit: int = 100) -> int:
-    """Fire up to `limit` due timers, oldest first, each in its own transaction. Returns how many fired."""
-    postgres = session.get_bind().dialect.name == "postgresql"
-    fired = 0
-    for _ in range(limit):
-        taken = _take_postgres(session, now) if postgres else _take(session, now)
-        if taken is None:
-            session.rollback()
-            break
-        if taken is False:
-            session.rollback()
-            continue
-        if postgres:
-            # A firing lost in a crash is simply not fired yet: the next sweep fires it again,
-            # so this commit need not wait for the disk.
-            session.execute(text("SET LOCAL synchronous_commit = off"))
-        task_id, kind = taken
-        _fire(session, task_id, kind, now)
-        session.commit()
-        fired += 1
-    return fired
-
-
-def _due(now: datetime):
-    return (
-        select(Timer.id).where(Timer.fired_at.is_(None), Timer.due_at <= now).order_by(Timer.due_at, Timer.id).limit(1)
-    )
-
-
-def _take_postgres(session: Session, now: datetime) -> tuple[str, str] | None:
-    """One statement: lock the oldest due timer no other worker holds, and mark it fired."""
-    row = session.execute(
-        update(Timer)
-        .where(Timer.id == _due(now).with_for_update(skip_locked=True).scalar_subquery())
-        .values(fired_at=now)
-        .returning(Timer.task_id, Timer.kind)
-    ).first()
-    return (row.task_id, row.kind) if row is not None else None
-
-
-def _take(session: Session, now: datetime) -> tuple[str, str] | Literal[False] | None:
-    """SQLite has one writer at a time; the conditional update still guards against a second worker."""
-    timer = session.scalar(select(Timer).where(Timer.id == _due(now).scalar_subquery()))
-    if timer is None:
-        return None
-    taken = rowcount(
-        session.execute(update(Timer).where(Timer.id == timer.id, Timer.fired_at.is_(None)).values(fired_at=now))
-    )
-    return (timer.task_id, timer.kind) if taken else False
-
-
-def _fire(session: Session, task_id: str, kind: str, now: datetime) -> None:
-    # Only the task row and its unit's code: the sweep must not pay for the case's eager loads.
-    row = session.get(TaskRow, task_id, options=[lazyload("*")])
-    if row is None or row.state != "ready":
-        return  # the task left the inbox after the timer was read; nothing to tell
-    if row.due_at is None:
-        return  # timers are scheduled only for tasks with a deadline (`schedule`); none is due
-    row.due_state = kind
-    unit = session.scalar(select(OrgUnit.code).where(OrgUnit.id == row.org_unit_id))
-    record_event(
-        session,
-        row.case_id,
-        None,
-        EVENT_TYPES[kind],
-        now,
-        task_id=row.id,
-        task=row.spec_name,
-        name=row.name,
-        unit=unit,
-        role=row.role,
-        due_at=row.due_at.isoformat(),
     )

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from engine.errors import Invalid
 from engine.models import TaskRow
-from engine.timers import fire_due_timers
+from engine.timer_sweep import fire_due_timers
 
 from .scenario import ACCEPT, Item, at, local
 

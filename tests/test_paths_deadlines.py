@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 
 from engine.errors import Invalid
 from engine.models import Event
-from engine.timers import Timer, fire_due_timers
+from engine.timer_sweep import fire_due_timers
+from engine.timers import Timer
 from engine.views import inbox, task_detail
 
 from .scenario import ACCEPT, Item, at, local

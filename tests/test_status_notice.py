@@ -8,7 +8,7 @@ import pytest
 from engine import public
 from engine.errors import Invalid
 from engine.models import TaskRow
-from engine.timers import fire_due_timers
+from engine.timer_sweep import fire_due_timers
 from engine.views import inbox, inbox_query, task_context
 
 from .conftest import csrf_token as _csrf

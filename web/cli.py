@@ -12,7 +12,7 @@ from engine.clock import utcnow
 from engine.db import exclusive
 from engine.org import load_demo_county
 from engine.processes import deploy_from_files
-from engine.timers import fire_due_timers
+from engine.timer_sweep import fire_due_timers
 
 from .extensions import db
 
