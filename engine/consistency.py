@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.orm import Session
 
 from .batch_membership import SCHEDULED
@@ -23,17 +23,24 @@ from .workspace_tables import Batch, BatchItem
 OPEN = ("open", "waiting_materials")
 
 
-def check_consistency(session: Session) -> list[str]:
-    """Every problem found, in plain words (empty when all is well)."""
+# Events that complete a task: an answer, a department's return of its part, a batch receipt.
+COMPLETING = ("task_completed", "task_returned", "batch_item_received")
+
+
+def check_consistency(session: Session, case_ids: list[int] | None = None) -> list[str]:
+    """Every problem found, in plain words (empty when all is well); `case_ids` limits the check."""
     problems: list[str] = []
     rows: defaultdict[int, dict[str, TaskRow]] = defaultdict(dict)
-    for row in session.scalars(select(TaskRow)):
+    only = (lambda column: column.in_(case_ids)) if case_ids is not None else (lambda column: true())
+    for row in session.scalars(select(TaskRow).where(only(TaskRow.case_id))):
         rows[row.case_id][row.id] = row
     completions: defaultdict[int | None, set[str | None]] = defaultdict(set)
-    for case_id, task_id in session.execute(select(Event.case_id, Event.task_id).where(Event.type == "task_completed")):
+    for case_id, task_id in session.execute(
+        select(Event.case_id, Event.task_id).where(Event.type.in_(COMPLETING), only(Event.case_id))
+    ):
         completions[case_id].add(task_id)
     for case in session.scalars(
-        select(Case).where(Case.state != "", Case.state != LEDGER_STATE, Case.is_test_run.is_(False))
+        select(Case).where(Case.state != "", Case.state != LEDGER_STATE, Case.is_test_run.is_(False), only(Case.id))
     ):
         mine = rows.get(case.id, {})
         ready_rows = {i for i, r in mine.items() if r.state == "ready"}
@@ -62,17 +69,17 @@ def check_consistency(session: Session) -> list[str]:
             problems.append(
                 f"case {case.id}: event for a task that never was: {sorted(completions[case.id] - set(mine), key=str)}"
             )
-    problems += _timer_problems(session, rows)
-    problems += _batch_problems(session, rows)
+    problems += _timer_problems(session, rows, only)
+    problems += _batch_problems(session, rows, only)
     return problems
 
 
-def _timer_problems(session: Session, rows: dict[int, dict[str, TaskRow]]) -> list[str]:
+def _timer_problems(session: Session, rows: dict[int, dict[str, TaskRow]], only) -> list[str]:
     """No task that is not open waits on a timer; an open task with a deadline that was not yet
     told due soon or overdue waits on its timers, one of each kind."""
     problems = []
     waiting: defaultdict[str, list[str]] = defaultdict(list)
-    for timer in session.scalars(select(Timer).where(Timer.fired_at.is_(None))):
+    for timer in session.scalars(select(Timer).where(Timer.fired_at.is_(None), only(Timer.case_id))):
         waited_on = rows.get(timer.case_id, {}).get(timer.task_id)
         if waited_on is None or waited_on.state != "ready":
             problems.append(f"timer {timer.id}: waits on task {timer.task_id} that is not open")
@@ -89,13 +96,13 @@ def _timer_problems(session: Session, rows: dict[int, dict[str, TaskRow]]) -> li
     return problems
 
 
-def _batch_problems(session: Session, rows: dict[int, dict[str, TaskRow]]) -> list[str]:
+def _batch_problems(session: Session, rows: dict[int, dict[str, TaskRow]], only) -> list[str]:
     """A scheduled batch holds only items whose hand-over task is still open."""
     problems = []
     pending = session.execute(
         select(BatchItem.batch_id, BatchItem.case_id, BatchItem.task_id)
         .join(Batch, Batch.id == BatchItem.batch_id)
-        .where(Batch.status == SCHEDULED, BatchItem.received_at.is_(None))
+        .where(Batch.status == SCHEDULED, BatchItem.received_at.is_(None), only(BatchItem.case_id))
     )
     for batch_id, case_id, task_id in pending:
         row = rows.get(case_id, {}).get(task_id)
