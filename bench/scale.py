@@ -16,10 +16,9 @@ from sqlalchemy import select, text
 
 from engine.calendar import TZ
 from engine.clock import utcnow
-from engine.inbox import inbox_page, tab_counts
+from engine.inbox import inbox, inbox_page, tab_counts
 from engine.models import User
 from engine.timer_sweep import fire_due_timers
-from engine.views import inbox
 
 from .common import fresh_database, percentiles
 

@@ -10,17 +10,16 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import ParallelMultiInstanceTask
 from SpiffWorkflow.task import TaskState
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from .access import has_role
 from .claims import reassign
-from .errors import Conflict, Forbidden, Invalid
+from .errors import Conflict, Invalid
 from .i18n import N_
 from .models import Case, OrgUnit, RoleAssignment, TaskRow, User
 from .org import active_children, unit_by_code
+from .permissions import allowed, running_joint_handling
 from .pipeline import Work, execute
 from .projection import UnitResolver
 from .roles import roles
@@ -37,8 +36,9 @@ def _reason(reason, required: bool = True) -> str:
     return text
 
 
-def _my_open_task(work: Work, actor: User, task_id, with_state: bool = True) -> TaskRow:
-    row = check_open(work.session, actor, work.task(task_id, with_state), acting=True)
+def _my_open_task(work: Work, actor: User, task_id, action: str, with_state: bool = True) -> TaskRow:
+    row = check_open(work.session, actor, work.task(task_id, with_state))
+    work.may(action, row=row)
     if row.assignee_id is not None and row.assignee_id != actor.id:
         raise Conflict(N_("this task is claimed by someone else"))
     return row
@@ -63,7 +63,7 @@ def colleagues(session: Session, row: TaskRow, actor: User) -> list[User]:
 
 def delegate_task(session: Session, actor: User, task_id, username, now: datetime | None = None) -> TaskRow:
     def act(work: Work) -> TaskRow:
-        row = _my_open_task(work, actor, task_id, with_state=False)
+        row = _my_open_task(work, actor, task_id, "delegate", with_state=False)
         target = next((u for u in colleagues(session, row, actor) if u.username == username), None)
         if target is None:
             raise Invalid(N_("choose a colleague of the same role and unit"), {"assignee": N_("not a colleague")})
@@ -86,7 +86,7 @@ def return_task(session: Session, actor: User, task_id, reason, now: datetime | 
     reason = _reason(reason)
 
     def act(work: Work) -> Case:
-        row = _my_open_task(work, actor, task_id)
+        row = _my_open_task(work, actor, task_id, "return")
         case = row.case
         workflow = work.workflow(case)
         task = ready_task(workflow, row)
@@ -145,8 +145,9 @@ def withdraw_task(session: Session, actor: User, task_id, reason, now: datetime 
 
     def act(work: Work) -> Case:
         row = check_visible(session, actor, work.task(task_id))
-        if row.state != "completed" or row.completed_by_id != actor.id:
-            raise Forbidden(N_("only the user who completed a step can withdraw it"))
+        work.may("withdraw", row=row)
+        if row.state != "completed":
+            raise Conflict(N_("the next step has already been taken up; ask its holder to return it"))
         case = row.case
         later = session.scalar(
             select(
@@ -176,27 +177,11 @@ def withdraw_task(session: Session, actor: User, task_id, reason, now: datetime 
     return execute(session, actor, act, now)
 
 
-def _running_joint_handling(workflow):
-    for task in workflow.get_tasks(state=TaskState.STARTED):
-        if isinstance(task.task_spec, ParallelMultiInstanceTask) and task.task_spec.data_input is not None:
-            return task
-    return None
-
-
-def _may_add(session: Session, actor: User, case: Case, joint) -> bool:
-    lead = unit_by_code(session, joint.data.get("lead_department") or "")
-    window = UnitResolver(session, case).case_unit("window")
-    return bool(
-        (lead and has_role(actor, "department_handler", lead.id))
-        or (window and has_role(actor, "county_window", window.id))
-    )
-
-
 def addable_departments(session: Session, actor: User, case: Case) -> list[OrgUnit]:
     """The county departments `actor` could add now (none unless a joint handling runs and
     the actor is its lead department or the county window)."""
-    joint = _running_joint_handling(load_workflow(case)) if case.status == "open" else None
-    if joint is None or not _may_add(session, actor, case, joint):
+    joint = running_joint_handling(load_workflow(case)) if case.status == "open" else None
+    if joint is None or not allowed(session, actor, "add_department", case):
         return []
     county = UnitResolver(session, case).required_unit("county")
     listed = joint.task_spec.data_input.get(joint) or []
@@ -212,11 +197,10 @@ def add_department(session: Session, actor: User, case: Case, department, reason
     def act(work: Work) -> Case:
         locked = work.lock_case(case_id)
         workflow = work.workflow(locked)
-        joint = _running_joint_handling(workflow)
+        joint = running_joint_handling(workflow)
         if joint is None:
             raise Conflict(N_("no joint handling is running for this item"))
-        if not _may_add(session, actor, locked, joint):
-            raise Forbidden(N_("only the lead department or the county window may add a department"))
+        work.may("add_department", locked)
         listed = joint.task_spec.data_input.get(joint)
         unit = unit_by_code(session, department) if isinstance(department, str) else None
         county = UnitResolver(session, locked).case_unit("county")
@@ -259,7 +243,7 @@ def transfer_task(session: Session, actor: User, task_id, unit_code, reason, now
     reason = _reason(reason)
 
     def act(work: Work) -> Case:
-        row = _my_open_task(work, actor, task_id)
+        row = _my_open_task(work, actor, task_id, "transfer")
         target = next((u for u in transfer_targets(session, row) if u.code == unit_code), None)
         if target is None:
             raise Invalid(N_("choose a unit of the same level and kind"), {"unit": N_("not a peer unit")})

@@ -14,10 +14,11 @@ from .access import has_role
 from .batch_membership import RECEIVED, SCHEDULED
 from .calendar import TZ
 from .clock import utcnow
-from .errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from .errors import Conflict, DomainError, Invalid, NotFound
 from .i18n import N_
 from .models import OrgUnit, TaskRow, User
 from .org import unit_by_code
+from .permissions import require
 from .pipeline import Work, execute
 from .steps import advance, ready_task
 from .views import parse_id
@@ -135,8 +136,7 @@ def confirm_receipt(session: Session, actor: User, batch_id, now: datetime | Non
     command with its own event; the batch is received once every item went through."""
     now = now or utcnow()
     batch = get_batch(session, actor, batch_id)
-    if not has_role(actor, "township_agent", batch.township_id):
-        raise Forbidden(N_("only the township agent confirms receipt"))
+    require(session, actor, "receive_batch", None, batch=batch)
     if batch.status != SCHEDULED:
         raise Conflict(N_("this batch has already been received"))
     number = batch.id

@@ -8,9 +8,8 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from .access import has_role
 from .db import rowcount
-from .errors import Conflict, Forbidden
+from .errors import Conflict
 from .i18n import N_
 from .models import TaskRow, User
 from .pipeline import Work, execute
@@ -39,7 +38,8 @@ def reassign(work: Work, row: TaskRow, expected, new, event: str, conflict: str,
 
 def claim_task(session: Session, actor: User, task_id: str, now: datetime | None = None) -> TaskRow:
     def act(work: Work) -> TaskRow:
-        row = check_open(session, actor, work.task(task_id, with_state=False), acting=True)
+        row = check_open(session, actor, work.task(task_id, with_state=False))
+        work.may("claim", row=row)
         if row.assignee_id == actor.id:
             return row  # already mine: nothing changes, no event
         return reassign(work, row, None, actor.id, "task_claimed", N_("this task is already claimed"))
@@ -52,8 +52,7 @@ def unclaim_task(session: Session, actor: User, task_id: str, now: datetime | No
         row = check_open(session, actor, work.task(task_id, with_state=False))
         if row.assignee_id is None:
             raise Conflict(N_("this task is not claimed"))
-        if row.assignee_id != actor.id and not has_role(actor, "admin"):
-            raise Forbidden(N_("only the user who claimed a task can release it"))
+        work.may("unclaim", row=row)
         return reassign(work, row, row.assignee_id, None, "task_unclaimed", N_("this task changed meanwhile"))
 
     return execute(session, actor, act, now)

@@ -202,7 +202,8 @@ def _start(
 
 def complete_task(session: Session, actor: User, task_id: str, data, now: datetime | None = None) -> Case:
     def act(work: Work) -> Case:
-        row = check_open(session, actor, work.task(task_id), acting=True)
+        row = check_open(session, actor, work.task(task_id))
+        work.may("complete", row=row)
         if row.assignee_id is not None and row.assignee_id != actor.id:
             raise Conflict(N_("this task is claimed by someone else"))
         case = row.case

@@ -1,12 +1,12 @@
-"""The staff inbox: tabs with counts, filters, due-date colours from the working-day calendar."""
+"""The one staff inbox, for pages and the API: scopes with counts, filters, due marks from the deadline timers."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import false, func, or_, select, tuple_
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, false, func, or_, select, tuple_
+from sqlalchemy.orm import Session, aliased
 
 from .calendar import default_calendar
 from .clock import utcnow
@@ -45,6 +45,8 @@ def due_soon_limit(now: datetime) -> datetime:
 
 
 def due_colour(due_at: datetime | None, now: datetime | None = None) -> str:
+    """A deadline's colour by the clock and the working-day calendar, for the window's lists of other units'
+    work (the inbox marks its own tasks by their timers, `due_mark`)."""
     now = now or utcnow()
     if due_at is None:
         return "normal"
@@ -53,37 +55,74 @@ def due_colour(due_at: datetime | None, now: datetime | None = None) -> str:
     return "due_soon" if due_at <= due_soon_limit(now) else "normal"
 
 
+# The one inbox, for pages and API alike. Each scope means one thing (docs/domain.md, "Inbox"):
+#   mine       open tasks claimed by me
+#   available  open tasks of my roles at my units that nobody has claimed
+#   due_soon   my work (mine + available) whose due-soon timer has fired (due_state = due_soon)
+#   overdue    my work whose overdue timer has fired (due_state = overdue); for supervisors and
+#              discipline inspectors also every overdue open task of an item in their subtree
+#   done       tasks I completed, newest first
+# "Due soon" and "overdue" are the deadline timers' verdict (engine/timers.py), the same fact that
+# escalates a task to oversight and asks for a delay explanation, so a list never disagrees with them.
+SCOPES = TABS
+# Oversight roles see overdue tasks of their whole subtree (the county supervisor, the township inspector).
+OVERSIGHT_ROLES = ("supervisor", "discipline_inspector")
+
+
+def _available(user: User):
+    pairs = [(a.role, a.org_unit_id) for a in user.roles]
+    if not pairs:
+        return false()
+    return (
+        (TaskRow.state == "ready")
+        & TaskRow.assignee_id.is_(None)
+        & tuple_(TaskRow.role, TaskRow.org_unit_id).in_(pairs)
+    )
+
+
+def _mine(user: User):
+    return (TaskRow.state == "ready") & (TaskRow.assignee_id == user.id)
+
+
 def _my_work(user: User):
     """Open tasks I hold, or open to my roles and units and not yet taken."""
-    pairs = [(a.role, a.org_unit_id) for a in user.roles]
-    unclaimed = (
-        (TaskRow.assignee_id.is_(None) & tuple_(TaskRow.role, TaskRow.org_unit_id).in_(pairs)) if pairs else false()
+    return or_(_mine(user), _available(user))
+
+
+def _overseen(user: User):
+    """Open tasks of items whose village lies below a unit where I hold an oversight role."""
+    paths = [a.org_unit.path for a in user.roles if a.role in OVERSIGHT_ROLES]
+    if not paths:
+        return false()
+    village = aliased(OrgUnit)
+    return (TaskRow.state == "ready") & exists(
+        select(village.id)
+        .join(Case, Case.village_id == village.id)
+        .where(Case.id == TaskRow.case_id, or_(*[village.path.startswith(p) for p in paths]))
     )
-    return (TaskRow.state == "ready") & or_(TaskRow.assignee_id == user.id, unclaimed)
 
 
-def tab_condition(user: User, tab: str, now: datetime):
-    if tab == "mine":
-        return (TaskRow.state == "ready") & (TaskRow.assignee_id == user.id)
-    if tab == "available":
-        pairs = [(a.role, a.org_unit_id) for a in user.roles]
-        if not pairs:
-            return false()
-        return (
-            (TaskRow.state == "ready")
-            & TaskRow.assignee_id.is_(None)
-            & tuple_(TaskRow.role, TaskRow.org_unit_id).in_(pairs)
-        )
-    if tab == "due_soon":
-        return _my_work(user) & (TaskRow.due_at >= now) & (TaskRow.due_at <= due_soon_limit(now))
-    if tab == "overdue":
-        return _my_work(user) & (TaskRow.due_at < now)
-    if tab == "done":
+def scope_condition(user: User, scope: str):
+    """The SQL condition of one inbox scope for `user` (the meanings are listed above)."""
+    if scope == "mine":
+        return _mine(user)
+    if scope == "available":
+        return _available(user)
+    if scope == "due_soon":
+        return _my_work(user) & (TaskRow.due_state == "due_soon")
+    if scope == "overdue":
+        return or_(_my_work(user), _overseen(user)) & (TaskRow.due_state == "overdue")
+    if scope == "done":
         return (TaskRow.state == "completed") & (TaskRow.completed_by_id == user.id)
-    raise ValueError(tab)
+    raise ValueError(scope)
 
 
-def _filtered(session: Session, query, filters: Filters):
+def due_mark(row: TaskRow) -> str:
+    """How a listed task is coloured: its timers' verdict while open ("due_soon", "overdue"), else "normal"."""
+    return row.due_state if row.state == "ready" and row.due_state in ("due_soon", "overdue") else "normal"
+
+
+def _filtered(query, filters: Filters):
     if filters.category or filters.kind or filters.township or filters.village:
         query = query.join(Case, Case.id == TaskRow.case_id)
     if filters.category:
@@ -98,33 +137,34 @@ def _filtered(session: Session, query, filters: Filters):
     return query
 
 
-def inbox_page(
-    session: Session,
-    user: User,
-    tab: str,
-    filters: Filters = Filters(),
-    page=1,
-    per_page=20,
-    now: datetime | None = None,
-) -> Page:
-    now = now or utcnow()
+def inbox_query(user: User, scope: str, filters: Filters = Filters()):
+    """The scope's tasks, filtered and in list order: soonest due first (done: newest first)."""
+    query = _filtered(select(TaskRow).where(scope_condition(user, scope)), filters)
+    if scope == "done":
+        return query.order_by(TaskRow.completed_at.desc(), TaskRow.id)
+    due = TaskRow.due_at.desc() if filters.sort == "-due" else TaskRow.due_at
+    return query.order_by(due, TaskRow.created_at, TaskRow.id)
+
+
+def inbox_page(session: Session, user: User, scope: str, filters: Filters = Filters(), page=1, per_page=20) -> Page:
+    """One page of a scope, as the API's {items, total, page, per_page}."""
     page, per_page = clamp_page(page, per_page)
-    query = _filtered(session, select(TaskRow).where(tab_condition(user, tab, now)), filters)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    if tab == "done":
-        query = query.order_by(TaskRow.completed_at.desc())
-    else:
-        query = query.order_by(TaskRow.due_at.desc() if filters.sort == "-due" else TaskRow.due_at, TaskRow.created_at)
-    items = list(session.scalars(query.order_by(TaskRow.id).limit(per_page).offset((page - 1) * per_page)).unique())
+    query = inbox_query(user, scope, filters)
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    items = list(session.scalars(query.limit(per_page).offset((page - 1) * per_page)).unique())
     return Page(items, total, page, per_page)
 
 
-def tab_counts(session: Session, user: User, filters: Filters = Filters(), now: datetime | None = None) -> dict:
-    now = now or utcnow()
+def inbox(session: Session, user: User, scope: str = "available", page=1, per_page=20) -> Page:
+    """`inbox_page` without filters (the API's and the scenarios' call)."""
+    return inbox_page(session, user, scope, Filters(), page, per_page)
+
+
+def tab_counts(session: Session, user: User, filters: Filters = Filters()) -> dict:
     counts = {}
-    for tab in TABS:
-        query = _filtered(session, select(TaskRow.id).where(tab_condition(user, tab, now)), filters)
-        counts[tab] = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    for scope in SCOPES:
+        query = _filtered(select(TaskRow.id).where(scope_condition(user, scope)), filters)
+        counts[scope] = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     return counts
 
 

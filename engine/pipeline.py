@@ -1,6 +1,6 @@
 """The one unit of work of every state change.
 
-    load (case locked with its version) → may this actor? → act → engine steps →
+    load (case locked with its version) → may this actor? (`work.may`) → act → engine steps →
     re-derive every fact of each touched case → exactly one audit event → commit
 
 A command supplies only its act step: a function of a `Work`, which loads what it
@@ -34,6 +34,7 @@ from .clock import utcnow
 from .errors import Conflict, DomainError, NotFound
 from .i18n import N_
 from .models import Case, Event, TaskRow, User
+from .permissions import require
 from .processes import spec_for
 from .runtime import load_state
 
@@ -89,6 +90,11 @@ class Work:
         if row is None:
             raise NotFound(N_("no such task"))
         return row
+
+    def may(self, action: str, case: Case | None = None, row: TaskRow | None = None, batch=None) -> None:
+        """The pipeline's "may this actor?": the permission table answers (config/permissions.toml)."""
+        assert self.actor is not None  # only the system acts without an actor, and it asks no permission
+        require(self.session, self.actor, action, case if case is not None else (row.case if row else None), row, batch)
 
     def settle(
         self, case: Case, workflow, completed: tuple[str, int] | None = None, reopened: list[TaskRow] | None = None

@@ -1,18 +1,20 @@
-"""Read side: inbox queries and the JSON shapes of docs/api.md (no state changes here)."""
+"""Read side: the cases one may see and the JSON shapes of docs/api.md (no state changes here; the inbox
+is engine/inbox.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import exists, func, or_, select, tuple_
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from .access import can_see_case, case_scope
 from .calendar import TZ
 from .errors import NotFound
 from .forms import task_form
 from .i18n import N_
-from .models import Case, Event, OrgUnit, TaskRow, User
+from .models import Case, Event, TaskRow, User
+from .permissions import available_actions
 from .txn import visible_task
 
 MAX_PER_PAGE = 100
@@ -58,40 +60,6 @@ def _paginate(session: Session, query, page: int, per_page: int) -> Page:
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     items = list(session.scalars(query.limit(per_page).offset((page - 1) * per_page)).unique())
     return Page(items, total or 0, page, per_page)
-
-
-# Oversight roles see overdue tasks of their whole subtree (the county supervisor, the township inspector).
-OVERSIGHT_ROLES = ("supervisor", "discipline_inspector")
-
-
-def inbox_query(user: User, scope: str):
-    """`mine`: claimed by me; `available`: open to my roles and units, not claimed;
-    `overdue`: overdue tasks below the units where I supervise."""
-    base = select(TaskRow).where(TaskRow.state == "ready")
-    if scope == "overdue":
-        paths = [a.org_unit.path for a in user.roles if a.role in OVERSIGHT_ROLES]
-        if not paths:
-            return base.where(TaskRow.id.is_(None))
-        village = aliased(OrgUnit)
-        in_subtree = exists(
-            select(village.id)
-            .join(Case, Case.village_id == village.id)
-            .where(Case.id == TaskRow.case_id, or_(*[village.path.startswith(p) for p in paths]))
-        )
-        return base.where(TaskRow.due_state == "overdue", in_subtree).order_by(TaskRow.due_at, TaskRow.created_at)
-    if scope == "mine":
-        return base.where(TaskRow.assignee_id == user.id).order_by(TaskRow.due_at, TaskRow.created_at)
-    pairs = [(a.role, a.org_unit_id) for a in user.roles]
-    if not pairs:
-        return base.where(TaskRow.id.is_(None))
-    return base.where(TaskRow.assignee_id.is_(None), tuple_(TaskRow.role, TaskRow.org_unit_id).in_(pairs)).order_by(
-        TaskRow.due_at, TaskRow.created_at
-    )
-
-
-def inbox(session: Session, user: User, scope: str = "available", page=1, per_page=20) -> Page:
-    page, per_page = clamp_page(page, per_page)
-    return _paginate(session, inbox_query(user, scope), page, per_page)
 
 
 def visible_cases(session: Session, user: User, page=1, per_page=20, status: str | None = None) -> Page:
@@ -151,6 +119,7 @@ def task_detail(session: Session, user: User, task_id: str) -> dict:
         **task_dict(task),
         "form": task_form(task) or {"type": "object", "properties": {}},
         "data": task_context(task),
+        "available_actions": available_actions(session, user, task.case, task),
     }
 
 
@@ -167,7 +136,9 @@ def task_context(task: TaskRow) -> dict:
     return dict(found.data) if found is not None else {}
 
 
-def case_dict(session: Session, case: Case) -> dict:
+def case_dict(session: Session, case: Case, user: User | None = None) -> dict:
+    """The case as the API shows it; with `user`, the case-level actions offered to them."""
+    actions = {"available_actions": available_actions(session, user, case)} if user is not None else {}
     return {
         "id": case.id,
         "receipt_code": case.receipt_code,
@@ -191,6 +162,7 @@ def case_dict(session: Session, case: Case) -> dict:
         "events": [
             {"at": iso(e.at), "actor": e.actor, "type": e.type, "detail": e.detail} for e in case_events(session, case)
         ],
+        **actions,
     }
 
 

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from engine import commands
 from engine.calendar import TZ
+from engine.inbox import inbox
 from engine.models import Event, TaskRow
-from engine.views import inbox
 
 RESIDENT = {"name": "李桂兰", "phone": "13900005678"}
 

@@ -16,6 +16,7 @@ from engine.models import TaskRow
 from engine.public import progress
 from engine.timers import Timer
 
+from .isolated_db import demo_db, own_database_url  # noqa: F401  (calendar edits: a database of its own)
 from .scenario import ACCEPT, REPLY, Item, at, local
 
 

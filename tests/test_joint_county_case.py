@@ -5,8 +5,9 @@ replied to, rated and archived. Runs in-process on SQLite and PostgreSQL."""
 from sqlalchemy import func, select
 
 from engine import commands
+from engine.inbox import inbox
 from engine.models import Event, TaskRow
-from engine.views import case_dict, inbox, task_context
+from engine.views import case_dict, task_context
 
 RESIDENT = {"name": "王秀英", "phone": "13800001234", "village": "t1-v1"}
 STEPS = [

@@ -7,9 +7,10 @@ import pytest
 
 from engine import public
 from engine.errors import Invalid
+from engine.inbox import inbox, inbox_query
 from engine.models import TaskRow
 from engine.timer_sweep import fire_due_timers
-from engine.views import inbox, inbox_query, task_context
+from engine.views import task_context
 
 from .conftest import csrf_token as _csrf
 from .scenario import ACCEPT, RESIDENT, Item, at, local

@@ -5,6 +5,7 @@ from datetime import datetime
 from flask_babel import format_datetime, get_locale
 
 from engine.calendar import TZ
+from engine.permissions import permission
 from engine.roles import roles
 
 from .i18n import localized, localized_name
@@ -22,6 +23,13 @@ def register(app) -> None:
         return localized_name(unit) if unit is not None else ""
 
     app.add_template_filter(role_label, "role_name")
+
+    @app.template_filter("action_label")
+    def action_label(code: str) -> str:
+        """A button's text: the action's label in the permission table (config/permissions.toml)."""
+        row = permission(code)
+        return localized({"label": row.label, "label_en": row.label_en}, "label")
+
     app.add_template_filter(percent, "percent")
     app.jinja_env.globals["supervises"] = supervises
 

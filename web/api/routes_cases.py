@@ -3,7 +3,8 @@
 from flask import jsonify, request
 
 from engine import commands
-from engine.views import case_dict, get_case, inbox, task_detail, task_dict
+from engine.inbox import SCOPES, Filters, inbox_page
+from engine.views import case_dict, get_case, task_detail, task_dict
 
 from ..auth import current_engine_user
 from ..extensions import db
@@ -22,27 +23,32 @@ def open_case():
         body.get("summary"),
         body.get("materials_provided", []),
     )
-    return jsonify(case_dict(db.session, case)), 201
+    return jsonify(case_dict(db.session, case, current_engine_user())), 201
 
 
 @api.get("/cases/<case_id>")
 @token_required
 def read_case(case_id):
-    return jsonify(case_dict(db.session, get_case(db.session, current_engine_user(), case_id)))
+    user = current_engine_user()
+    return jsonify(case_dict(db.session, get_case(db.session, user, case_id), user))
 
 
 @api.get("/tasks")
 @token_required
 def tasks():
+    """The one inbox (engine/inbox.py): the same scopes, filters and items as the inbox page."""
     scope = request.args.get("scope", "mine")
-    if scope not in ("mine", "available", "overdue"):
-        return problem(
-            422,
-            "Unprocessable Entity",
-            "scope must be mine, available or overdue",
-            {"scope": "mine, available or overdue"},
-        )
-    page = inbox(db.session, current_engine_user(), scope, request.args.get("page"), request.args.get("per_page"))
+    if scope not in SCOPES:
+        names = ", ".join(SCOPES)
+        return problem(422, "Unprocessable Entity", f"scope must be one of {names}", {"scope": names})
+    page = inbox_page(
+        db.session,
+        current_engine_user(),
+        scope,
+        Filters.from_args(request.args),
+        request.args.get("page"),
+        request.args.get("per_page"),
+    )
     return jsonify(page.to_dict(task_dict))
 
 
@@ -68,5 +74,6 @@ def unclaim(task_id):
 @token_required
 def complete(task_id):
     body = json_body()
-    case = commands.complete_task(db.session, current_engine_user(), task_id, body.get("data", {}))
-    return jsonify(case_dict(db.session, case))
+    user = current_engine_user()
+    case = commands.complete_task(db.session, user, task_id, body.get("data", {}))
+    return jsonify(case_dict(db.session, case, user))

@@ -80,4 +80,4 @@ def test_run(key, version):
     body = json_body()
     target = library.get_version(db.session, key, version)
     case = commands.start_test_run(db.session, current_engine_user(), target, body.get("data", {}))
-    return jsonify(case_dict(db.session, case)), 201
+    return jsonify(case_dict(db.session, case, current_engine_user())), 201

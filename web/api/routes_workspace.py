@@ -23,14 +23,14 @@ def delegate(task_id):
 @token_required
 def return_(task_id):
     case = actions.return_task(db.session, current_engine_user(), task_id, json_body().get("reason"))
-    return jsonify(case_dict(db.session, case))
+    return jsonify(case_dict(db.session, case, current_engine_user()))
 
 
 @api.post("/tasks/<task_id>/withdraw")
 @token_required
 def withdraw(task_id):
     case = actions.withdraw_task(db.session, current_engine_user(), task_id, json_body().get("reason"))
-    return jsonify(case_dict(db.session, case))
+    return jsonify(case_dict(db.session, case, current_engine_user()))
 
 
 @api.post("/tasks/<task_id>/transfer")
@@ -38,7 +38,7 @@ def withdraw(task_id):
 def transfer(task_id):
     body = json_body()
     case = actions.transfer_task(db.session, current_engine_user(), task_id, body.get("unit"), body.get("reason"))
-    return jsonify(case_dict(db.session, case))
+    return jsonify(case_dict(db.session, case, current_engine_user()))
 
 
 @api.post("/cases/<case_id>/departments")
@@ -49,7 +49,7 @@ def add_department(case_id):
     case = actions.add_department(
         db.session, user, get_case(db.session, user, case_id), body.get("department"), body.get("reason")
     )
-    return jsonify(case_dict(db.session, case))
+    return jsonify(case_dict(db.session, case, current_engine_user()))
 
 
 @api.post("/window/dispatch")

@@ -17,6 +17,7 @@ from engine.attachments import (
 )
 from engine.catalog import active_items, categories, current_item
 from engine.errors import DomainError, NotFound
+from engine.permissions import available_actions
 from engine.views import case_events, get_case, open_tasks, visible_cases
 
 from ..auth import current_engine_user
@@ -97,6 +98,7 @@ def show(case_id):
     user = current_engine_user()
     case = or_404(get_case, db.session, user, case_id)
     files = case_attachments(db.session, case)
+    offered = available_actions(db.session, user, case)
     return render_template(
         "cases/show.html",
         case=case,
@@ -105,7 +107,8 @@ def show(case_id):
         attachments=files,
         checklist=materials_checklist(case, files),
         max_mb=MAX_BYTES // (1024 * 1024),
-        addable=actions.addable_departments(db.session, user, case),
+        offered=offered,
+        addable=actions.addable_departments(db.session, user, case) if "add_department" in offered else [],
     )
 
 

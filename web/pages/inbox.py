@@ -5,10 +5,10 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from engine import actions, commands
-from engine.access import may_act
 from engine.catalog import KINDS, categories
 from engine.errors import DomainError, NotFound
-from engine.inbox import TABS, Filters, due_colour, filter_places, inbox_page, tab_counts
+from engine.inbox import SCOPES, Filters, due_mark, filter_places, inbox_page, tab_counts
+from engine.permissions import available_actions
 from engine.views import task_detail
 
 from ..auth import current_engine_user
@@ -24,7 +24,7 @@ bp = Blueprint("inbox", __name__)
 def index():
     user = current_engine_user()
     tab = request.args.get("scope", "available")
-    tab = tab if tab in TABS else "available"
+    tab = tab if tab in SCOPES else "available"
     filters = Filters.from_args(request.args)
     page = inbox_page(db.session, user, tab, filters, request.args.get("page"), request.args.get("per_page"))
     townships, villages = filter_places(db.session)
@@ -33,14 +33,15 @@ def index():
         "inbox/index.html",
         page=page,
         scope=tab,
-        tabs=TABS,
+        tabs=SCOPES,
         counts=tab_counts(db.session, user, filters),
         filters=filters,
         categories=categories(),
         kinds=KINDS,
         townships=townships,
         villages=[v for v in villages if chosen is None or v.parent_id == chosen.id],
-        colour=due_colour,
+        colour=due_mark,
+        actions_of=lambda row: available_actions(db.session, user, row.case, row),
     )
 
 
@@ -55,6 +56,7 @@ def _render_task(detail, errors, status=200):
 
     row = db.session.get(TaskRow, detail["id"])
     user = current_engine_user()
+    offered = detail["available_actions"]
     return render_template(
         "inbox/task.html",
         task=detail,
@@ -62,9 +64,9 @@ def _render_task(detail, errors, status=200):
         case=row.case,
         fields=field_widgets(detail["form"]),
         errors=errors,
-        acting=may_act(user, row),
-        colleagues=actions.colleagues(db.session, row, user),
-        peers=actions.transfer_targets(db.session, row),
+        offered=offered,
+        colleagues=actions.colleagues(db.session, row, user) if "delegate" in offered else [],
+        peers=actions.transfer_targets(db.session, row) if "transfer" in offered else [],
         values=request.form if request.method == "POST" else {},
     ), status
 

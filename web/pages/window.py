@@ -6,11 +6,11 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from engine import batches, window
-from engine.access import has_role
 from engine.calendar import TZ
 from engine.clock import utcnow
 from engine.errors import DomainError, Forbidden
 from engine.inbox import due_colour
+from engine.permissions import available_actions
 
 from ..auth import current_engine_user
 from ..extensions import db
@@ -116,7 +116,7 @@ def batch(batch_id):
     return render_template(
         "window/batch.html",
         batch=found,
-        may_receive=found.status == "scheduled" and has_role(user, "township_agent", found.township_id),
+        may_receive="receive_batch" in available_actions(db.session, user, None, batch=found),
     )
 
 
