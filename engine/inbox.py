@@ -12,6 +12,7 @@ from .calendar import default_calendar
 from .clock import utcnow
 from .models import Case, CatalogItem, OrgUnit, TaskRow, User
 from .views import Page, clamp_page
+from .vocabulary import TaskState, TimerKind, UnitKind
 
 TABS = ("mine", "available", "due_soon", "overdue", "done")
 
@@ -49,8 +50,8 @@ def due_colour(due_at: datetime | None, now: datetime | None = None) -> str:
     if due_at is None:
         return "normal"
     if due_at < now:
-        return "overdue"
-    return "due_soon" if due_at <= due_soon_limit(now) else "normal"
+        return TimerKind.OVERDUE
+    return TimerKind.DUE_SOON if due_at <= due_soon_limit(now) else "normal"
 
 
 def _my_work(user: User):
@@ -59,18 +60,18 @@ def _my_work(user: User):
     unclaimed = (
         (TaskRow.assignee_id.is_(None) & tuple_(TaskRow.role, TaskRow.org_unit_id).in_(pairs)) if pairs else false()
     )
-    return (TaskRow.state == "ready") & or_(TaskRow.assignee_id == user.id, unclaimed)
+    return (TaskRow.state == TaskState.READY) & or_(TaskRow.assignee_id == user.id, unclaimed)
 
 
 def tab_condition(user: User, tab: str, now: datetime):
     if tab == "mine":
-        return (TaskRow.state == "ready") & (TaskRow.assignee_id == user.id)
+        return (TaskRow.state == TaskState.READY) & (TaskRow.assignee_id == user.id)
     if tab == "available":
         pairs = [(a.role, a.org_unit_id) for a in user.roles]
         if not pairs:
             return false()
         return (
-            (TaskRow.state == "ready")
+            (TaskRow.state == TaskState.READY)
             & TaskRow.assignee_id.is_(None)
             & tuple_(TaskRow.role, TaskRow.org_unit_id).in_(pairs)
         )
@@ -79,7 +80,7 @@ def tab_condition(user: User, tab: str, now: datetime):
     if tab == "overdue":
         return _my_work(user) & (TaskRow.due_at < now)
     if tab == "done":
-        return (TaskRow.state == "completed") & (TaskRow.completed_by_id == user.id)
+        return (TaskRow.state == TaskState.COMPLETED) & (TaskRow.completed_by_id == user.id)
     raise ValueError(tab)
 
 
@@ -132,7 +133,7 @@ def filter_places(session: Session) -> tuple[list[OrgUnit], list[OrgUnit]]:
     """Townships and villages to filter by (names only; filtering never widens what one sees)."""
     units = session.scalars(
         select(OrgUnit)
-        .where(OrgUnit.kind.in_(("township", "village")), OrgUnit.active.is_(True))
+        .where(OrgUnit.kind.in_((UnitKind.TOWNSHIP, UnitKind.VILLAGE)), OrgUnit.active.is_(True))
         .order_by(OrgUnit.path)
     ).all()
-    return [u for u in units if u.kind == "township"], [u for u in units if u.kind == "village"]
+    return [u for u in units if u.kind == UnitKind.TOWNSHIP], [u for u in units if u.kind == UnitKind.VILLAGE]

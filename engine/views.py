@@ -14,6 +14,7 @@ from .forms import task_form
 from .i18n import N_
 from .models import Case, Event, OrgUnit, TaskRow, User
 from .txn import visible_task
+from .vocabulary import OVERSIGHT_ROLES, ItemKind, TaskState, TimerKind
 
 MAX_PER_PAGE = 100
 MAX_PAGE = 100_000
@@ -61,13 +62,12 @@ def _paginate(session: Session, query, page: int, per_page: int) -> Page:
 
 
 # Oversight roles see overdue tasks of their whole subtree (the county supervisor, the township inspector).
-OVERSIGHT_ROLES = ("supervisor", "discipline_inspector")
 
 
 def inbox_query(user: User, scope: str):
     """`mine`: claimed by me; `available`: open to my roles and units, not claimed;
     `overdue`: overdue tasks below the units where I supervise."""
-    base = select(TaskRow).where(TaskRow.state == "ready")
+    base = select(TaskRow).where(TaskRow.state == TaskState.READY)
     if scope == "overdue":
         paths = [a.org_unit.path for a in user.roles if a.role in OVERSIGHT_ROLES]
         if not paths:
@@ -78,7 +78,9 @@ def inbox_query(user: User, scope: str):
             .join(Case, Case.village_id == village.id)
             .where(Case.id == TaskRow.case_id, or_(*[village.path.startswith(p) for p in paths]))
         )
-        return base.where(TaskRow.due_state == "overdue", in_subtree).order_by(TaskRow.due_at, TaskRow.created_at)
+        return base.where(TaskRow.due_state == TimerKind.OVERDUE, in_subtree).order_by(
+            TaskRow.due_at, TaskRow.created_at
+        )
     if scope == "mine":
         return base.where(TaskRow.assignee_id == user.id).order_by(TaskRow.due_at, TaskRow.created_at)
     pairs = [(a.role, a.org_unit_id) for a in user.roles]
@@ -117,7 +119,9 @@ def case_events(session: Session, case: Case) -> list[Event]:
 def open_tasks(session: Session, case: Case) -> list[TaskRow]:
     return list(
         session.scalars(
-            select(TaskRow).where(TaskRow.case_id == case.id, TaskRow.state == "ready").order_by(TaskRow.created_at)
+            select(TaskRow)
+            .where(TaskRow.case_id == case.id, TaskRow.state == TaskState.READY)
+            .order_by(TaskRow.created_at)
         )
     )
 
@@ -141,7 +145,7 @@ def task_dict(task: TaskRow) -> dict:
         "created_at": iso(task.created_at),
         "due_state": task.due_state,
         # Special items (特办件) are flagged wherever the task is listed.
-        "special": task.case.kind == "special",
+        "special": task.case.kind == ItemKind.SPECIAL,
     }
 
 

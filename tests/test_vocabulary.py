@@ -54,8 +54,17 @@ def test_every_case_status_in_the_diagrams_is_a_case_status():
     assert found and found <= set(CaseStatus.codes())
 
 
+def _event_code(node: ast.AST) -> str | None:
+    """The code a node names: a string constant, or `EventType.NAME` (an unknown NAME shows as itself)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "EventType":
+        return EventType[node.attr].value if node.attr in EventType.__members__ else f"EventType.{node.attr}"
+    return None
+
+
 def _event_type_literals(tree: ast.AST) -> set[str]:
-    """String constants given as the event type: record_event's fourth argument and Event(type=...);
+    """Codes given as the event type: record_event's fourth argument and Event(type=...);
     a variable given there is followed to the strings assigned to it in the same function."""
     found: set[str] = set()
     for function in [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.Module))]:
@@ -76,7 +85,7 @@ def _event_type_literals(tree: ast.AST) -> set[str]:
                 given += [k.value for k in node.keywords if k.arg == "type"]
             for expression in given:
                 sources = assigned.get(expression.id, []) if isinstance(expression, ast.Name) else [expression]
-                found |= {c.value for s in sources for c in ast.walk(s) if isinstance(c, ast.Constant)}
+                found |= {_event_code(c) for s in sources for c in ast.walk(s) if _event_code(c)}
     return found
 
 
@@ -85,7 +94,7 @@ def test_every_event_type_recorded_anywhere_is_an_event_type():
     for folder in ("engine", "web", "tests", "scripts", "bench"):
         for path in (ROOT / folder).rglob("*.py"):
             found |= _event_type_literals(ast.parse(path.read_text(encoding="utf-8")))
-    assert len(found) > 20
+    assert len(found) > 35
     assert found <= set(EventType.codes()), found - set(EventType.codes())
 
 

@@ -11,6 +11,7 @@ from engine.calendar import TZ
 from engine.clock import utcnow
 from engine.errors import DomainError, Forbidden
 from engine.inbox import due_colour
+from engine.vocabulary import Role
 
 from ..auth import current_engine_user
 from ..extensions import db
@@ -116,7 +117,7 @@ def batch(batch_id):
     return render_template(
         "window/batch.html",
         batch=found,
-        may_receive=found.status == "scheduled" and has_role(user, "township_agent", found.township_id),
+        may_receive=found.status == "scheduled" and has_role(user, Role.TOWNSHIP_AGENT, found.township_id),
     )
 
 
