@@ -121,3 +121,11 @@ def test_pages_show_zh_labels_by_default_and_english_on_request(client, login):
     assert "待补材料" in cases and "Waiting for materials" not in cases
     cases = agent.get("/cases?lang=en").get_data(as_text=True)
     assert "Waiting for materials" in cases and "待补材料" not in cases
+
+
+def test_the_openapi_document_takes_its_enums_from_the_vocabulary(client):
+    schemas = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
+    status = schemas["Case"]["properties"]["status"]
+    assert status["enum"] == CaseStatus.codes() and status["x-enum-labels"]["zh-CN"][0] == CaseStatus.OPEN.zh
+    assert schemas["Event"]["properties"]["type"]["enum"] == EventType.codes()
+    assert schemas["Task"]["properties"]["role"]["enum"] == Role.codes()
