@@ -6,6 +6,7 @@ from sqlalchemy import exists, false, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from .models import Case, OrgUnit, RoleAssignment, TaskRow, User
+from .vocabulary import OPENING_ROLES, Role, UnitKind
 
 
 def assignments(user: User) -> list[RoleAssignment]:
@@ -55,9 +56,6 @@ def can_see_case(session: Session, user: User, case: Case) -> bool:
     )
 
 
-OPENING_ROLES = ("village_agent", "group_agent", "township_reception", "county_window")
-
-
 def may_open_for(user: User, village: OrgUnit) -> bool:
     """Agents open items for their own village (group agents for the village of their group);
     township reception and the county window for any village below them."""
@@ -66,13 +64,13 @@ def may_open_for(user: User, village: OrgUnit) -> bool:
             continue
         if village.path.startswith(a.org_unit.path):
             return True
-        if a.role == "group_agent" and a.org_unit.path.startswith(village.path):
+        if a.role == Role.GROUP_AGENT and a.org_unit.path.startswith(village.path):
             return True
     return False
 
 
 def opening_villages(session: Session, user: User) -> list[OrgUnit]:
     villages = session.scalars(
-        select(OrgUnit).where(OrgUnit.kind == "village", OrgUnit.active.is_(True)).order_by(OrgUnit.path)
+        select(OrgUnit).where(OrgUnit.kind == UnitKind.VILLAGE, OrgUnit.active.is_(True)).order_by(OrgUnit.path)
     ).all()
     return [v for v in villages if may_open_for(user, v)]

@@ -8,11 +8,12 @@ from sqlalchemy.orm import Session
 from .errors import Forbidden, NotFound
 from .i18n import N_
 from .models import OrgUnit, User
+from .vocabulary import Role
 
 
 def require_admin(actor: User) -> list[str]:
     """The subtree paths the actor administers; Forbidden unless the actor is an administrator."""
-    paths = [a.org_unit.path for a in actor.roles if a.role == "admin"]
+    paths = [a.org_unit.path for a in actor.roles if a.role == Role.ADMIN]
     if not paths or not actor.active:
         raise Forbidden(N_("only administrators may do this"))
     return paths

@@ -26,8 +26,8 @@ from .i18n import N_
 from .models import Case, CatalogItem, OrgUnit, User
 from .org import unit_by_code
 from .settings import CONFIG_DIR
+from .vocabulary import SUPERVISION_ROLES, UnitKind
 
-SUPERVISION_ROLES = ("supervisor", "discipline_inspector", "admin", "leader")
 GROUPINGS = ("township", "village", "agent", "category", "month")
 SATISFIED = ("satisfied", "basically_satisfied")
 
@@ -53,15 +53,15 @@ def scoped_unit(session: Session, actor: User, unit_code, roles=SUPERVISION_ROLE
 
 def in_unit(session: Session, unit: OrgUnit):
     """SQL condition: real (not test-run) items of the unit's subtree, keyed for the indexes."""
-    if unit.kind == "township":
+    if unit.kind == UnitKind.TOWNSHIP:
         where = Case.township_id == unit.id
-    elif unit.kind == "village":
+    elif unit.kind == UnitKind.VILLAGE:
         where = Case.village_id == unit.id
-    elif unit.kind == "county":
-        townships = select(OrgUnit.id).where(OrgUnit.kind == "township", OrgUnit.path.startswith(unit.path))
+    elif unit.kind == UnitKind.COUNTY:
+        townships = select(OrgUnit.id).where(OrgUnit.kind == UnitKind.TOWNSHIP, OrgUnit.path.startswith(unit.path))
         where = Case.township_id.in_(townships.scalar_subquery())
     else:
-        villages = select(OrgUnit.id).where(OrgUnit.kind == "village", OrgUnit.path.startswith(unit.path))
+        villages = select(OrgUnit.id).where(OrgUnit.kind == UnitKind.VILLAGE, OrgUnit.path.startswith(unit.path))
         where = Case.village_id.in_(villages.scalar_subquery())
     return and_(where, Case.is_test_run.is_(False))
 

@@ -23,6 +23,7 @@ from .models import Case, User
 from .settings import VAR_DIR
 from .txn import commit, record_event
 from .views import get_case, parse_id
+from .vocabulary import EventType
 from .workspace_tables import Attachment
 
 MAX_BYTES = 3 * 1024 * 1024
@@ -87,7 +88,7 @@ def add_attachment(
         uploaded_by=actor,
     )
     session.add(attachment)
-    record_event(session, case, actor, "attachment_added", now, material=material, file=name, size=len(content))
+    record_event(session, case, actor, EventType.ATTACHMENT_ADDED, now, material=material, file=name, size=len(content))
     try:
         commit(session)
     except Exception:

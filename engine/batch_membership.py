@@ -13,9 +13,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from .models import Case, TaskRow
+from .vocabulary import BatchStatus, TaskState
 from .workspace_tables import Batch, BatchItem
 
-SCHEDULED, RECEIVED, CANCELLED = "scheduled", "received", "cancelled"
+SCHEDULED, RECEIVED, CANCELLED = BatchStatus.SCHEDULED, BatchStatus.RECEIVED, BatchStatus.CANCELLED
 
 
 def settle_batches(session: Session, case: Case) -> None:
@@ -30,7 +31,7 @@ def settle_batches(session: Session, case: Case) -> None:
             BatchItem.case_id == case.id,
             BatchItem.received_at.is_(None),
             Batch.status == SCHEDULED,
-            TaskRow.state != "ready",
+            TaskRow.state != TaskState.READY,
         )
     ).all()
     if not gone:

@@ -18,6 +18,7 @@ from .models import Case, OrgUnit, User
 from .oversight import CALL_OUTCOMES, CallBack, Complaint, Review
 from .txn import commit, record_event
 from .views import Page, clamp_page
+from .vocabulary import COMPLAINT_ROLES, EventType, UnitKind
 
 MAX_SEED = 2**31 - 1
 
@@ -77,7 +78,7 @@ def draw_callbacks(
         session,
         None,
         actor,
-        "callbacks_drawn",
+        EventType.CALLBACKS_DRAWN,
         now,
         unit=unit.code,
         month=month,
@@ -144,7 +145,7 @@ def record_callback(
         session,
         record.case,
         actor,
-        "callback_recorded",
+        EventType.CALLBACK_RECORDED,
         now,
         outcome=outcome,
         note=note,
@@ -161,10 +162,10 @@ def close_record(session: Session, actor: User, model, record_id, resolution, no
     resolution = _note(resolution, "resolution", required=True)
     if record.status != "open":
         raise Conflict(N_("this record is already closed"))
-    if model is Complaint and not any(a.role in ("discipline_inspector", "admin") for a in actor.roles):
+    if model is Complaint and not any(a.role in COMPLAINT_ROLES for a in actor.roles):
         raise Forbidden(N_("only the discipline committee closes complaints"))
     record.status, record.resolution, record.closed_at, record.closed_by_id = "closed", resolution, now, actor.id
-    kind = "review_closed" if model is Review else "complaint_closed"
+    kind = EventType.REVIEW_CLOSED if model is Review else EventType.COMPLAINT_CLOSED
     record_event(session, record.case, actor, kind, now, record=record.id, resolution=resolution)
     commit(session)
     return record
@@ -175,7 +176,7 @@ def township_condition(model, unit: OrgUnit):
     township = OrgUnit.__table__.alias("township_scope")
     return model.township_id.in_(
         select(township.c.id).where(
-            township.c.kind == "township",
+            township.c.kind == UnitKind.TOWNSHIP,
             or_(
                 township.c.path.startswith(unit.path),
                 func.substr(unit.path, 1, func.length(township.c.path)) == township.c.path,

@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 
 from .models import CatalogItem
 from .settings import CONFIG_DIR
+from .vocabulary import ItemKind, Level
 
-KINDS = ("immediate", "promised", "joint", "escalated", "special")
-LEVELS = ("group", "village", "township", "county")
+KINDS = tuple(ItemKind)
+LEVELS = tuple(Level)
 FIELDS = (
     "name",
     "name_en",

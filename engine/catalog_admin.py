@@ -22,6 +22,7 @@ from .models import CatalogItem, OrgUnit, User
 from .processes import live_version, spec_for
 from .runtime import dump_state, find_task, load_state, new_workflow, ready_user_tasks
 from .txn import commit, record_event
+from .vocabulary import CATALOG_APPROVER_ROLES, EventType, Level, UnitKind
 
 CODE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 APPROVAL = "catalog_approval"
@@ -53,8 +54,8 @@ def check_fields(session: Session, body: dict, base: dict | None = None) -> tupl
     materials = _lines(values.get("materials", []))
     if departments is None:
         errors["departments"] = N_("a list of department functions")
-    elif values.get("level") in ("township", "county"):
-        kind = "station" if values["level"] == "township" else "department"
+    elif values.get("level") in (Level.TOWNSHIP, Level.COUNTY):
+        kind = UnitKind.STATION if values["level"] == Level.TOWNSHIP else UnitKind.DEPARTMENT
         known = set(session.scalars(select(OrgUnit.function).where(OrgUnit.kind == kind, OrgUnit.active.is_(True))))
         if not departments or any(d not in known for d in departments):
             errors["departments"] = N_("functions of existing departments or stations, the lead first")
@@ -123,7 +124,7 @@ def change_item(session: Session, actor: User, code, body: dict, now: datetime |
         session,
         None,
         actor,
-        "catalog_item_changed",
+        EventType.CATALOG_ITEM_CHANGED,
         now or utcnow(),
         code=item.code,
         version=item.version,
@@ -178,7 +179,7 @@ def propose_item(session: Session, actor: User, body: dict, now: datetime | None
     session.add(proposal)
     session.flush()
     record_event(
-        session, None, actor, "catalog_item_proposed", now, proposal=proposal.id, code=code, name=values["name"]
+        session, None, actor, EventType.CATALOG_ITEM_PROPOSED, now, proposal=proposal.id, code=code, name=values["name"]
     )
     commit(session)
     return proposal
@@ -196,7 +197,7 @@ def _advance(proposal: CatalogProposal, workflow) -> None:
 
 
 def get_proposal(session: Session, actor: User, proposal_id) -> CatalogProposal:
-    if not (has_role(actor, "admin") or has_role(actor, "leader")):
+    if not any(has_role(actor, r) for r in CATALOG_APPROVER_ROLES):
         raise Forbidden(N_("only administrators and leaders see catalog proposals"))
     try:
         proposal = session.get(CatalogProposal, int(proposal_id))
@@ -208,7 +209,7 @@ def get_proposal(session: Session, actor: User, proposal_id) -> CatalogProposal:
 
 
 def list_proposals(session: Session, actor: User, status: str | None = None) -> list[CatalogProposal]:
-    if not (has_role(actor, "admin") or has_role(actor, "leader")):
+    if not any(has_role(actor, r) for r in CATALOG_APPROVER_ROLES):
         raise Forbidden(N_("only administrators and leaders see catalog proposals"))
     query = select(CatalogProposal).order_by(CatalogProposal.proposed_at.desc(), CatalogProposal.id.desc())
     if status:
@@ -236,7 +237,7 @@ def decide(session: Session, actor: User, proposal_id, data, now: datetime | Non
     workflow.do_engine_steps()
     _advance(proposal, workflow)
     now = now or utcnow()
-    event = "catalog_proposal_reviewed"
+    event = EventType.CATALOG_PROPOSAL_REVIEWED
     if workflow.is_completed():
         approved = any(t.task_spec.bpmn_id == "item_approved" for t in workflow.get_tasks(state=TaskState.COMPLETED))
         proposal.status = "approved" if approved else "rejected"
@@ -250,7 +251,7 @@ def decide(session: Session, actor: User, proposal_id, data, now: datetime | Non
             session.add(item)
             session.flush()
             proposal.catalog_item_id = item.id
-        event = "catalog_item_approved" if approved else "catalog_item_rejected"
+        event = EventType.CATALOG_ITEM_APPROVED if approved else EventType.CATALOG_ITEM_REJECTED
     record_event(
         session, None, actor, event, now, proposal=proposal.id, code=proposal.code, opinion=data.get("opinion")
     )

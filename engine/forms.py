@@ -11,6 +11,7 @@ from .errors import Invalid
 from .i18n import N_
 from .processes import forms_for
 from .settings import BPMN_DIR
+from .vocabulary import TimerKind, UnitKind
 
 # Plain-words messages for JSON Schema failures (translated by the web layer).
 MESSAGES = {
@@ -63,8 +64,8 @@ def county_departments(row) -> list:
 
     session = object_session(row)
     assert session is not None  # the row was read in a session
-    county = UnitResolver(session, row.case).case_unit("county")
-    return active_children(session, county.id, "department") if county is not None else []
+    county = UnitResolver(session, row.case).case_unit(UnitKind.COUNTY)
+    return active_children(session, county.id, UnitKind.DEPARTMENT) if county is not None else []
 
 
 # `x-choices` on a form field: the values come from the case (its county's departments), so the
@@ -93,7 +94,7 @@ def task_form(row) -> dict | None:
     schema = forms_for(row.case.process_version).get(row.form)
     if schema is not None and any("x-choices" in p for p in schema.get("properties", {}).values()):
         schema = _with_choices(schema, row)
-    if schema is None or row.due_state != "overdue":
+    if schema is None or row.due_state != TimerKind.OVERDUE:
         return schema
     return {
         **schema,

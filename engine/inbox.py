@@ -12,6 +12,7 @@ from .calendar import default_calendar
 from .clock import utcnow
 from .models import Case, CatalogItem, OrgUnit, TaskRow, User
 from .views import Page, clamp_page
+from .vocabulary import TaskState, TimerKind, UnitKind
 
 TABS = ("mine", "available", "due_soon", "overdue", "done")
 
@@ -51,8 +52,8 @@ def due_colour(due_at: datetime | None, now: datetime | None = None) -> str:
     if due_at is None:
         return "normal"
     if due_at < now:
-        return "overdue"
-    return "due_soon" if due_at <= due_soon_limit(now) else "normal"
+        return TimerKind.OVERDUE
+    return TimerKind.DUE_SOON if due_at <= due_soon_limit(now) else "normal"
 
 
 # The one inbox, for pages and API alike. Each scope means one thing (docs/domain.md, "Inbox"):
@@ -109,11 +110,11 @@ def scope_condition(user: User, scope: str):
     if scope == "available":
         return _available(user)
     if scope == "due_soon":
-        return _my_work(user) & (TaskRow.due_state == "due_soon")
+        return _my_work(user) & (TaskRow.due_state == TimerKind.DUE_SOON)
     if scope == "overdue":
-        return or_(_my_work(user), _overseen(user)) & (TaskRow.due_state == "overdue")
+        return or_(_my_work(user), _overseen(user)) & (TaskRow.due_state == TimerKind.OVERDUE)
     if scope == "done":
-        return (TaskRow.state == "completed") & (TaskRow.completed_by_id == user.id)
+        return (TaskRow.state == TaskState.COMPLETED) & (TaskRow.completed_by_id == user.id)
     raise ValueError(scope)
 
 
@@ -172,7 +173,7 @@ def filter_places(session: Session) -> tuple[list[OrgUnit], list[OrgUnit]]:
     """Townships and villages to filter by (names only; filtering never widens what one sees)."""
     units = session.scalars(
         select(OrgUnit)
-        .where(OrgUnit.kind.in_(("township", "village")), OrgUnit.active.is_(True))
+        .where(OrgUnit.kind.in_((UnitKind.TOWNSHIP, UnitKind.VILLAGE)), OrgUnit.active.is_(True))
         .order_by(OrgUnit.path)
     ).all()
-    return [u for u in units if u.kind == "township"], [u for u in units if u.kind == "village"]
+    return [u for u in units if u.kind == UnitKind.TOWNSHIP], [u for u in units if u.kind == UnitKind.VILLAGE]

@@ -20,6 +20,7 @@ from .org import enclosing_unit
 from .processes import live_version
 from .sheets import Sheet, guess_mapping, import_columns
 from .txn import commit, record_event
+from .vocabulary import CaseStatus, EventType, UnitKind
 
 LEDGER_STATE = '{"ledger":true}'
 REQUIRED = ("catalog", "resident_name", "village", "opened_at", "closed_at")
@@ -53,7 +54,7 @@ class _Lookups:
         for item in session.scalars(select(CatalogItem).order_by(CatalogItem.version)):
             self.items[item.code] = self.items[item.name] = item  # the latest version wins
         self.villages: dict[str, OrgUnit | None] = {}
-        for v in session.scalars(select(OrgUnit).where(OrgUnit.kind == "village", scope_condition(paths))):
+        for v in session.scalars(select(OrgUnit).where(OrgUnit.kind == UnitKind.VILLAGE, scope_condition(paths))):
             self.villages[v.code] = v
             self.villages[v.name] = None if v.name in self.villages and self.villages[v.name] is not v else v
         self.receipts: set[str] = set()
@@ -149,14 +150,14 @@ def import_ledger(
         if version is None:
             raise Conflict(N_("no live process version; deploy the process library first"))
         if village.id not in townships:
-            townships[village.id] = enclosing_unit(session, village, "township")
+            townships[village.id] = enclosing_unit(session, village, UnitKind.TOWNSHIP)
         session.add(
             Case(
                 receipt_code=c["receipt"] or "TZ" + c["opened"].strftime("%y%m%d") + secrets.token_hex(4).upper(),
                 catalog_item_id=item.id,
                 catalog_code=item.code,
                 kind=item.kind,
-                status="archived",
+                status=CaseStatus.ARCHIVED,
                 level=item.level,
                 org_unit_id=village.id,
                 village_id=village.id,
@@ -180,7 +181,7 @@ def import_ledger(
         session,
         None,
         actor,
-        "ledger_imported",
+        EventType.LEDGER_IMPORTED,
         now,
         rows=len(rows),
         opened_from=min(c["opened"] for c in checked).date().isoformat(),

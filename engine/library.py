@@ -15,9 +15,8 @@ from .processes import SPECS, live_decisions, live_version, version_hash
 from .roles import roles
 from .task_properties import CASE_DEADLINES, CASE_FIELDS, CASE_STATUSES, CASE_UNITS, DEADLINE_KINDS, form_library
 from .views import parse_id
+from .vocabulary import EDITOR_ROLES, CaseStatus, EventType, UnitKind
 from .xml import parse_xml
-
-EDITOR_ROLES = ("analyst", "admin")
 
 
 def require_editor(actor: User) -> None:
@@ -62,7 +61,7 @@ def save_draft(session: Session, actor: User, xml: bytes | str) -> ProcessVersio
             at=now,
             actor_id=actor.id,
             actor=actor.username,
-            type="process_draft_saved",
+            type=EventType.PROCESS_DRAFT_SAVED,
             detail={"key": key, "version": number},
         )
     )
@@ -99,7 +98,7 @@ def deploy(session: Session, actor: User, key: str, number) -> ProcessVersion:
             at=now,
             actor_id=actor.id,
             actor=actor.username,
-            type="process_deployed",
+            type=EventType.PROCESS_DEPLOYED,
             detail={"key": key, "version": version.version, "hash": version.hash},
         )
     )
@@ -142,7 +141,7 @@ def library(session: Session) -> list[dict]:
     running = dict(
         session.execute(
             select(Case.process_version_id, func.count())
-            .where(Case.status != "archived", Case.is_test_run.is_(False))
+            .where(Case.status != CaseStatus.ARCHIVED, Case.is_test_run.is_(False))
             .group_by(Case.process_version_id)
         ).all()
     )
@@ -168,7 +167,7 @@ def library(session: Session) -> list[dict]:
 
 def test_village(session: Session, actor: User, code: str | None) -> OrgUnit:
     """The village a test run pretends to come from: the one asked for, else the first of the county."""
-    query = select(OrgUnit).where(OrgUnit.kind == "village", OrgUnit.active.is_(True))
+    query = select(OrgUnit).where(OrgUnit.kind == UnitKind.VILLAGE, OrgUnit.active.is_(True))
     if code:
         query = query.where(OrgUnit.code == code)
     paths = [a.org_unit.path for a in actor.roles]

@@ -21,6 +21,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from .vocabulary import CaseStatus, TaskState
+
 JsonDoc = JSON().with_variant(JSONB(), "postgresql")
 BigId = BigInteger().with_variant(Integer(), "sqlite")  # SQLite autoincrements INTEGER keys only
 
@@ -161,7 +163,7 @@ class Case(Base):
     catalog_item_id: Mapped[int] = mapped_column(ForeignKey("catalog_items.id"))
     catalog_code: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(20))
-    status: Mapped[str] = mapped_column(String(20), default="open")
+    status: Mapped[str] = mapped_column(String(20), default=CaseStatus.OPEN.value)
     level: Mapped[str] = mapped_column(String(20))  # where the item is now
     org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))  # who holds it now
     village_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))
@@ -229,7 +231,7 @@ class TaskRow(Base):
     org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     form: Mapped[str | None] = mapped_column(String(200))
-    state: Mapped[str] = mapped_column(String(12), default="ready")  # ready completed cancelled
+    state: Mapped[str] = mapped_column(String(12), default=TaskState.READY.value)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

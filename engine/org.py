@@ -14,8 +14,9 @@ from .i18n import N_
 from .models import Event, OrgUnit, RoleAssignment, User
 from .passwords import hash_password
 from .settings import CONFIG_DIR
+from .vocabulary import EventType, Role, UnitKind
 
-KINDS = ("county", "township", "village", "group", "department", "station", "window")
+KINDS = tuple(UnitKind)
 
 
 def add_unit(
@@ -105,38 +106,38 @@ def load_demo_county(session: Session, path: Path | None = None, password: str =
     # One hash for all demo users keeps loading fast; demo passwords are public anyway.
     pw_hash = hash_password(password)
     assignments: list[tuple[str, OrgUnit]] = []
-    county = add_unit(session, c["code"], c["name"], "county", name_en=c.get("name_en"))
+    county = add_unit(session, c["code"], c["name"], UnitKind.COUNTY, name_en=c.get("name_en"))
     assignments += [(r, county) for r in c.get("roles", [])]
     window = add_unit(
-        session, c["window"]["code"], c["window"]["name"], "window", county, name_en=c["window"].get("name_en")
+        session, c["window"]["code"], c["window"]["name"], UnitKind.WINDOW, county, name_en=c["window"].get("name_en")
     )
-    assignments.append(("county_window", window))
+    assignments.append((Role.COUNTY_WINDOW, window))
     for d in c.get("departments", []):
-        dep = add_unit(session, d["code"], d["name"], "department", county, d.get("name_en"), d["function"])
-        assignments.append(("department_handler", dep))
+        dep = add_unit(session, d["code"], d["name"], UnitKind.DEPARTMENT, county, d.get("name_en"), d["function"])
+        assignments.append((Role.DEPARTMENT_HANDLER, dep))
     for t in data["townships"]:
-        township = add_unit(session, t["code"], t["name"], "township", county, t.get("name_en"))
+        township = add_unit(session, t["code"], t["name"], UnitKind.TOWNSHIP, county, t.get("name_en"))
         assignments += [(r, township) for r in data["township_roles"]["roles"]]
         for s in data["stations"]:
             station = add_unit(
                 session,
                 f"{t['code']}-{s['suffix']}",
                 t["name"] + s["name"],
-                "station",
+                UnitKind.STATION,
                 township,
                 f"{t.get('name_en', t['code'])} {s['name_en']}",
                 s["function"],
             )
-            assignments.append(("station_handler", station))
+            assignments.append((Role.STATION_HANDLER, station))
         for v in t["villages"]:
-            village = add_unit(session, v["code"], v["name"], "village", township, v.get("name_en"))
+            village = add_unit(session, v["code"], v["name"], UnitKind.VILLAGE, township, v.get("name_en"))
             assignments += [(r, village) for r in data["village_roles"]["roles"]]
             for n in range(1, data.get("groups_per_village", 0) + 1):
                 group = add_unit(
                     session,
                     f"{v['code']}-g{n}",
                     f"{v['name']}第{n}村民小组",
-                    "group",
+                    UnitKind.GROUP,
                     village,
                     f"{v.get('name_en', v['code'])} group {n}",
                 )
@@ -151,7 +152,7 @@ def load_demo_county(session: Session, path: Path | None = None, password: str =
     admin = User(username="admin", display_name="admin", password_hash=pw_hash, active=True, created_at=now)
     session.add(admin)
     session.flush()
-    session.add(RoleAssignment(user_id=admin.id, role="admin", org_unit_id=county.id))
+    session.add(RoleAssignment(user_id=admin.id, role=Role.ADMIN, org_unit_id=county.id))
     users = [(role, unit, "") for role, unit in assignments] + [(role, unit, "2") for role, unit in colleagues]
     for role, unit, suffix in users:
         user = User(
@@ -165,7 +166,12 @@ def load_demo_county(session: Session, path: Path | None = None, password: str =
         session.flush()
         session.add(RoleAssignment(user_id=user.id, role=role, org_unit_id=unit.id))
     session.add(
-        Event(at=now, actor="system", type="demo_county_loaded", detail={"county": c["code"], "users": len(users) + 1})
+        Event(
+            at=now,
+            actor="system",
+            type=EventType.DEMO_COUNTY_LOADED,
+            detail={"county": c["code"], "users": len(users) + 1},
+        )
     )
     return len(users) + 1
 

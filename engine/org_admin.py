@@ -17,19 +17,20 @@ from .models import Case, OrgUnit, TaskRow, User
 from .org import KINDS
 from .txn import commit, record_event
 from .views import Page, clamp_page
+from .vocabulary import CaseStatus, EventType, TaskState, UnitKind
 
 CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 # Where each kind of unit may hang in the tree (a county is set up by the operator, not here).
-PARENT_KINDS = {
-    "county": (),
-    "township": ("county",),
-    "village": ("township",),
-    "group": ("village",),
-    "department": ("county",),
-    "station": ("township",),
-    "window": ("county",),
+PARENT_KINDS: dict[str, tuple[str, ...]] = {
+    UnitKind.COUNTY: (),
+    UnitKind.TOWNSHIP: (UnitKind.COUNTY,),
+    UnitKind.VILLAGE: (UnitKind.TOWNSHIP,),
+    UnitKind.GROUP: (UnitKind.VILLAGE,),
+    UnitKind.DEPARTMENT: (UnitKind.COUNTY,),
+    UnitKind.STATION: (UnitKind.TOWNSHIP,),
+    UnitKind.WINDOW: (UnitKind.COUNTY,),
 }
-CLOSED = ("closed", "archived")
+CLOSED = (CaseStatus.CLOSED, CaseStatus.ARCHIVED)
 
 
 def unit_dict(unit: OrgUnit, parents: dict[int, str] | None = None) -> dict:
@@ -115,7 +116,7 @@ def create_unit(session: Session, actor: User, body: dict, now: datetime | None 
     )
     session.add(unit)
     session.flush()
-    record_event(session, None, actor, "unit_created", now, unit=code, kind=kind, parent=parent.code, name=name)
+    record_event(session, None, actor, EventType.UNIT_CREATED, now, unit=code, kind=kind, parent=parent.code, name=name)
     commit(session)
     return unit
 
@@ -133,7 +134,7 @@ def rename_unit(session: Session, actor: User, code, body: dict, now: datetime |
         session,
         None,
         actor,
-        "unit_renamed",
+        EventType.UNIT_RENAMED,
         now or utcnow(),
         unit=unit.code,
         old=old,
@@ -176,7 +177,7 @@ def move_unit(session: Session, actor: User, code, parent_code, now: datetime | 
         .values(parent_id=parent.id)
         .execution_options(synchronize_session=False)
     )
-    if unit.kind == "village":
+    if unit.kind == UnitKind.VILLAGE:
         # Cases carry their township for quick lookups; keep it true to the tree.
         session.execute(
             update(Case)
@@ -189,7 +190,7 @@ def move_unit(session: Session, actor: User, code, parent_code, now: datetime | 
         session,
         None,
         actor,
-        "unit_moved",
+        EventType.UNIT_MOVED,
         now or utcnow(),
         unit=code,
         old_parent=old_parent,
@@ -205,7 +206,7 @@ def move_unit(session: Session, actor: User, code, parent_code, now: datetime | 
 def open_items(session: Session, unit: OrgUnit) -> list[Case]:
     """Open cases of the unit's subtree, or held there by an open task: they must move before it retires."""
     subtree = select(OrgUnit.id).where(OrgUnit.path.startswith(unit.path)).scalar_subquery()
-    held = select(TaskRow.case_id).where(TaskRow.state == "ready", TaskRow.org_unit_id.in_(subtree))
+    held = select(TaskRow.case_id).where(TaskRow.state == TaskState.READY, TaskRow.org_unit_id.in_(subtree))
     return list(
         session.scalars(
             select(Case)
@@ -236,7 +237,7 @@ def retire_unit(session: Session, actor: User, code, now: datetime | None = None
             errors["units"] = children
         raise Conflict(N_("move its open items and units elsewhere first"), errors)
     unit.active = False
-    record_event(session, None, actor, "unit_retired", now or utcnow(), unit=unit.code)
+    record_event(session, None, actor, EventType.UNIT_RETIRED, now or utcnow(), unit=unit.code)
     commit(session)
     return unit
 

@@ -11,10 +11,11 @@ from .assessment import in_unit
 from .calendar import default_calendar
 from .models import Case, Event, OrgUnit, TaskRow
 from .views import Page, clamp_page, iso
+from .vocabulary import CaseStatus, TaskState, TimerKind
 
 # Items whose deadline is not staff's to meet: finished, or waiting for the resident's materials (一次性告知).
-FINISHED = ("archived", "returned", "waiting_materials")
-LISTS = ("overdue", "due_soon")
+FINISHED = (CaseStatus.ARCHIVED, CaseStatus.RETURNED, CaseStatus.WAITING_MATERIALS)
+LISTS = (TimerKind.OVERDUE, TimerKind.DUE_SOON)
 
 
 def still_open():
@@ -33,7 +34,7 @@ def due_soon(now: datetime):
 
 def late_items(session: Session, unit: OrgUnit, which: str, now: datetime, page=1, per_page=20) -> Page:
     page, per_page = clamp_page(page, per_page)
-    condition = overdue(now) if which == "overdue" else due_soon(now)
+    condition = overdue(now) if which == TimerKind.OVERDUE else due_soon(now)
     query = select(Case).where(in_unit(session, unit), condition)
     total = session.scalar(select(func.count()).select_from(Case).where(in_unit(session, unit), condition))
     items = list(
@@ -46,7 +47,7 @@ def late_rows(session: Session, cases: list[Case], now: datetime) -> list[dict]:
     """Each item with its owner, where it is stuck, and the latest reason given for the delay."""
     ids = [c.id for c in cases]
     steps: dict[int, list[TaskRow]] = {}
-    for task in session.scalars(select(TaskRow).where(TaskRow.case_id.in_(ids), TaskRow.state == "ready")):
+    for task in session.scalars(select(TaskRow).where(TaskRow.case_id.in_(ids), TaskRow.state == TaskState.READY)):
         steps.setdefault(task.case_id, []).append(task)
     reasons: dict[int, str] = {}
     for event in session.scalars(select(Event).where(Event.case_id.in_(ids)).order_by(Event.at, Event.id)):

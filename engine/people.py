@@ -22,6 +22,7 @@ from .passwords import hash_password
 from .roles import roles
 from .txn import commit, record_event
 from .views import Page, clamp_page, iso
+from .vocabulary import EventType, Role
 
 USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{2,120}$")
 MIN_PASSWORD = 8
@@ -153,7 +154,7 @@ def create_user(session: Session, actor: User, body: dict, now: datetime | None 
     now = now or utcnow()
     user, password = add_user(session, body, pairs, now)
     record_event(
-        session, None, actor, "user_created", now, user=user.username, roles=[f"{r}@{u.code}" for r, u in pairs]
+        session, None, actor, EventType.USER_CREATED, now, user=user.username, roles=[f"{r}@{u.code}" for r, u in pairs]
     )
     commit(session)
     session.refresh(user)
@@ -170,7 +171,9 @@ def assign_role(session: Session, actor: User, username, role, unit_code, now: d
     if any(a.role == role and a.org_unit_id == unit.id for a in user.roles):
         raise Conflict(N_("the user already has this role there"))
     session.add(RoleAssignment(user_id=user.id, role=role, org_unit_id=unit.id))
-    record_event(session, None, actor, "role_assigned", now or utcnow(), user=user.username, role=role, unit=unit.code)
+    record_event(
+        session, None, actor, EventType.ROLE_ASSIGNED, now or utcnow(), user=user.username, role=role, unit=unit.code
+    )
     commit(session)
     session.refresh(user)
     return user
@@ -184,10 +187,12 @@ def remove_role(session: Session, actor: User, username, role, unit_code, now: d
     )
     if found is None:
         raise NotFound(N_("the user has no such role"))
-    if user.id == actor.id and role == "admin":
+    if user.id == actor.id and role == Role.ADMIN:
         raise Conflict(N_("you cannot remove your own administrator role"))
     session.delete(found)
-    record_event(session, None, actor, "role_removed", now or utcnow(), user=user.username, role=role, unit=unit_code)
+    record_event(
+        session, None, actor, EventType.ROLE_REMOVED, now or utcnow(), user=user.username, role=role, unit=unit_code
+    )
     commit(session)
     session.refresh(user)
     return user
@@ -201,7 +206,12 @@ def set_active(session: Session, actor: User, username, active: bool, now: datet
         return user
     user.active = active
     record_event(
-        session, None, actor, "user_activated" if active else "user_deactivated", now or utcnow(), user=user.username
+        session,
+        None,
+        actor,
+        EventType.USER_ACTIVATED if active else EventType.USER_DEACTIVATED,
+        now or utcnow(),
+        user=user.username,
     )
     commit(session)
     return user
@@ -214,7 +224,7 @@ def reset_password(session: Session, actor: User, username, password=None, now: 
         raise Invalid(N_("the password cannot be set"), {"password": N_("at least 8 characters")})
     password = password or new_password()
     user.password_hash = hash_password(password)
-    record_event(session, None, actor, "password_reset", now or utcnow(), user=user.username)
+    record_event(session, None, actor, EventType.PASSWORD_RESET, now or utcnow(), user=user.username)
     commit(session)
     return password
 

@@ -17,6 +17,7 @@ from .people import add_user, check_new_user, check_role_and_unit
 from .roles import roles
 from .sheets import Sheet, guess_mapping
 from .txn import commit, record_event
+from .vocabulary import EventType
 
 REQUIRED = ("username", "display_name", "role", "unit")
 FIELDS = REQUIRED + ("password",)
@@ -109,7 +110,13 @@ def import_people(
             }
         )
     record_event(
-        session, None, actor, "people_imported", now, users=[c["username"] for c in created], rows=len(result["rows"])
+        session,
+        None,
+        actor,
+        EventType.PEOPLE_IMPORTED,
+        now,
+        users=[c["username"] for c in created],
+        rows=len(result["rows"]),
     )
     commit(session)
     return {**result, "created": created}

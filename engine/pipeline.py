@@ -37,6 +37,7 @@ from .models import Case, Event, TaskRow, User
 from .permissions import require
 from .processes import spec_for
 from .runtime import load_state
+from .vocabulary import event_type
 
 T = TypeVar("T")
 
@@ -121,7 +122,7 @@ def _event(case, actor: User | None, type_: str, now: datetime, task_id: str | N
         at=now,
         actor_id=actor.id if actor else None,
         actor=actor.username if actor else "system",
-        type=type_,
+        type=event_type(type_),  # an unknown type is a programming error, caught by the first test
         task_id=task_id,
         detail=detail,
     )

@@ -16,6 +16,7 @@ from .models import OrgUnit, RoleAssignment, User
 from .oversight import Complaint
 from .public import own_case
 from .txn import commit, record_event
+from .vocabulary import EventType, Role, UnitKind
 
 PHONE = re.compile(r"^\+?[0-9][0-9 -]{5,18}[0-9]$")
 
@@ -47,7 +48,7 @@ def public_catalog(session: Session) -> list[dict]:
 def responsible_agents(session: Session) -> list[dict]:
     """Each village with its township and the village agents responsible for it (names only)."""
     villages = session.scalars(
-        select(OrgUnit).where(OrgUnit.kind == "village", OrgUnit.active.is_(True)).order_by(OrgUnit.path)
+        select(OrgUnit).where(OrgUnit.kind == UnitKind.VILLAGE, OrgUnit.active.is_(True)).order_by(OrgUnit.path)
     ).all()
     # Looked up by each village's parent_id, an optional column (a village always hangs under its township).
     parents: dict[int | None, OrgUnit] = {
@@ -57,7 +58,7 @@ def responsible_agents(session: Session) -> list[dict]:
     for unit_id, name in session.execute(
         select(RoleAssignment.org_unit_id, User.display_name)
         .join(User, User.id == RoleAssignment.user_id)
-        .where(RoleAssignment.role == "village_agent", User.active.is_(True))
+        .where(RoleAssignment.role == Role.VILLAGE_AGENT, User.active.is_(True))
         .order_by(User.display_name)
     ):
         agents.setdefault(unit_id, []).append(name)
@@ -77,7 +78,7 @@ def responsible_agents(session: Session) -> list[dict]:
 def townships(session: Session) -> list[OrgUnit]:
     return list(
         session.scalars(
-            select(OrgUnit).where(OrgUnit.kind == "township", OrgUnit.active.is_(True)).order_by(OrgUnit.path)
+            select(OrgUnit).where(OrgUnit.kind == UnitKind.TOWNSHIP, OrgUnit.active.is_(True)).order_by(OrgUnit.path)
         )
     )
 
@@ -100,7 +101,7 @@ def file_complaint(
     now = now or utcnow()
     errors: dict[str, str] = {}
     township = (
-        session.scalar(select(OrgUnit).where(OrgUnit.code == township_code, OrgUnit.kind == "township"))
+        session.scalar(select(OrgUnit).where(OrgUnit.code == township_code, OrgUnit.kind == UnitKind.TOWNSHIP))
         if isinstance(township_code, str)
         else None
     )
@@ -133,7 +134,14 @@ def file_complaint(
     session.add(complaint)
     session.flush()
     record_event(
-        session, case, None, "complaint_filed", now, complaint=complaint.id, township=township.code, source="public"
+        session,
+        case,
+        None,
+        EventType.COMPLAINT_FILED,
+        now,
+        complaint=complaint.id,
+        township=township.code,
+        source="public",
     )
     commit(session)
     return complaint

@@ -6,13 +6,14 @@ from sqlalchemy.orm import Session
 
 from .models import Case
 from .views import case_events
+from .vocabulary import EventType
 
 
 def case_result(session: Session, case: Case) -> dict | None:
     """The latest answer given on the item (a station's result or the lead's consolidation)."""
     for event in reversed(case_events(session, case)):
         data = (event.detail or {}).get("data") or {}
-        if event.type == "task_completed" and isinstance(data.get("answer"), str):
+        if event.type == EventType.TASK_COMPLETED and isinstance(data.get("answer"), str):
             return {
                 "answer": data["answer"],
                 "approved": data.get("approved"),

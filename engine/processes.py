@@ -12,6 +12,7 @@ from .clock import utcnow
 from .models import Event, ProcessVersion
 from .runtime import ProcessSpec, SpecCache, content_hash
 from .settings import BPMN_DIR
+from .vocabulary import EventType
 from .xml import parse_xml
 
 SPECS = SpecCache()
@@ -95,7 +96,9 @@ def _deploy(
     )
     session.add(version)
     session.add(
-        Event(at=now, actor=actor, type="process_deployed", detail={"key": key, "version": number, "hash": digest})
+        Event(
+            at=now, actor=actor, type=EventType.PROCESS_DEPLOYED, detail={"key": key, "version": number, "hash": digest}
+        )
     )
     return [version]
 

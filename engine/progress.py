@@ -9,6 +9,8 @@ from .ledger import is_ledger_case
 from .models import Case
 from .processes import spec_for
 from .runtime import load_state
+from .vocabulary import CaseStatus
+from .vocabulary import TaskState as RowState
 
 
 def element_states(case: Case, now=None) -> dict[str, str]:
@@ -25,7 +27,7 @@ def element_states(case: Case, now=None) -> dict[str, str]:
             states[bpmn_id] = "active"
         elif task.state == TaskState.COMPLETED and states.get(bpmn_id) != "active":
             states[bpmn_id] = "completed"
-    if case.due_at < now and case.status == "open":
+    if case.due_at < now and case.status == CaseStatus.OPEN:
         states.update({k: "overdue" for k, v in states.items() if v == "active"})
     return states
 
@@ -42,7 +44,7 @@ def current_step(session, case: Case) -> str | None:
     held_here = when((TaskRow.org_unit_id == case.org_unit_id, 0), else_=1)
     return session.scalar(
         select(TaskRow.name)
-        .where(TaskRow.case_id == case.id, TaskRow.state == "ready")
+        .where(TaskRow.case_id == case.id, TaskRow.state == RowState.READY)
         .order_by(held_here, TaskRow.created_at, TaskRow.due_at, TaskRow.id)
         .limit(1)
     )

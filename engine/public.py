@@ -14,9 +14,10 @@ from .i18n import N_
 from .models import Case, Event
 from .progress import current_step
 from .txn import commit, record_event
+from .vocabulary import CaseStatus, EventType
 
 RATINGS = ("satisfied", "basically_satisfied", "dissatisfied")
-REPLIED = ("closed", "archived")
+REPLIED = (CaseStatus.CLOSED, CaseStatus.ARCHIVED)
 
 
 def own_case(session: Session, receipt_code, phone_last4) -> Case:
@@ -35,7 +36,9 @@ def own_case(session: Session, receipt_code, phone_last4) -> Case:
 
 
 def _resident_rated(session: Session, case: Case) -> bool:
-    return session.scalar(select(exists().where(Event.case_id == case.id, Event.type == "resident_rated"))) is True
+    return (
+        session.scalar(select(exists().where(Event.case_id == case.id, Event.type == EventType.RESIDENT_RATED))) is True
+    )
 
 
 def progress(session: Session, receipt_code, phone_last4) -> dict:
@@ -46,7 +49,7 @@ def progress(session: Session, receipt_code, phone_last4) -> dict:
     return {
         "receipt_code": case.receipt_code,
         "status": case.status,
-        "step": current_step(session, case) if case.status == "open" else None,
+        "step": current_step(session, case) if case.status == CaseStatus.OPEN else None,
         "due_at": iso(case.due_at),
         "catalog_name": case.catalog_item.name,
         "catalog_name_en": case.catalog_item.name_en,
@@ -63,7 +66,9 @@ def written_notices(session: Session, case: Case) -> list[dict]:
     from .views import iso
 
     events = session.scalars(
-        select(Event).where(Event.case_id == case.id, Event.type == "task_completed").order_by(Event.at, Event.id)
+        select(Event)
+        .where(Event.case_id == case.id, Event.type == EventType.TASK_COMPLETED)
+        .order_by(Event.at, Event.id)
     )
     return [
         {"at": iso(event.at), "step": event.detail.get("name"), "text": text}
@@ -95,7 +100,7 @@ def rate_by_resident(
         session,
         case,
         None,
-        "resident_rated",
+        EventType.RESIDENT_RATED,
         now,
         rating=rating,
         comment=(comment or "").strip() or None,

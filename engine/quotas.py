@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 
 from .assessment import Figures, config, figures, local_bounds, month_end
 from .models import Case, Event, OrgUnit, RoleAssignment, User
+from .vocabulary import EventType, UnitKind
 
-HANDLED = ("case_opened", "task_completed")
+HANDLED = (EventType.CASE_OPENED, EventType.TASK_COMPLETED)
 
 
 def periods(per: str, first: date) -> list[tuple[date, date]]:
@@ -117,7 +118,7 @@ def service_point_stars(session: Session, unit: OrgUnit, first: date) -> list[di
     found = {f.key: f for f in figures(session, unit, first, month_end(first), "village")}
     villages = session.scalars(
         select(OrgUnit)
-        .where(OrgUnit.kind == "village", OrgUnit.path.startswith(unit.path), OrgUnit.active.is_(True))
+        .where(OrgUnit.kind == UnitKind.VILLAGE, OrgUnit.path.startswith(unit.path), OrgUnit.active.is_(True))
         .order_by(OrgUnit.path)
     ).all()
     rows = []

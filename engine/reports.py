@@ -15,8 +15,7 @@ from .errors import Invalid
 from .i18n import N_
 from .models import Case, OrgUnit, User
 from .overdue import overdue as is_overdue
-
-REPORT_ROLES = ("supervisor", "discipline_inspector", "admin", "leader", "township_reception", "county_window")
+from .vocabulary import REPORT_ROLES
 
 
 def _day(value, field: str, errors: dict) -> date | None:

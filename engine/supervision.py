@@ -19,10 +19,11 @@ from .overdue import LISTS, late_items, late_rows
 from .oversight import CallBack, Complaint, Review
 from .quotas import quotas, service_point_stars
 from .views import Page, iso, mask_phone
+from .vocabulary import COMPLAINT_ROLES, UnitKind
 
 KINDS = {"callbacks": CallBack, "reviews": Review, "complaints": Complaint}
 STATUSES = {"callbacks": ("pending", "done"), "reviews": ("open", "closed"), "complaints": ("open", "closed")}
-PHONE_ROLES = {"callbacks": SUPERVISION_ROLES, "complaints": ("discipline_inspector", "admin")}
+PHONE_ROLES = {"callbacks": SUPERVISION_ROLES, "complaints": COMPLAINT_ROLES}
 
 
 def _today(now: datetime):
@@ -38,7 +39,7 @@ def units_in_scope(session: Session, actor: User) -> list[OrgUnit]:
         session.scalars(
             select(OrgUnit)
             .where(
-                OrgUnit.kind.in_(("county", "township", "village")),
+                OrgUnit.kind.in_((UnitKind.COUNTY, UnitKind.TOWNSHIP, UnitKind.VILLAGE)),
                 OrgUnit.active.is_(True),
                 or_(*[OrgUnit.path.startswith(p) for p in paths]),
             )

@@ -17,13 +17,14 @@ from .expressions import ExpressionError, compile_restricted
 from .i18n import N_
 from .settings import BPMN_DIR
 from .timers import RESUBMISSION
+from .vocabulary import CaseStatus, UnitKind
 
 FORM = "formJsonSchemaFilename"
-CASE_STATUSES = ("open", "waiting_materials", "closed", "returned", "archived")
+CASE_STATUSES = tuple(CaseStatus)
 # Case columns a task may set from its form through the `case_fields` property.
 CASE_FIELDS = ("rating", "materials_provided")
 # `unit`: case.<one of these> (projection.UnitResolver) or data.<variable holding a unit code>.
-CASE_UNITS = ("village", "township", "county", "window")
+CASE_UNITS = (UnitKind.VILLAGE, UnitKind.TOWNSHIP, UnitKind.COUNTY, UnitKind.WINDOW)
 DEADLINE_KINDS = (RESUBMISSION,)
 CASE_DEADLINES = ("restart",)
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")

@@ -12,6 +12,7 @@ from .access import can_see_case, may_act
 from .errors import Conflict, Forbidden, NotFound
 from .i18n import N_
 from .models import Case, Event, TaskRow, User
+from .vocabulary import event_type
 
 
 def record_event(
@@ -31,7 +32,7 @@ def record_event(
             at=now,
             actor_id=actor.id if actor else None,
             actor=actor.username if actor else "system",
-            type=type_,
+            type=event_type(type_),
             task_id=task_id,
             detail=detail,
         )

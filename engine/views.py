@@ -16,6 +16,7 @@ from .i18n import N_
 from .models import Case, Event, TaskRow, User
 from .permissions import available_actions
 from .txn import visible_task
+from .vocabulary import ItemKind, TaskState
 
 MAX_PER_PAGE = 100
 MAX_PAGE = 100_000
@@ -85,7 +86,9 @@ def case_events(session: Session, case: Case) -> list[Event]:
 def open_tasks(session: Session, case: Case) -> list[TaskRow]:
     return list(
         session.scalars(
-            select(TaskRow).where(TaskRow.case_id == case.id, TaskRow.state == "ready").order_by(TaskRow.created_at)
+            select(TaskRow)
+            .where(TaskRow.case_id == case.id, TaskRow.state == TaskState.READY)
+            .order_by(TaskRow.created_at)
         )
     )
 
@@ -109,7 +112,7 @@ def task_dict(task: TaskRow) -> dict:
         "created_at": iso(task.created_at),
         "due_state": task.due_state,
         # Special items (特办件) are flagged wherever the task is listed.
-        "special": task.case.kind == "special",
+        "special": task.case.kind == ItemKind.SPECIAL,
     }
 
 

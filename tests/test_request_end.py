@@ -72,7 +72,7 @@ def test_a_request_that_wrote_without_committing_still_rolls_back(pg_app):
     with pg_app.app_context():
         before = db.session.scalar(select(func.count()).select_from(Event))
     with pg_app.app_context():
-        db.session.add(Event(case_id=None, at=datetime.now(UTC), actor="system", type="probe", detail={}))
+        db.session.add(Event(case_id=None, at=datetime.now(UTC), actor="system", type="demo_county_loaded", detail={}))
         db.session.flush()  # written, never committed: the teardown must not commit it
     with pg_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Event)) == before

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from io import BytesIO
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
+
+from engine.vocabulary import label as vocabulary_label
 
 
 def quota_label(status: str) -> str:
@@ -15,12 +18,6 @@ def quota_label(status: str) -> str:
 
 def period_label(per: str) -> str:
     return {"week": _("a week"), "month": _("a month")}.get(per, per)
-
-
-def role_label(code: str) -> str:
-    from .filters import role_label as label
-
-    return label(code)
 
 
 def _figure_headers():
@@ -96,7 +93,7 @@ def monthly_workbook(report: dict) -> BytesIO:
         [
             [
                 q["display_name"],
-                role_label(q["role"]),
+                vocabulary_label(q["role"], get_locale(), "role"),
                 q["unit_name"],
                 period_label(q["per"]),
                 q["min_items"],

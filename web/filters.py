@@ -1,4 +1,4 @@
-"""Template helpers: dates in Shanghai time, localized labels, role names."""
+"""Template helpers: dates in Shanghai time, localized labels, the vocabulary's labels."""
 
 from datetime import datetime
 
@@ -6,7 +6,7 @@ from flask_babel import format_datetime, get_locale
 
 from engine.calendar import TZ
 from engine.permissions import permission
-from engine.roles import roles
+from engine.vocabulary import BATCH_ROLES, EDITOR_ROLES, SUPERVISION_ROLES, VOCABULARIES, Role, label
 
 from .i18n import localized, localized_name
 
@@ -22,7 +22,8 @@ def register(app) -> None:
     def unit_name(unit):
         return localized_name(unit) if unit is not None else ""
 
-    app.add_template_filter(role_label, "role_name")
+    app.add_template_filter(vocabulary_label, "label")
+    app.add_template_global(vocabulary_labels, "labels")
 
     @app.template_filter("action_label")
     def action_label(code: str) -> str:
@@ -33,19 +34,29 @@ def register(app) -> None:
     app.add_template_filter(percent, "percent")
     app.jinja_env.globals["supervises"] = supervises
 
-    @app.template_global()
-    def holds_role(user, *codes) -> bool:
-        return any(a.role in codes for a in user.roles)
+    app.add_template_global(holds_role, "holds_role")
+    app.jinja_env.globals.update(Role=Role, BATCH_ROLES=BATCH_ROLES, EDITOR_ROLES=EDITOR_ROLES)
 
     app.jinja_env.globals["localized"] = localized
     app.jinja_env.globals["get_locale"] = get_locale
 
 
-def role_label(code):
-    role = roles().get(code)
-    if role is None:
-        return code
-    return role.name_en if str(get_locale()).startswith("en") else role.name
+def holds_role(user, *roles) -> bool:
+    """`holds_role(user, Role.COUNTY_WINDOW)`, or a named set from engine/vocabulary.py:
+    `holds_role(user, BATCH_ROLES)`."""
+    codes = {code for r in roles for code in ([r] if isinstance(r, str) else r)}
+    return any(a.role in codes for a in user.roles)
+
+
+def vocabulary_label(code, vocabulary: str | None = None) -> str:
+    """`{{ case.status|label }}`: a code's label from engine/vocabulary.py in the request's language.
+    Name the vocabulary where a code is shared (`{{ unit.kind|label('unit_kind') }}`)."""
+    return label(code, get_locale(), vocabulary)
+
+
+def vocabulary_labels(vocabulary: str) -> dict[str, str]:
+    """`{{ labels('case_status')|tojson }}`: every code of a vocabulary with its label, for scripts."""
+    return dict(VOCABULARIES[vocabulary].choices(get_locale()))
 
 
 def percent(value) -> str:
@@ -53,6 +64,4 @@ def percent(value) -> str:
 
 
 def supervises(user) -> bool:
-    from engine.assessment import SUPERVISION_ROLES
-
     return any(a.role in SUPERVISION_ROLES for a in getattr(user, "roles", []))

@@ -13,6 +13,7 @@ from engine.i18n import N_
 from engine.models import OrgUnit
 from engine.ratelimit import check_portal
 from engine.views import iso
+from engine.vocabulary import CaseStatus, EventType, ItemKind, Level, Role, UnitKind, Vocabulary
 
 from ..auth import LoginLocked, authenticate, current_engine_user, issue_token
 from ..extensions import db
@@ -20,16 +21,55 @@ from . import api, json_body, problem, token_required
 
 OPENAPI_DIR = Path(__file__).with_name("openapi")
 
+# Schema properties whose values are vocabulary codes: (schema, property path inside it) -> vocabulary.
+# The fragments say only "string"; the codes and labels come from engine/vocabulary.py, so the
+# document cannot drift from what the engine writes.
+VOCABULARY_PROPERTIES: dict[tuple[str, ...], type[Vocabulary]] = {
+    ("Case", "status"): CaseStatus,
+    ("CatalogItem", "kind"): ItemKind,
+    ("CatalogItem", "level"): Level,
+    ("OrgUnit", "kind"): UnitKind,
+    ("AdminUnit", "kind"): UnitKind,
+    ("Event", "type"): EventType,
+    ("Task", "role"): Role,
+    ("Me", "roles", "role"): Role,
+    ("AdminUser", "roles", "role"): Role,
+    ("RoleInput", "role"): Role,
+    ("CatalogProposal", "task", "role"): Role,
+    ("Quota", "role"): Role,
+}
+
 
 def openapi_document() -> dict:
-    """_base.json plus one fragment per area (paths and component schemas), merged."""
+    """_base.json plus one fragment per area (paths and component schemas), merged, with the
+    vocabulary's codes and labels as the enums of the properties that hold them."""
     doc = json.loads((OPENAPI_DIR / "_base.json").read_text(encoding="utf-8"))
     doc["paths"] = {}
     for fragment in sorted(OPENAPI_DIR.glob("[!_]*.json")):
         part = json.loads(fragment.read_text(encoding="utf-8"))
         doc["paths"].update(part.get("paths", {}))
         doc["components"]["schemas"].update(part.get("schemas", {}))
+    for (schema, *path), vocabulary in VOCABULARY_PROPERTIES.items():
+        _enumerate(_property(doc["components"]["schemas"][schema], path), vocabulary)
     return doc
+
+
+def _property(schema: dict, path: list[str]) -> dict:
+    """A property nested in a schema: through `properties`, array `items` and `allOf` parts."""
+    for name in path:
+        if "items" in schema:
+            schema = schema["items"]
+        parts = [schema, *schema.get("allOf", [])]
+        schema = next(p["properties"][name] for p in parts if name in p.get("properties", {}))
+    if "items" in schema and schema.get("type") == "array":
+        schema = schema["items"]
+    return schema
+
+
+def _enumerate(schema: dict, vocabulary: type[Vocabulary]) -> None:
+    nullable = None in schema.get("enum", [])
+    schema["enum"] = vocabulary.codes() + ([None] if nullable else [])
+    schema["x-enum-labels"] = {"zh-CN": [m.zh for m in vocabulary], "en": [m.en for m in vocabulary]}
 
 
 @api.post("/auth/token")

@@ -8,6 +8,7 @@ from engine.calendar import TZ
 from engine.clock import utcnow
 from engine.oversight import Complaint, Review
 from engine.ratelimit import check_portal
+from engine.vocabulary import TimerKind
 
 from ..auth import current_engine_user
 from ..exports import monthly_workbook
@@ -30,9 +31,9 @@ def figures():
 def late():
     unit, which, page, per_page = _args("unit", "which", "page", "per_page")
     return jsonify(
-        supervision.late_list(db.session, current_engine_user(), unit, which or "overdue", page, per_page).to_dict(
-            lambda r: r
-        )
+        supervision.late_list(
+            db.session, current_engine_user(), unit, which or TimerKind.OVERDUE, page, per_page
+        ).to_dict(lambda r: r)
     )
 
 

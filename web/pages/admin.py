@@ -17,6 +17,7 @@ from engine.errors import DomainError, Invalid
 from engine.i18n import N_
 from engine.org import KINDS
 from engine.sheets import Sheet, read_sheet
+from engine.vocabulary import CATALOG_APPROVER_ROLES, Role, UnitKind
 
 from ..auth import current_engine_user
 from ..extensions import db
@@ -29,7 +30,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @login_required
 def only_admins():
     user = current_engine_user()
-    if not (has_role(user, "admin") or has_role(user, "leader")):
+    if not any(has_role(user, r) for r in CATALOG_APPROVER_ROLES):
         abort(403)
 
 
@@ -87,7 +88,7 @@ def units():
 
 
 def _parents():
-    return shown(org_admin.active_units, ("county", "township", "village"))
+    return shown(org_admin.active_units, (UnitKind.COUNTY, UnitKind.TOWNSHIP, UnitKind.VILLAGE))
 
 
 @bp.post("/units")
@@ -154,7 +155,7 @@ def admin_links():
     if not current_user.is_authenticated:
         return {}
     user = current_user.user
-    return {"is_admin": has_role(user, "admin"), "is_leader": has_role(user, "leader")}
+    return {"is_admin": has_role(user, Role.ADMIN), "is_leader": has_role(user, Role.LEADER)}
 
 
 from . import admin_catalog, admin_people  # noqa: E402,F401  (more admin routes on this blueprint)

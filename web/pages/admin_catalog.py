@@ -9,6 +9,7 @@ from engine.catalog import KINDS, LEVELS, active_items, categories, current_item
 from engine.ledger import FIELDS as LEDGER_FIELDS
 from engine.ledger import REQUIRED as LEDGER_REQUIRED
 from engine.ledger import import_ledger
+from engine.vocabulary import Role
 
 from ..auth import current_engine_user
 from ..extensions import db
@@ -49,7 +50,7 @@ def _item_page(template_values, errors, status=200, **extra):
 def catalog():
     user = current_engine_user()
     proposals = shown(catalog_admin.list_proposals)
-    items = active_items(db.session) if has_role(user, "admin") else []
+    items = active_items(db.session) if has_role(user, Role.ADMIN) else []
     return render_template("admin/catalog.html", items=items, proposals=proposals, categories=categories())
 
 
@@ -61,7 +62,7 @@ def propose():
         if proposal is not None:
             flash(_("Proposed. The item enters the catalog when a leader approves it."), "success")
             return redirect(url_for("admin.proposal", proposal_id=proposal.id))
-    elif not has_role(current_engine_user(), "admin"):
+    elif not has_role(current_engine_user(), Role.ADMIN):
         abort(403)
     return _item_page(request.form if request.method == "POST" else {}, errors, 422 if errors else 200, item=None)
 

@@ -19,13 +19,14 @@ from engine.catalog import active_items, categories, current_item
 from engine.errors import DomainError, NotFound
 from engine.permissions import available_actions
 from engine.views import case_events, get_case, open_tasks, visible_cases
+from engine.vocabulary import CaseStatus
 
 from ..auth import current_engine_user
 from ..extensions import db
 from . import flash_error, or_404
 
 bp = Blueprint("cases", __name__)
-STATUSES = ("open", "waiting_materials", "closed", "returned", "archived")
+STATUSES = tuple(CaseStatus)
 
 
 @bp.get("/cases")

@@ -11,6 +11,7 @@ from engine.calendar import TZ
 from engine.clock import utcnow
 from engine.errors import DomainError, Forbidden, NotFound
 from engine.oversight import CALL_OUTCOMES
+from engine.vocabulary import TimerKind
 
 from ..auth import current_engine_user
 from ..exports import monthly_workbook
@@ -49,7 +50,7 @@ def dashboard():
 @bp.get("/late")
 @login_required
 def late():
-    which = request.args.get("which", "overdue")
+    which = request.args.get("which", TimerKind.OVERDUE)
     page = _ask(
         supervision.late_list, request.args.get("unit"), which, request.args.get("page"), request.args.get("per_page")
     )
