@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from SpiffWorkflow.task import TaskState
+from SpiffWorkflow.task import TaskState as SpiffState
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
@@ -25,6 +25,7 @@ from .projection import UnitResolver
 from .roles import roles
 from .steps import close_rows, load_workflow, next_ready_rows, previous_user_task, ready_task, rewind
 from .txn import check_open, check_visible
+from .vocabulary import CaseStatus, EventType, TaskState, UnitKind
 
 REASON_MAX = 500
 
@@ -72,7 +73,7 @@ def delegate_task(session: Session, actor: User, task_id, username, now: datetim
             row,
             row.assignee_id,
             target.id,
-            "task_delegated",
+            EventType.TASK_DELEGATED,
             N_("this task changed meanwhile"),
             to=target.username,
         )
@@ -101,7 +102,7 @@ def return_task(session: Session, actor: User, task_id, reason, now: datetime | 
         reopened = rewind(session, case, workflow, previous, work.now)
         work.settle(case, workflow, reopened=[reopened] if reopened is not None else [])
         work.event(
-            "task_returned",
+            EventType.TASK_RETURNED,
             case,
             task_id=row.id,
             name=row.name,
@@ -126,7 +127,7 @@ def _return_as_completed(work: Work, row: TaskRow, workflow, task, flag: str, re
     facts = work.settle(case, workflow, completed=(row.id, work.actor.id))
     to = facts.new_rows[0] if facts.new_rows else None
     work.event(
-        "task_returned",
+        EventType.TASK_RETURNED,
         case,
         task_id=row.id,
         name=row.name,
@@ -146,26 +147,28 @@ def withdraw_task(session: Session, actor: User, task_id, reason, now: datetime 
     def act(work: Work) -> Case:
         row = check_visible(session, actor, work.task(task_id))
         work.may("withdraw", row=row)
-        if row.state != "completed":
+        if row.state != TaskState.COMPLETED:
             raise Conflict(N_("the next step has already been taken up; ask its holder to return it"))
         case = row.case
         later = session.scalar(
             select(
                 exists().where(
-                    TaskRow.case_id == case.id, TaskRow.state == "completed", TaskRow.completed_at > row.completed_at
+                    TaskRow.case_id == case.id,
+                    TaskRow.state == TaskState.COMPLETED,
+                    TaskRow.completed_at > row.completed_at,
                 )
             )
         )
         workflow = work.workflow(case)
         task = workflow.get_task_from_id(UUID(row.id))
         nexts = next_ready_rows(session, workflow, case, task) if task is not None else []
-        if later or not nexts or task.state != TaskState.COMPLETED:
+        if later or not nexts or task.state != SpiffState.COMPLETED:
             raise Conflict(N_("the next step has already been taken up; ask its holder to return it"))
         close_rows(session, nexts, work.now)
         reopened = rewind(session, case, workflow, task, work.now)
         work.settle(case, workflow, reopened=[reopened] if reopened is not None else [])
         work.event(
-            "task_withdrawn",
+            EventType.TASK_WITHDRAWN,
             case,
             task_id=row.id,
             name=row.name,
@@ -180,12 +183,12 @@ def withdraw_task(session: Session, actor: User, task_id, reason, now: datetime 
 def addable_departments(session: Session, actor: User, case: Case) -> list[OrgUnit]:
     """The county departments `actor` could add now (none unless a joint handling runs and
     the actor is its lead department or the county window)."""
-    joint = running_joint_handling(load_workflow(case)) if case.status == "open" else None
+    joint = running_joint_handling(load_workflow(case)) if case.status == CaseStatus.OPEN else None
     if joint is None or not allowed(session, actor, "add_department", case):
         return []
-    county = UnitResolver(session, case).required_unit("county")
+    county = UnitResolver(session, case).required_unit(UnitKind.COUNTY)
     listed = joint.task_spec.data_input.get(joint) or []
-    return [u for u in active_children(session, county.id, "department") if u.code not in listed]
+    return [u for u in active_children(session, county.id, UnitKind.DEPARTMENT) if u.code not in listed]
 
 
 def add_department(session: Session, actor: User, case: Case, department, reason, now: datetime | None = None) -> Case:
@@ -203,10 +206,10 @@ def add_department(session: Session, actor: User, case: Case, department, reason
         work.may("add_department", locked)
         listed = joint.task_spec.data_input.get(joint)
         unit = unit_by_code(session, department) if isinstance(department, str) else None
-        county = UnitResolver(session, locked).case_unit("county")
+        county = UnitResolver(session, locked).case_unit(UnitKind.COUNTY)
         if (
             unit is None
-            or unit.kind != "department"
+            or unit.kind != UnitKind.DEPARTMENT
             or not unit.active
             or county is None
             or not unit.path.startswith(county.path)
@@ -219,7 +222,7 @@ def add_department(session: Session, actor: User, case: Case, department, reason
         workflow.do_engine_steps()
         facts = work.settle(locked, workflow)
         work.event(
-            "department_added",
+            EventType.DEPARTMENT_ADDED,
             locked,
             department=unit.code,
             reason=reason,
@@ -260,7 +263,7 @@ def transfer_task(session: Session, actor: User, task_id, unit_code, reason, now
             case.org_unit_id = target.id
         work.settle(case, workflow)
         work.event(
-            "task_transferred",
+            EventType.TASK_TRANSFERRED,
             case,
             task_id=row.id,
             name=row.name,

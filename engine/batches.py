@@ -22,6 +22,7 @@ from .permissions import require
 from .pipeline import Work, execute
 from .steps import advance, ready_task
 from .views import parse_id
+from .vocabulary import BATCH_ROLES, EventType, Role, TaskState, UnitKind
 from .window import OUTGOING_STEPS, UnitGroup, _window_rows, case_township, my_window, upcoming_office_days
 from .workspace_tables import Batch, BatchItem
 
@@ -33,7 +34,9 @@ def tracking(session: Session, user: User, now: datetime | None = None) -> list[
     rows = session.scalars(
         select(TaskRow)
         .join(OrgUnit, OrgUnit.id == TaskRow.org_unit_id)
-        .where(TaskRow.state == "ready", OrgUnit.kind == "department", OrgUnit.parent_id == window.parent_id)
+        .where(
+            TaskRow.state == TaskState.READY, OrgUnit.kind == UnitKind.DEPARTMENT, OrgUnit.parent_id == window.parent_id
+        )
         .order_by(when((TaskRow.due_at < now, 0), else_=1), TaskRow.due_at, TaskRow.created_at)
     ).all()
     groups: dict[int, UnitGroup] = {}
@@ -87,7 +90,7 @@ def create_batch(session: Session, actor: User, township_code, day=None, now: da
         for row in group.rows:
             session.add(BatchItem(batch_id=batch.id, task_id=row.id, case_id=row.case_id))
         work.event(
-            "batch_created",
+            EventType.BATCH_CREATED,
             None,
             batch=batch.id,
             township=group.unit.code,
@@ -102,8 +105,8 @@ def create_batch(session: Session, actor: User, township_code, day=None, now: da
 
 
 def may_see_batch(user: User, batch: Batch) -> bool:
-    return has_role(user, "county_window", batch.window_id) or any(
-        has_role(user, r, batch.township_id) for r in ("township_agent", "township_reception")
+    return has_role(user, Role.COUNTY_WINDOW, batch.window_id) or any(
+        has_role(user, r, batch.township_id) for r in BATCH_ROLES
     )
 
 
@@ -117,8 +120,8 @@ def get_batch(session: Session, user: User, batch_id) -> Batch:
 
 def batches_for(session: Session, user: User, limit: int = 50) -> list[Batch]:
     """The window's batches, or those for my township (township agent and reception)."""
-    windows = [a.org_unit_id for a in user.roles if a.role == "county_window"]
-    townships = [a.org_unit_id for a in user.roles if a.role in ("township_agent", "township_reception")]
+    windows = [a.org_unit_id for a in user.roles if a.role == Role.COUNTY_WINDOW]
+    townships = [a.org_unit_id for a in user.roles if a.role in BATCH_ROLES]
     if not windows and not townships:
         return []
     return list(
@@ -157,7 +160,7 @@ def _receive_item(work: Work, batch_id: int, item_id: int) -> None:
         raise Conflict(N_("this task is no longer open"))  # it left the batch meanwhile
     row = work.task(item.task_id)
     batch = work.session.get(Batch, batch_id, populate_existing=True)
-    if row.state != "ready" or batch is None or batch.status != SCHEDULED or item.received_at is not None:
+    if row.state != TaskState.READY or batch is None or batch.status != SCHEDULED or item.received_at is not None:
         raise Conflict(N_("this task is no longer open"))
     case = row.case
     workflow = work.workflow(case)
@@ -166,7 +169,7 @@ def _receive_item(work: Work, batch_id: int, item_id: int) -> None:
     assert work.actor is not None  # the township agent who signs
     work.settle(case, workflow, completed=(row.id, work.actor.id))
     work.event(
-        "batch_item_received",
+        EventType.BATCH_ITEM_RECEIVED,
         case,
         task_id=row.id,
         name=row.name,
@@ -185,9 +188,9 @@ def _close_if_received(work: Work, batch_id: int) -> None:
         return
     assert work.actor is not None
     batch.status, batch.received_at, batch.received_by_id = RECEIVED, work.now, work.actor.id
-    work.event("batch_received", None, batch=batch.id, township=batch.township.code)
+    work.event(EventType.BATCH_RECEIVED, None, batch=batch.id, township=batch.township.code)
 
 
 def township_of(session: Session, code) -> OrgUnit | None:
     unit = unit_by_code(session, code) if isinstance(code, str) else None
-    return unit if unit is not None and unit.kind == "township" else None
+    return unit if unit is not None and unit.kind == UnitKind.TOWNSHIP else None

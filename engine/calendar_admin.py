@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from .admin import require_admin
 from .admin_models import CalendarYear
 from .calendar import TZ, default_calendar
-from .casefacts import CLOSING as FINISHED
 from .clock import utcnow
 from .errors import Invalid
 from .i18n import N_
@@ -26,6 +25,7 @@ from .runtime import ReadyTask
 from .settings import CONFIG_DIR
 from .timers import reschedule
 from .views import iso
+from .vocabulary import CASE_FINISHED, EventType, TaskState
 
 
 def _file_years() -> dict[int, dict]:
@@ -153,7 +153,7 @@ def set_year(
         changed = set((before.holidays ^ after.holidays) | (before.workdays ^ after.workdays))
         affected = _affected_cases(session, changed) if changed else []
         work.event(
-            "calendar_changed",
+            EventType.CALENDAR_CHANGED,
             None,
             year=year,
             holidays_added=sorted(set(holidays) - set(old["holidays"])),
@@ -187,7 +187,7 @@ def _affected_cases(session: Session, changed: Set[date]) -> list[int]:
         session.scalars(
             select(Case.id)
             .where(
-                Case.status.not_in(FINISHED),
+                Case.status.not_in(CASE_FINISHED),
                 Case.is_test_run.is_(False),
                 Case.opened_at < last,
                 Case.due_at >= first,
@@ -203,7 +203,7 @@ def _recount(work: Work, case_id: int) -> bool:
     with them. One event when anything moved."""
     session = work.session
     case = work.lock_case(case_id, with_state=False)
-    if case.status in FINISHED:
+    if case.status in CASE_FINISHED:
         return False
     calendar = default_calendar(session)
     old_due = case.due_at
@@ -211,7 +211,7 @@ def _recount(work: Work, case_id: int) -> bool:
     days = case.due_days if case.due_days is not None else case.catalog_item.time_limit_days
     case.due_at = calendar.deadline(start, days)
     moved_tasks = 0
-    for row in session.scalars(select(TaskRow).where(TaskRow.case_id == case.id, TaskRow.state == "ready")):
+    for row in session.scalars(select(TaskRow).where(TaskRow.case_id == case.id, TaskRow.state == TaskState.READY)):
         properties = task_properties(case, row.spec_name)
         # The task as the projection saw it: its properties, and its data as the row keeps it.
         task = ReadyTask(row.id, row.spec_name, row.name, row.role, properties, row.context or {})
@@ -222,7 +222,7 @@ def _recount(work: Work, case_id: int) -> bool:
     if case.due_at == old_due and not moved_tasks:
         return False
     work.event(
-        "deadline_recomputed",
+        EventType.DEADLINE_RECOMPUTED,
         case,
         old_due_at=iso(old_due),
         due_at=iso(case.due_at),

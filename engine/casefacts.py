@@ -24,9 +24,9 @@ from .catalog import KINDS
 from .models import Case, TaskRow
 from .projection import refresh_inbox
 from .runtime import dump_state
+from .vocabulary import CASE_FINISHED, CaseStatus
 
-CLOSING = ("closed", "returned", "archived")
-OPEN_STATUS = "open"
+CLOSING = CASE_FINISHED
 
 
 @dataclass
@@ -66,11 +66,11 @@ def derived_status(case: Case, workflow, now: datetime) -> tuple[str, datetime |
     """The status the last passed element with a `case_status` gave (open before any), archived once
     the workflow ended; closed_at is kept while the item stays closed and cleared when it reopens."""
     passed = sorted(workflow.get_tasks(state=TaskState.COMPLETED), key=lambda t: t.last_state_change)
-    status = OPEN_STATUS
+    status: str = CaseStatus.OPEN
     for task in passed:
         status = _props(task).get("case_status") or status
-    if workflow.is_completed() and status not in ("returned", "archived"):
-        status = "archived"
+    if workflow.is_completed() and status not in (CaseStatus.RETURNED, CaseStatus.ARCHIVED):
+        status = CaseStatus.ARCHIVED
     if status in CLOSING:
         return status, case.closed_at or now
     return status, None

@@ -14,6 +14,7 @@ from .i18n import N_
 from .models import TaskRow, User
 from .pipeline import Work, execute
 from .txn import check_open
+from .vocabulary import EventType, TaskState
 
 
 def reassign(work: Work, row: TaskRow, expected, new, event: str, conflict: str, **detail) -> TaskRow:
@@ -23,7 +24,7 @@ def reassign(work: Work, row: TaskRow, expected, new, event: str, conflict: str,
             update(TaskRow)
             .where(
                 TaskRow.id == row.id,
-                TaskRow.state == "ready",
+                TaskRow.state == TaskState.READY,
                 TaskRow.assignee_id.is_(None) if expected is None else TaskRow.assignee_id == expected,
             )
             .values(assignee_id=new)
@@ -42,7 +43,7 @@ def claim_task(session: Session, actor: User, task_id: str, now: datetime | None
         work.may("claim", row=row)
         if row.assignee_id == actor.id:
             return row  # already mine: nothing changes, no event
-        return reassign(work, row, None, actor.id, "task_claimed", N_("this task is already claimed"))
+        return reassign(work, row, None, actor.id, EventType.TASK_CLAIMED, N_("this task is already claimed"))
 
     return execute(session, actor, act, now)
 
@@ -53,6 +54,6 @@ def unclaim_task(session: Session, actor: User, task_id: str, now: datetime | No
         if row.assignee_id is None:
             raise Conflict(N_("this task is not claimed"))
         work.may("unclaim", row=row)
-        return reassign(work, row, row.assignee_id, None, "task_unclaimed", N_("this task changed meanwhile"))
+        return reassign(work, row, row.assignee_id, None, EventType.TASK_UNCLAIMED, N_("this task changed meanwhile"))
 
     return execute(session, actor, act, now)

@@ -27,6 +27,7 @@ from .runtime import new_workflow
 from .steps import ready_task
 from .task_properties import CASE_FIELDS
 from .txn import check_open
+from .vocabulary import EDITOR_ROLES, CaseStatus, EventType, Level, UnitKind
 
 PHONE = re.compile(r"^\+?[0-9][0-9 -]{5,18}[0-9]$")
 
@@ -39,13 +40,15 @@ def _receipt_code(now: datetime) -> str:
 def _routing_data(session: Session, item, village: OrgUnit, materials_provided: list) -> dict:
     """The case's catalog facts for the routing table, with department functions resolved to
     this case's own units (the county's departments, the township's station)."""
-    county = enclosing_unit(session, village, "county")
-    township = enclosing_unit(session, village, "township")
-    departments = [child_with_function(session, county, ("department",), f) for f in item.departments]
-    station = child_with_function(session, township, ("station",), item.departments[0]) if item.departments else None
-    if item.level == "county" and (not departments or None in departments):
+    county = enclosing_unit(session, village, UnitKind.COUNTY)
+    township = enclosing_unit(session, village, UnitKind.TOWNSHIP)
+    departments = [child_with_function(session, county, (UnitKind.DEPARTMENT,), f) for f in item.departments]
+    station = (
+        child_with_function(session, township, (UnitKind.STATION,), item.departments[0]) if item.departments else None
+    )
+    if item.level == Level.COUNTY and (not departments or None in departments):
         raise Invalid(N_("the county has no department for this item"), {"catalog_code": N_("no handling department")})
-    if item.level == "township" and station is None:
+    if item.level == Level.TOWNSHIP and station is None:
         raise Invalid(N_("the township has no station for this item"), {"catalog_code": N_("no handling station")})
     return {
         "catalog_code": item.code,
@@ -77,7 +80,7 @@ def _validate_opening(session: Session, actor: User, catalog_code, resident, sum
         errors["resident.phone"] = N_("a phone number is required")
     code = resident.get("village")
     village = unit_by_code(session, code) if isinstance(code, str) else None
-    if village is None or village.kind != "village":
+    if village is None or village.kind != UnitKind.VILLAGE:
         errors["resident.village"] = N_("unknown village")
     if not isinstance(summary, str) or not summary.strip() or len(summary) > 2000:
         errors["summary"] = N_("required, at most 2000 characters")
@@ -120,7 +123,7 @@ def open_case(
 def start_test_run(session: Session, actor: User, version: ProcessVersion, data, now: datetime | None = None) -> Case:
     """An analyst's run of any version (drafts too); never counted in reports, tasks go to the analyst."""
     now = now or utcnow()
-    if not any(has_role(actor, r) for r in ("analyst", "admin")):
+    if not any(has_role(actor, r) for r in EDITOR_ROLES):
         raise Forbidden(N_("only analysts and administrators may test-run processes"))
     if not isinstance(data, dict):
         raise Invalid(N_("the test data must be an object"), {"data": N_("must be an object")})
@@ -161,15 +164,15 @@ def _start(
 ) -> Case:
     def act(work: Work) -> Case:
         routing = {**_routing_data(session, item, village, fields["materials_provided"]), **overrides}
-        township = enclosing_unit(session, village, "township")
+        township = enclosing_unit(session, village, UnitKind.TOWNSHIP)
         case = Case(
             receipt_code=_receipt_code(now),
             catalog_item_id=item.id,
             catalog_code=item.code,
             catalog_item=item,
             kind=item.kind,
-            status="open",
-            level="village",
+            status=CaseStatus.OPEN,
+            level=Level.VILLAGE,
             village_id=village.id,
             village=village,
             township_id=township.id,
@@ -188,7 +191,7 @@ def _start(
         session.flush()  # the case's id, for its rows and its event
         work.settle(case, workflow)
         work.event(
-            "test_run_started" if case.is_test_run else "case_opened",
+            EventType.TEST_RUN_STARTED if case.is_test_run else EventType.CASE_OPENED,
             case,
             catalog_code=item.code,
             receipt_code=case.receipt_code,
@@ -228,7 +231,7 @@ def complete_task(session: Session, actor: User, task_id: str, data, now: dateti
         if facts.notice:
             extra["notice"] = facts.notice
         work.event(
-            "task_completed",
+            EventType.TASK_COMPLETED,
             case,
             task_id=row.id,
             task=row.spec_name,

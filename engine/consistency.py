@@ -18,13 +18,14 @@ from .models import Case, Event, TaskRow
 from .processes import spec_for
 from .runtime import load_state, ready_user_tasks
 from .timers import Timer
+from .vocabulary import CASE_OPEN, EventType, TaskState
 from .workspace_tables import Batch, BatchItem
 
-OPEN = ("open", "waiting_materials")
+OPEN = CASE_OPEN
 
 
 # Events that complete a task: an answer, a department's return of its part, a batch receipt.
-COMPLETING = ("task_completed", "task_returned", "batch_item_received")
+COMPLETING = (EventType.TASK_COMPLETED, EventType.TASK_RETURNED, EventType.BATCH_ITEM_RECEIVED)
 
 
 def check_consistency(session: Session, case_ids: list[int] | None = None) -> list[str]:
@@ -43,7 +44,7 @@ def check_consistency(session: Session, case_ids: list[int] | None = None) -> li
         select(Case).where(Case.state != "", Case.state != LEDGER_STATE, Case.is_test_run.is_(False), only(Case.id))
     ):
         mine = rows.get(case.id, {})
-        ready_rows = {i for i, r in mine.items() if r.state == "ready"}
+        ready_rows = {i for i, r in mine.items() if r.state == TaskState.READY}
         try:
             workflow = load_state(case.state, spec_for(case.process_version))
         except Exception as err:
@@ -61,7 +62,7 @@ def check_consistency(session: Session, case_ids: list[int] | None = None) -> li
             problems.append(f"case {case.id}: open but no task holds it")
         if case.owner_id is None:
             problems.append(f"case {case.id}: no first-ask owner")
-        done = {i for i, r in mine.items() if r.state == "completed"}
+        done = {i for i, r in mine.items() if r.state == TaskState.COMPLETED}
         if done - completions[case.id]:
             problems.append(f"case {case.id}: completed without an event: {sorted(done - completions[case.id])}")
         if completions[case.id] - set(mine):
@@ -81,12 +82,12 @@ def _timer_problems(session: Session, rows: dict[int, dict[str, TaskRow]], only)
     waiting: defaultdict[str, list[str]] = defaultdict(list)
     for timer in session.scalars(select(Timer).where(Timer.fired_at.is_(None), only(Timer.case_id))):
         waited_on = rows.get(timer.case_id, {}).get(timer.task_id)
-        if waited_on is None or waited_on.state != "ready":
+        if waited_on is None or waited_on.state != TaskState.READY:
             problems.append(f"timer {timer.id}: waits on task {timer.task_id} that is not open")
         waiting[timer.task_id].append(timer.kind)
     for case_rows in rows.values():
         for row in case_rows.values():
-            if row.state != "ready" or row.due_at is None or row.case.is_test_run:
+            if row.state != TaskState.READY or row.due_at is None or row.case.is_test_run:
                 continue
             kinds = waiting.get(row.id, [])
             if len(kinds) != len(set(kinds)):
@@ -106,6 +107,6 @@ def _batch_problems(session: Session, rows: dict[int, dict[str, TaskRow]], only)
     )
     for batch_id, case_id, task_id in pending:
         row = rows.get(case_id, {}).get(task_id)
-        if row is None or row.state != "ready":
+        if row is None or row.state != TaskState.READY:
             problems.append(f"case {case_id}: batch {batch_id} waits for task {task_id} that is not open")
     return problems

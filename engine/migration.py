@@ -30,6 +30,7 @@ from .processes import spec_for
 from .projection import relabel_open_rows
 from .runtime import SERIALIZER, ProcessSpec, dump_state, load_state, ready_user_tasks
 from .views import parse_id
+from .vocabulary import CaseStatus, EventType
 
 OPEN_STATES = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 
@@ -100,7 +101,7 @@ def _running_cases(session: Session, target: ProcessVersion, from_version) -> li
     query = (
         select(Case)
         .join(ProcessVersion, Case.process_version_id == ProcessVersion.id)
-        .where(ProcessVersion.key == target.key, ProcessVersion.id != target.id, Case.status != "archived")
+        .where(ProcessVersion.key == target.key, ProcessVersion.id != target.id, Case.status != CaseStatus.ARCHIVED)
     )
     if from_version not in (None, ""):
         number = parse_id(from_version)
@@ -163,5 +164,5 @@ def _move(work: Work, case_id: int, target: ProcessVersion, spec: ProcessSpec) -
     workflow = work.workflow(case)
     relabel_open_rows(work.session, case, workflow)
     work.settle(case, workflow)
-    work.event("case_migrated", case, process=target.key, from_version=source, to_version=target.version)
+    work.event(EventType.CASE_MIGRATED, case, process=target.key, from_version=source, to_version=target.version)
     return True, report

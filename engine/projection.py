@@ -17,6 +17,7 @@ from .org import ancestor_of_kind, child_of_kind, unit_by_code
 from .roles import roles
 from .runtime import ReadyTask, ready_user_tasks
 from .timers import RESUBMISSION, cancel_all_but, schedule
+from .vocabulary import TaskState, UnitKind
 
 
 class UnitResolver:
@@ -31,15 +32,15 @@ class UnitResolver:
         if which not in self._cache:
             village = self.case.village
             unit: OrgUnit | None
-            if which == "village":
+            if which == UnitKind.VILLAGE:
                 unit = village
-            elif which == "township":
-                unit = ancestor_of_kind(self.session, village, "township")
-            elif which == "county":
-                unit = ancestor_of_kind(self.session, village, "county")
-            elif which == "window":
-                county = self.case_unit("county")
-                unit = county and child_of_kind(self.session, county, "window")
+            elif which == UnitKind.TOWNSHIP:
+                unit = ancestor_of_kind(self.session, village, UnitKind.TOWNSHIP)
+            elif which == UnitKind.COUNTY:
+                unit = ancestor_of_kind(self.session, village, UnitKind.COUNTY)
+            elif which == UnitKind.WINDOW:
+                county = self.case_unit(UnitKind.COUNTY)
+                unit = county and child_of_kind(self.session, county, UnitKind.WINDOW)
             else:
                 raise ValueError(f"unknown case unit {which}")
             self._cache[which] = unit
@@ -119,7 +120,8 @@ def refresh_inbox(
     ready = ready_user_tasks(workflow)
     ready_ids = {t.id for t in ready}
     open_rows = {
-        r.id: r for r in session.scalars(select(TaskRow).where(TaskRow.case_id == case.id, TaskRow.state == "ready"))
+        r.id: r
+        for r in session.scalars(select(TaskRow).where(TaskRow.case_id == case.id, TaskRow.state == TaskState.READY))
     }
     if case.id is not None:
         cancel_all_but(session, case.id, ready_ids)
@@ -130,9 +132,9 @@ def refresh_inbox(
             continue
         row.context = None
         if completed and row_id == completed[0]:
-            row.state, row.completed_by_id = "completed", completed[1]
+            row.state, row.completed_by_id = TaskState.COMPLETED, completed[1]
         else:
-            row.state = "cancelled"
+            row.state = TaskState.CANCELLED
         row.completed_at = now
     resolver = UnitResolver(session, case)
     new_rows = []
@@ -151,7 +153,7 @@ def refresh_inbox(
             org_unit_id=unit.id,
             org_unit=unit,
             form=task.properties.get("formJsonSchemaFilename"),
-            state="ready",
+            state=TaskState.READY,
             created_at=now,
             due_at=task_due(case, task, now, session, calendar),
             context=task_context(task.data),
@@ -162,7 +164,7 @@ def refresh_inbox(
         schedule(session, case, row, task.properties.get("deadline_kind"), now, calendar)
         new_rows.append(row)
     for row in reopened or []:
-        if row.state == "ready" and row.id in by_id:
+        if row.state == TaskState.READY and row.id in by_id:
             calendar = calendar or default_calendar(session)
             row.due_state = None  # a fresh period: due soon and overdue are told again
             schedule(session, case, row, by_id[row.id].properties.get("deadline_kind"), now, calendar)
@@ -183,7 +185,7 @@ def relabel_open_rows(session: Session, case: Case, workflow) -> None:
     (a new lane also means a new org unit); claims stay while the role stays."""
     ready = {t.id: t for t in ready_user_tasks(workflow)}
     resolver = UnitResolver(session, case)
-    for row in session.scalars(select(TaskRow).where(TaskRow.case_id == case.id, TaskRow.state == "ready")):
+    for row in session.scalars(select(TaskRow).where(TaskRow.case_id == case.id, TaskRow.state == TaskState.READY)):
         task = ready.get(row.id)
         if task is None:
             continue

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from SpiffWorkflow.spiff.specs.defaults import UserTask
-from SpiffWorkflow.task import TaskState
+from SpiffWorkflow.task import TaskState as SpiffState
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
@@ -20,6 +20,7 @@ from .models import Case, TaskRow, User
 from .processes import spec_for
 from .projection import task_due
 from .runtime import ReadyTask, find_task, lane_of, load_state
+from .vocabulary import TaskState
 
 
 def load_workflow(case: Case):
@@ -29,7 +30,7 @@ def load_workflow(case: Case):
 
 def ready_task(workflow, row: TaskRow):
     task = find_task(workflow, row.id)
-    if task is None or task.state != TaskState.READY:
+    if task is None or task.state != SpiffState.READY:
         raise Conflict(N_("this task is no longer open"))
     return task
 
@@ -43,18 +44,18 @@ def previous_user_task(task):
             task = task.workflow.top_workflow.get_task_from_id(task.workflow.parent_task_id)
         else:
             return None
-        if isinstance(task.task_spec, UserTask) and task.state == TaskState.COMPLETED:
+        if isinstance(task.task_spec, UserTask) and task.state == SpiffState.COMPLETED:
             return task
 
 
 def next_ready_rows(session: Session, workflow, case: Case, previous) -> list[TaskRow]:
     """Open inbox rows whose step directly follows `previous` (its hand-over not yet picked up)."""
     rows = []
-    for task in workflow.get_tasks(state=TaskState.READY, spec_class=UserTask):
+    for task in workflow.get_tasks(state=SpiffState.READY, spec_class=UserTask):
         before = previous_user_task(task)
         if before is not None and before.id == previous.id:
             row = session.get(TaskRow, str(task.id))
-            if row is not None and row.case_id == case.id and row.state == "ready":
+            if row is not None and row.case_id == case.id and row.state == TaskState.READY:
                 rows.append(row)
     return rows
 
@@ -71,8 +72,8 @@ def close_rows(session: Session, rows: list[TaskRow], now: datetime, claimed_by:
     done = rowcount(
         session.execute(
             update(TaskRow)
-            .where(TaskRow.id.in_(ids), TaskRow.state == "ready", who)
-            .values(state="cancelled", completed_at=now)
+            .where(TaskRow.id.in_(ids), TaskRow.state == TaskState.READY, who)
+            .values(state=TaskState.CANCELLED, completed_at=now)
         )
     )
     if done != len(ids):
@@ -95,7 +96,7 @@ def rewind(session: Session, case: Case, workflow, previous, now: datetime) -> T
             previous.task_spec.extensions.get("properties", {}),
             previous.data,
         )
-        row.state = "ready"
+        row.state = TaskState.READY
         row.assignee = session.get(User, row.completed_by_id) if row.completed_by_id else None
         row.completed_at, row.completed_by_id = None, None
         row.created_at, row.due_at = now, task_due(case, ready, now, session)

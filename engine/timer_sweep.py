@@ -19,6 +19,7 @@ from .errors import Conflict
 from .models import OrgUnit, TaskRow
 from .pipeline import Work, execute
 from .timers import EVENT_TYPES, Timer
+from .vocabulary import TimerKind
 
 Outcome = Literal["fired", "lost", "discarded"] | None
 
@@ -54,7 +55,7 @@ def _fire_next(work: Work, postgres: bool) -> Outcome:
     row.due_state = kind
     unit = work.session.scalar(select(OrgUnit.code).where(OrgUnit.id == row.org_unit_id))
     work.event(
-        EVENT_TYPES[kind],
+        EVENT_TYPES[TimerKind(kind)],
         row.case_id,
         task_id=row.id,
         task=row.spec_name,

@@ -14,11 +14,12 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .calendar import END_OF_DAY, TZ, default_calendar
 from .models import Base, BigId, TaskRow, UtcDateTime
+from .vocabulary import TIMER_EVENTS, TimerKind
 
 # What a task's deadline means: an overdue task is escalated to oversight;
 # a resubmission deadline is the resident's and only reminds the agent.
-DUE_SOON, OVERDUE, RESUBMISSION = "due_soon", "overdue", "resubmission"
-EVENT_TYPES = {DUE_SOON: "task_due_soon", OVERDUE: "task_overdue", RESUBMISSION: "resubmission_due"}
+DUE_SOON, OVERDUE, RESUBMISSION = TimerKind.DUE_SOON, TimerKind.OVERDUE, TimerKind.RESUBMISSION
+EVENT_TYPES = TIMER_EVENTS
 
 
 class Timer(Base):

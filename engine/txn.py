@@ -12,7 +12,7 @@ from .access import can_see_case, may_act
 from .errors import Conflict, Forbidden, NotFound
 from .i18n import N_
 from .models import Case, Event, TaskRow, User
-from .vocabulary import event_type
+from .vocabulary import TaskState, event_type
 
 
 def record_event(
@@ -89,7 +89,7 @@ def check_visible(session: Session, actor: User, row: TaskRow) -> TaskRow:
 def check_open(session: Session, actor: User, row: TaskRow, acting: bool = False) -> TaskRow:
     """The task is visible and READY; with `acting`, the actor may also work on it."""
     check_visible(session, actor, row)
-    if row.state != "ready":
+    if row.state != TaskState.READY:
         raise Conflict(N_("this task has already been completed"))
     if acting and not may_act(actor, row):
         raise Forbidden(N_("this task belongs to another role or unit"))

@@ -15,6 +15,7 @@ from .errors import DomainError, Forbidden, NotFound
 from .i18n import N_
 from .models import Case, OrgUnit, TaskRow, User
 from .org import active_children
+from .vocabulary import Role
 from .workspace_tables import Batch, BatchItem, OfficeDay  # noqa: F401  (Batch, BatchItem: the window's tables)
 
 # The window's steps in bpmn/proxy_case.bpmn: sorting items to departments, sending results back.
@@ -50,7 +51,7 @@ def upcoming_office_days(session: Session, township: OrgUnit, today: date, count
 
 
 def my_window(user: User) -> OrgUnit:
-    unit = next((a.org_unit for a in user.roles if a.role == "county_window"), None)
+    unit = next((a.org_unit for a in user.roles if a.role == Role.COUNTY_WINDOW), None)
     if unit is None:
         raise Forbidden(N_("only the county window may do this"))
     return unit
