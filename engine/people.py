@@ -231,7 +231,12 @@ def reset_password(session: Session, actor: User, username, password=None, now: 
 
 
 def touch_last_seen(session: Session, user: User, now: datetime | None = None) -> bool:
-    """Note that the user is active, at most once a minute (one conditional UPDATE, no event)."""
+    """Note that the user is active, at most once a minute (one conditional UPDATE, no event).
+
+    Not a command but presence bookkeeping, like the rate counters (engine/ratelimit.py) and login
+    failures (engine/throttle.py): it runs before every signed-in request, must persist whatever the
+    request does next, and records no event; so it commits itself instead of going through the pipeline
+    (tests/test_pipeline_only.py allows this one function)."""
     now = now or utcnow()
     if user.last_seen_at is not None and now - user.last_seen_at < SEEN_EVERY:
         return False
