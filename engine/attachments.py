@@ -16,12 +16,11 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .clock import utcnow
 from .errors import Invalid, NotFound
 from .i18n import N_
 from .models import Case, User
+from .pipeline import Work, execute
 from .settings import VAR_DIR
-from .txn import commit, record_event
 from .views import get_case, parse_id
 from .vocabulary import EventType
 from .workspace_tables import Attachment
@@ -57,42 +56,51 @@ def add_attachment(
     directory: Path | None = None,
     now: datetime | None = None,
 ) -> Attachment:
-    now = now or utcnow()
-    case = get_case(session, actor, case_id)
-    name = _clean_name(file_name)
-    ext = os.path.splitext(name)[1].lower()
-    errors = {}
-    if material not in [*case.catalog_item.materials, OTHER]:
-        errors["material"] = N_("choose one of the item's materials")
-    if ext not in TYPES or not content.startswith(TYPES[ext][1]):
-        errors["file"] = N_("only PDF, JPEG or PNG files")
-    elif not 0 < len(content) <= MAX_BYTES:
-        errors["file"] = N_("the file must be at most 3 MB")
-    if errors:
-        raise Invalid(N_("the file was not accepted"), errors)
-    directory = directory or default_dir()
-    directory.mkdir(parents=True, exist_ok=True)
-    stored = secrets.token_hex(16)
-    path = directory / stored
-    with open(path, "xb") as out:
-        out.write(content)
-    attachment = Attachment(
-        case_id=case.id,
-        material=material,
-        file_name=name,
-        stored_name=stored,
-        content_type=TYPES[ext][0],
-        size=len(content),
-        uploaded_at=now,
-        uploaded_by_id=actor.id,
-        uploaded_by=actor,
-    )
-    session.add(attachment)
-    record_event(session, case, actor, EventType.ATTACHMENT_ADDED, now, material=material, file=name, size=len(content))
+    written: list[Path] = []  # files stored by this command's attempts (a deadlock runs `act` again)
+
+    def act(work: Work) -> Attachment:
+        for path in written:  # an earlier attempt's file, its row rolled back
+            path.unlink(missing_ok=True)
+        written.clear()
+        case = get_case(session, actor, case_id)
+        name = _clean_name(file_name)
+        ext = os.path.splitext(name)[1].lower()
+        errors = {}
+        if material not in [*case.catalog_item.materials, OTHER]:
+            errors["material"] = N_("choose one of the item's materials")
+        if ext not in TYPES or not content.startswith(TYPES[ext][1]):
+            errors["file"] = N_("only PDF, JPEG or PNG files")
+        elif not 0 < len(content) <= MAX_BYTES:
+            errors["file"] = N_("the file must be at most 3 MB")
+        if errors:
+            raise Invalid(N_("the file was not accepted"), errors)
+        folder = directory or default_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        stored = secrets.token_hex(16)
+        path = folder / stored
+        written.append(path)
+        with open(path, "xb") as out:
+            out.write(content)
+        attachment = Attachment(
+            case_id=case.id,
+            material=material,
+            file_name=name,
+            stored_name=stored,
+            content_type=TYPES[ext][0],
+            size=len(content),
+            uploaded_at=work.now,
+            uploaded_by_id=actor.id,
+            uploaded_by=actor,
+        )
+        session.add(attachment)
+        work.event(EventType.ATTACHMENT_ADDED, case, material=material, file=name, size=len(content))
+        return attachment
+
     try:
-        commit(session)
-    except Exception:
-        path.unlink(missing_ok=True)
+        attachment = execute(session, actor, act, now)
+    except BaseException:
+        for path in written:  # nothing was applied: no file without its row
+            path.unlink(missing_ok=True)
         raise
     return attachment
 

@@ -11,12 +11,11 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from .assessment import SUPERVISION_ROLES, config, in_unit, local_bounds, month_end, scoped_unit
-from .clock import utcnow
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .i18n import N_
 from .models import Case, OrgUnit, User
 from .oversight import CALL_OUTCOMES, CallBack, Complaint, Review
-from .txn import commit, record_event
+from .pipeline import Work, execute
 from .views import Page, clamp_page
 from .vocabulary import COMPLAINT_ROLES, EventType, UnitKind
 
@@ -46,49 +45,48 @@ def draw_callbacks(
     session: Session, actor: User, unit_code, first: date, seed, share=None, now: datetime | None = None
 ) -> list[CallBack]:
     """Draw the month's call-back list for the unit's subtree (items already drawn are not drawn again)."""
-    now = now or utcnow()
-    seed, share = _parse_draw(seed, share)
-    unit = scoped_unit(session, actor, unit_code)
-    lo, hi = local_bounds(first, month_end(first))
-    already = select(CallBack.case_id)
-    rows = session.execute(
-        select(Case.id, Case.township_id).where(
-            in_unit(session, unit), Case.closed_at >= lo, Case.closed_at < hi, Case.id.not_in(already)
-        )
-    ).all()
-    townships = dict(rows)
-    chosen = sample(list(townships), share, seed)
-    if not chosen:
-        raise Conflict(N_("no closed items left to draw for this month"))
-    month = first.strftime("%Y-%m")
-    drawn = [
-        CallBack(
-            case_id=i,
-            township_id=townships[i],
+
+    def act(work: Work) -> list[CallBack]:
+        drawn_seed, drawn_share = _parse_draw(seed, share)
+        unit = scoped_unit(session, actor, unit_code)
+        lo, hi = local_bounds(first, month_end(first))
+        already = select(CallBack.case_id)
+        rows = session.execute(
+            select(Case.id, Case.township_id).where(
+                in_unit(session, unit), Case.closed_at >= lo, Case.closed_at < hi, Case.id.not_in(already)
+            )
+        ).all()
+        townships = dict(rows)
+        chosen = sample(list(townships), drawn_share, drawn_seed)
+        if not chosen:
+            raise Conflict(N_("no closed items left to draw for this month"))
+        month = first.strftime("%Y-%m")
+        drawn = [
+            CallBack(
+                case_id=i,
+                township_id=townships[i],
+                month=month,
+                seed=drawn_seed,
+                drawn_at=work.now,
+                drawn_by_id=actor.id,
+                status="pending",
+            )
+            for i in chosen
+        ]
+        session.add_all(drawn)
+        work.event(
+            EventType.CALLBACKS_DRAWN,
+            None,
+            unit=unit.code,
             month=month,
-            seed=seed,
-            drawn_at=now,
-            drawn_by_id=actor.id,
-            status="pending",
+            seed=drawn_seed,
+            share=drawn_share,
+            population=len(townships),
+            cases=chosen,
         )
-        for i in chosen
-    ]
-    session.add_all(drawn)
-    record_event(
-        session,
-        None,
-        actor,
-        EventType.CALLBACKS_DRAWN,
-        now,
-        unit=unit.code,
-        month=month,
-        seed=seed,
-        share=share,
-        population=len(townships),
-        cases=chosen,
-    )
-    commit(session)
-    return drawn
+        return drawn
+
+    return execute(session, actor, act, now)
 
 
 def _supervises(actor: User, township: OrgUnit) -> bool:
@@ -121,54 +119,51 @@ def record_callback(
     session: Session, actor: User, callback_id, outcome, note=None, now: datetime | None = None
 ) -> CallBack:
     """The call's outcome; a dissatisfied resident opens a review for the supervisors."""
-    now = now or utcnow()
-    record = callback(session, actor, callback_id)
-    if outcome not in CALL_OUTCOMES:
-        raise Invalid(N_("the record cannot be saved"), {"outcome": N_("choose an outcome")})
-    note = _note(note, "note", required=False)
-    if record.status != "pending":
-        raise Conflict(N_("this call-back has already been recorded"))
-    record.status, record.outcome, record.note = "done", outcome, note
-    record.called_at, record.called_by_id = now, actor.id
-    review = None
-    if outcome == "dissatisfied":
-        review = Review(
-            case_id=record.case_id,
-            callback_id=record.id,
-            township_id=record.township_id,
-            reason=note or "dissatisfied call-back",
-            status="open",
-            opened_at=now,
+
+    def act(work: Work) -> CallBack:
+        record = callback(session, actor, callback_id)
+        if outcome not in CALL_OUTCOMES:
+            raise Invalid(N_("the record cannot be saved"), {"outcome": N_("choose an outcome")})
+        text = _note(note, "note", required=False)
+        if record.status != "pending":
+            raise Conflict(N_("this call-back has already been recorded"))
+        record.status, record.outcome, record.note = "done", outcome, text
+        record.called_at, record.called_by_id = work.now, actor.id
+        review = None
+        if outcome == "dissatisfied":
+            review = Review(
+                case_id=record.case_id,
+                callback_id=record.id,
+                township_id=record.township_id,
+                reason=text or "dissatisfied call-back",
+                status="open",
+                opened_at=work.now,
+            )
+            session.add(review)
+        work.event(
+            EventType.CALLBACK_RECORDED, record.case, outcome=outcome, note=text, review_opened=review is not None
         )
-        session.add(review)
-    record_event(
-        session,
-        record.case,
-        actor,
-        EventType.CALLBACK_RECORDED,
-        now,
-        outcome=outcome,
-        note=note,
-        review_opened=review is not None,
-    )
-    commit(session)
-    return record
+        return record
+
+    return execute(session, actor, act, now)
 
 
 def close_record(session: Session, actor: User, model, record_id, resolution, now: datetime | None = None):
     """Close a review or a complaint with what was found and done."""
-    now = now or utcnow()
-    record = visible_record(session, actor, model, record_id)
-    resolution = _note(resolution, "resolution", required=True)
-    if record.status != "open":
-        raise Conflict(N_("this record is already closed"))
-    if model is Complaint and not any(a.role in COMPLAINT_ROLES for a in actor.roles):
-        raise Forbidden(N_("only the discipline committee closes complaints"))
-    record.status, record.resolution, record.closed_at, record.closed_by_id = "closed", resolution, now, actor.id
-    kind = EventType.REVIEW_CLOSED if model is Review else EventType.COMPLAINT_CLOSED
-    record_event(session, record.case, actor, kind, now, record=record.id, resolution=resolution)
-    commit(session)
-    return record
+
+    def act(work: Work):
+        record = visible_record(session, actor, model, record_id)
+        text = _note(resolution, "resolution", required=True)
+        if record.status != "open":
+            raise Conflict(N_("this record is already closed"))
+        if model is Complaint and not any(a.role in COMPLAINT_ROLES for a in actor.roles):
+            raise Forbidden(N_("only the discipline committee closes complaints"))
+        record.status, record.resolution, record.closed_at, record.closed_by_id = "closed", text, work.now, actor.id
+        kind = EventType.REVIEW_CLOSED if model is Review else EventType.COMPLAINT_CLOSED
+        work.event(kind, record.case, record=record.id, resolution=text)
+        return record
+
+    return execute(session, actor, act, now)
 
 
 def township_condition(model, unit: OrgUnit):

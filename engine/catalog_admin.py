@@ -14,14 +14,13 @@ from .access import has_role
 from .admin import clean_text, require_admin
 from .admin_models import CatalogProposal
 from .catalog import FIELDS, KINDS, LEVELS, categories, current_item
-from .clock import utcnow
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .forms import validate_form
 from .i18n import N_
 from .models import CatalogItem, OrgUnit, User
+from .pipeline import Work, execute
 from .processes import live_version, spec_for
 from .runtime import dump_state, find_task, load_state, new_workflow, ready_user_tasks
-from .txn import commit, record_event
 from .vocabulary import CATALOG_APPROVER_ROLES, EventType, Level, UnitKind
 
 CODE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
@@ -99,39 +98,33 @@ def item_fields(item: CatalogItem) -> dict:
 
 def change_item(session: Session, actor: User, code, body: dict, now: datetime | None = None) -> CatalogItem:
     """A new version of an existing item, live for new cases at once; open cases keep theirs."""
-    require_admin(actor)
-    current = current_item(session, code) if isinstance(code, str) else None
-    if current is None:
-        raise NotFound(N_("no such catalog item"))
-    values, errors = check_fields(session, body, item_fields(current))
-    if errors:
-        raise Invalid(N_("the item cannot be changed"), errors)
-    changed = {f: values[f] for f in FIELDS if values[f] != getattr(current, f)}
-    if not changed:
-        raise Invalid(N_("nothing was changed"), {"name": N_("nothing was changed")})
-    current.active = False
-    item = CatalogItem(
-        code=current.code,
-        version=current.version + 1,
-        active=True,
-        origin="admin",
-        process_key=current.process_key,
-        **values,
-    )
-    session.add(item)
-    session.flush()
-    record_event(
-        session,
-        None,
-        actor,
-        EventType.CATALOG_ITEM_CHANGED,
-        now or utcnow(),
-        code=item.code,
-        version=item.version,
-        changed=sorted(changed),
-    )
-    commit(session)
-    return item
+
+    def act(work: Work) -> CatalogItem:
+        require_admin(actor)
+        current = current_item(session, code) if isinstance(code, str) else None
+        if current is None:
+            raise NotFound(N_("no such catalog item"))
+        values, errors = check_fields(session, body, item_fields(current))
+        if errors:
+            raise Invalid(N_("the item cannot be changed"), errors)
+        changed = {f: values[f] for f in FIELDS if values[f] != getattr(current, f)}
+        if not changed:
+            raise Invalid(N_("nothing was changed"), {"name": N_("nothing was changed")})
+        current.active = False
+        item = CatalogItem(
+            code=current.code,
+            version=current.version + 1,
+            active=True,
+            origin="admin",
+            process_key=current.process_key,
+            **values,
+        )
+        session.add(item)
+        session.flush()
+        work.event(EventType.CATALOG_ITEM_CHANGED, None, code=item.code, version=item.version, changed=sorted(changed))
+        return item
+
+    return execute(session, actor, act, now)
 
 
 def item_versions(session: Session, actor: User, code) -> list[CatalogItem]:
@@ -144,45 +137,47 @@ def item_versions(session: Session, actor: User, code) -> list[CatalogItem]:
 
 def propose_item(session: Session, actor: User, body: dict, now: datetime | None = None) -> CatalogProposal:
     """Start the approval process for a new item; nothing enters the catalog until a leader approves."""
-    require_admin(actor)
-    code = body.get("code")
-    values, errors = check_fields(session, body)
-    if not isinstance(code, str) or not CODE.match(code):
-        errors["code"] = N_("lower-case letters, digits and dashes")
-    elif session.scalar(select(CatalogItem.id).where(CatalogItem.code == code).limit(1)) is not None:
-        errors["code"] = N_("already taken")
-    elif (
-        session.scalar(
-            select(CatalogProposal.id).where(CatalogProposal.code == code, CatalogProposal.status == "pending")
+
+    def act(work: Work) -> CatalogProposal:
+        require_admin(actor)
+        code = body.get("code")
+        values, errors = check_fields(session, body)
+        if not isinstance(code, str) or not CODE.match(code):
+            errors["code"] = N_("lower-case letters, digits and dashes")
+        elif session.scalar(select(CatalogItem.id).where(CatalogItem.code == code).limit(1)) is not None:
+            errors["code"] = N_("already taken")
+        elif (
+            session.scalar(
+                select(CatalogProposal.id).where(CatalogProposal.code == code, CatalogProposal.status == "pending")
+            )
+            is not None
+        ):
+            errors["code"] = N_("already proposed and waiting for approval")
+        if errors:
+            raise Invalid(N_("the item cannot be proposed"), errors)
+        version = live_version(session, APPROVAL)
+        if version is None:
+            raise Conflict(N_("no live process version; deploy the process library first"))
+        workflow = new_workflow(
+            spec_for(version), {"code": code, "name": values["name"], "proposed_by": actor.username}
         )
-        is not None
-    ):
-        errors["code"] = N_("already proposed and waiting for approval")
-    if errors:
-        raise Invalid(N_("the item cannot be proposed"), errors)
-    version = live_version(session, APPROVAL)
-    if version is None:
-        raise Conflict(N_("no live process version; deploy the process library first"))
-    now = now or utcnow()
-    workflow = new_workflow(spec_for(version), {"code": code, "name": values["name"], "proposed_by": actor.username})
-    proposal = CatalogProposal(
-        code=code,
-        fields=values,
-        status="pending",
-        process_version_id=version.id,
-        process_version=version,
-        proposed_by_id=actor.id,
-        proposed_at=now,
-        state="",
-    )
-    _advance(proposal, workflow)
-    session.add(proposal)
-    session.flush()
-    record_event(
-        session, None, actor, EventType.CATALOG_ITEM_PROPOSED, now, proposal=proposal.id, code=code, name=values["name"]
-    )
-    commit(session)
-    return proposal
+        proposal = CatalogProposal(
+            code=code,
+            fields=values,
+            status="pending",
+            process_version_id=version.id,
+            process_version=version,
+            proposed_by_id=actor.id,
+            proposed_at=work.now,
+            state="",
+        )
+        _advance(proposal, workflow)
+        session.add(proposal)
+        session.flush()
+        work.event(EventType.CATALOG_ITEM_PROPOSED, None, proposal=proposal.id, code=code, name=values["name"])
+        return proposal
+
+    return execute(session, actor, act, now)
 
 
 def _advance(proposal: CatalogProposal, workflow) -> None:
@@ -218,42 +213,47 @@ def list_proposals(session: Session, actor: User, status: str | None = None) -> 
 
 
 def decide(session: Session, actor: User, proposal_id, data, now: datetime | None = None) -> CatalogProposal:
-    """Complete the proposal's open task; when the process ends at `item_approved`, the item goes live."""
-    proposal = get_proposal(session, actor, proposal_id)
-    if proposal.status != "pending" or proposal.task_id is None:
-        raise Conflict(N_("this proposal has already been decided"))
-    if proposal.lane is None or not has_role(actor, proposal.lane):
-        raise Forbidden(N_("this task belongs to another role or unit"))
-    if proposal.proposed_by_id == actor.id:
-        raise Forbidden(N_("a proposal is approved by someone other than its proposer"))
-    version = proposal.process_version
-    data = validate_form((version.forms or {}).get(proposal.form), data)
-    workflow = load_state(proposal.state, spec_for(version))
-    task = find_task(workflow, proposal.task_id)
-    if task is None or task.state != TaskState.READY:
-        raise Conflict(N_("this task is no longer open"))
-    task.data.update(data)
-    task.run()
-    workflow.do_engine_steps()
-    _advance(proposal, workflow)
-    now = now or utcnow()
-    event = EventType.CATALOG_PROPOSAL_REVIEWED
-    if workflow.is_completed():
-        approved = any(t.task_spec.bpmn_id == "item_approved" for t in workflow.get_tasks(state=TaskState.COMPLETED))
-        proposal.status = "approved" if approved else "rejected"
-        proposal.decided_by_id, proposal.decided_at = actor.id, now
-        proposal.opinion = data.get("opinion")
-        if approved:
-            number = session.scalar(select(func.max(CatalogItem.version)).where(CatalogItem.code == proposal.code))
-            item = CatalogItem(
-                code=proposal.code, version=(number or 0) + 1, active=True, origin="admin", **proposal.fields
+    """Complete the proposal's open task; when the process ends at `item_approved`, the item goes live.
+
+    The proposal's own SpiffWorkflow (not a case's) runs inside the act step, so the task's
+    completion, the new catalog version and the event commit together or not at all."""
+
+    def act(work: Work) -> CatalogProposal:
+        proposal = get_proposal(session, actor, proposal_id)
+        if proposal.status != "pending" or proposal.task_id is None:
+            raise Conflict(N_("this proposal has already been decided"))
+        if proposal.lane is None or not has_role(actor, proposal.lane):
+            raise Forbidden(N_("this task belongs to another role or unit"))
+        if proposal.proposed_by_id == actor.id:
+            raise Forbidden(N_("a proposal is approved by someone other than its proposer"))
+        version = proposal.process_version
+        answers = validate_form((version.forms or {}).get(proposal.form), data)
+        workflow = load_state(proposal.state, spec_for(version))
+        task = find_task(workflow, proposal.task_id)
+        if task is None or task.state != TaskState.READY:
+            raise Conflict(N_("this task is no longer open"))
+        task.data.update(answers)
+        task.run()
+        workflow.do_engine_steps()
+        _advance(proposal, workflow)
+        event = EventType.CATALOG_PROPOSAL_REVIEWED
+        if workflow.is_completed():
+            approved = any(
+                t.task_spec.bpmn_id == "item_approved" for t in workflow.get_tasks(state=TaskState.COMPLETED)
             )
-            session.add(item)
-            session.flush()
-            proposal.catalog_item_id = item.id
-        event = EventType.CATALOG_ITEM_APPROVED if approved else EventType.CATALOG_ITEM_REJECTED
-    record_event(
-        session, None, actor, event, now, proposal=proposal.id, code=proposal.code, opinion=data.get("opinion")
-    )
-    commit(session)
-    return proposal
+            proposal.status = "approved" if approved else "rejected"
+            proposal.decided_by_id, proposal.decided_at = actor.id, work.now
+            proposal.opinion = answers.get("opinion")
+            if approved:
+                number = session.scalar(select(func.max(CatalogItem.version)).where(CatalogItem.code == proposal.code))
+                item = CatalogItem(
+                    code=proposal.code, version=(number or 0) + 1, active=True, origin="admin", **proposal.fields
+                )
+                session.add(item)
+                session.flush()
+                proposal.catalog_item_id = item.id
+            event = EventType.CATALOG_ITEM_APPROVED if approved else EventType.CATALOG_ITEM_REJECTED
+        work.event(event, None, proposal=proposal.id, code=proposal.code, opinion=answers.get("opinion"))
+        return proposal
+
+    return execute(session, actor, act, now)

@@ -12,14 +12,13 @@ from sqlalchemy.orm import Session
 
 from .admin import clean_text, require_admin, scope_condition
 from .calendar import END_OF_DAY, TZ, default_calendar
-from .clock import utcnow
 from .errors import Conflict, Invalid
 from .i18n import N_
 from .models import Case, CatalogItem, OrgUnit, User
 from .org import enclosing_unit
+from .pipeline import Work, execute
 from .processes import live_version
 from .sheets import Sheet, guess_mapping, import_columns
-from .txn import commit, record_event
 from .vocabulary import CaseStatus, EventType, UnitKind
 
 LEDGER_STATE = '{"ledger":true}'
@@ -119,73 +118,72 @@ def import_ledger(
     now: datetime | None = None,
 ) -> dict:
     """Preview (dry run) or import a ledger; any bad row refuses the whole sheet and writes nothing."""
-    paths = require_admin(actor)
-    now = now or utcnow()
-    mapping = {k: v for k, v in (mapping or guess_mapping(sheet.headers, "ledger")).items() if k in FIELDS and v}
-    missing = [f for f in REQUIRED if f not in sheet.columns(mapping)]
-    if missing:
-        raise Invalid(N_("the sheet lacks required columns"), {f: N_("no column for this field") for f in missing})
-    found = _Lookups(session, paths)
-    checked: list[dict] = []
-    rows: list[dict] = []  # {"row", "values", "errors"} of each sheet row
-    for number, values in sheet.records(mapping):
-        clean, errors = _check_row(session, values, found, now)
-        checked.append(clean)
-        rows.append({"row": number, "values": values, "errors": errors})
-    if not rows:
-        raise Invalid(N_("the sheet is empty"), {"file": N_("the sheet has no rows below the headings")})
-    result = {"mapping": mapping, "rows": rows, "valid": not any(r["errors"] for r in rows)}
-    if dry_run:
-        return result
-    if not result["valid"]:
-        raise Invalid(
-            N_("the sheet has errors; nothing was imported"),
-            {f"{r['row']}.{f}": m for r in rows for f, m in r["errors"].items()},
-        )
-    calendar = default_calendar(session)
-    townships: dict[int, OrgUnit] = {}
-    for c in checked:
-        item, village = c["item"], c["village"]
-        version = live_version(session, item.process_key)
-        if version is None:
-            raise Conflict(N_("no live process version; deploy the process library first"))
-        if village.id not in townships:
-            townships[village.id] = enclosing_unit(session, village, UnitKind.TOWNSHIP)
-        session.add(
-            Case(
-                receipt_code=c["receipt"] or "TZ" + c["opened"].strftime("%y%m%d") + secrets.token_hex(4).upper(),
-                catalog_item_id=item.id,
-                catalog_code=item.code,
-                kind=item.kind,
-                status=CaseStatus.ARCHIVED,
-                level=item.level,
-                org_unit_id=village.id,
-                village_id=village.id,
-                township_id=townships[village.id].id,
-                owner_id=actor.id,
-                resident_name=c["name"],
-                resident_phone=c["phone"],
-                summary=c["summary"] or item.name,
-                materials_provided=[],
-                rating=c["rating"],
-                opened_at=c["opened"],
-                closed_at=c["closed"],
-                due_at=calendar.deadline(c["opened"], item.time_limit_days),
-                process_version_id=version.id,
-                is_test_run=False,
-                state=LEDGER_STATE,
+
+    def act(work: Work) -> dict:
+        paths = require_admin(actor)
+        columns = {k: v for k, v in (mapping or guess_mapping(sheet.headers, "ledger")).items() if k in FIELDS and v}
+        missing = [f for f in REQUIRED if f not in sheet.columns(columns)]
+        if missing:
+            raise Invalid(N_("the sheet lacks required columns"), {f: N_("no column for this field") for f in missing})
+        found = _Lookups(session, paths)
+        checked: list[dict] = []
+        rows: list[dict] = []  # {"row", "values", "errors"} of each sheet row
+        for number, values in sheet.records(columns):
+            clean, errors = _check_row(session, values, found, work.now)
+            checked.append(clean)
+            rows.append({"row": number, "values": values, "errors": errors})
+        if not rows:
+            raise Invalid(N_("the sheet is empty"), {"file": N_("the sheet has no rows below the headings")})
+        result = {"mapping": columns, "rows": rows, "valid": not any(r["errors"] for r in rows)}
+        if dry_run:
+            return result
+        if not result["valid"]:
+            raise Invalid(
+                N_("the sheet has errors; nothing was imported"),
+                {f"{r['row']}.{f}": m for r in rows for f, m in r["errors"].items()},
             )
+        calendar = default_calendar(session)
+        townships: dict[int, OrgUnit] = {}
+        for c in checked:
+            item, village = c["item"], c["village"]
+            version = live_version(session, item.process_key)
+            if version is None:
+                raise Conflict(N_("no live process version; deploy the process library first"))
+            if village.id not in townships:
+                townships[village.id] = enclosing_unit(session, village, UnitKind.TOWNSHIP)
+            session.add(
+                Case(
+                    receipt_code=c["receipt"] or "TZ" + c["opened"].strftime("%y%m%d") + secrets.token_hex(4).upper(),
+                    catalog_item_id=item.id,
+                    catalog_code=item.code,
+                    kind=item.kind,
+                    status=CaseStatus.ARCHIVED,
+                    level=item.level,
+                    org_unit_id=village.id,
+                    village_id=village.id,
+                    township_id=townships[village.id].id,
+                    owner_id=actor.id,
+                    resident_name=c["name"],
+                    resident_phone=c["phone"],
+                    summary=c["summary"] or item.name,
+                    materials_provided=[],
+                    rating=c["rating"],
+                    opened_at=c["opened"],
+                    closed_at=c["closed"],
+                    due_at=calendar.deadline(c["opened"], item.time_limit_days),
+                    process_version_id=version.id,
+                    is_test_run=False,
+                    state=LEDGER_STATE,
+                )
+            )
+        session.flush()
+        work.event(
+            EventType.LEDGER_IMPORTED,
+            None,
+            rows=len(rows),
+            opened_from=min(c["opened"] for c in checked).date().isoformat(),
+            opened_to=max(c["opened"] for c in checked).date().isoformat(),
         )
-    session.flush()
-    record_event(
-        session,
-        None,
-        actor,
-        EventType.LEDGER_IMPORTED,
-        now,
-        rows=len(rows),
-        opened_from=min(c["opened"] for c in checked).date().isoformat(),
-        opened_to=max(c["opened"] for c in checked).date().isoformat(),
-    )
-    commit(session)
-    return {**result, "imported": len(rows)}
+        return {**result, "imported": len(rows)}
+
+    return execute(session, actor, act, now)

@@ -7,10 +7,10 @@ from sqlalchemy.orm import Session
 
 from . import validation
 from .access import has_role
-from .clock import utcnow
 from .errors import Forbidden, Invalid, NotFound
 from .i18n import N_
-from .models import Case, Event, OrgUnit, ProcessVersion, User
+from .models import Case, OrgUnit, ProcessVersion, User
+from .pipeline import Work, execute
 from .processes import SPECS, live_decisions, live_version, version_hash
 from .roles import roles
 from .task_properties import CASE_DEADLINES, CASE_FIELDS, CASE_STATUSES, CASE_UNITS, DEADLINE_KINDS, form_library
@@ -30,43 +30,36 @@ def validate(xml: bytes | str, decisions: dict | None = None) -> tuple[list[dict
 
 
 def save_draft(session: Session, actor: User, xml: bytes | str) -> ProcessVersion:
-    require_editor(actor)
-    # A diagram version pins the decision tables live when it is saved (running cases keep their routing).
-    decisions = live_decisions(session)
-    processes, errors, forms = validate(xml, decisions)
-    if errors:
-        raise Invalid(N_("the diagram is not valid"), {"diagram": errors})
-    text = xml.decode("utf-8") if isinstance(xml, bytes) else xml
-    key = processes[0]["key"]
-    number = (session.scalar(select(func.max(ProcessVersion.version)).where(ProcessVersion.key == key)) or 0) + 1
-    now = utcnow()
-    kind = processes[0]["type"]
-    pinned = decisions if kind == "bpmn" else {}
-    version = ProcessVersion(
-        key=key,
-        name=processes[0]["name"],
-        type=kind,
-        version=number,
-        xml=text,
-        hash=version_hash(text, forms, pinned),
-        forms=forms,
-        decisions=pinned,
-        status="draft",
-        created_at=now,
-    )
-    session.add(version)
-    session.flush()
-    session.add(
-        Event(
-            at=now,
-            actor_id=actor.id,
-            actor=actor.username,
-            type=EventType.PROCESS_DRAFT_SAVED,
-            detail={"key": key, "version": number},
+    def act(work: Work) -> ProcessVersion:
+        require_editor(actor)
+        # A diagram version pins the decision tables live when it is saved (running cases keep their routing).
+        decisions = live_decisions(session)
+        processes, errors, forms = validate(xml, decisions)
+        if errors:
+            raise Invalid(N_("the diagram is not valid"), {"diagram": errors})
+        text = xml.decode("utf-8") if isinstance(xml, bytes) else xml
+        key = processes[0]["key"]
+        number = (session.scalar(select(func.max(ProcessVersion.version)).where(ProcessVersion.key == key)) or 0) + 1
+        kind = processes[0]["type"]
+        pinned = decisions if kind == "bpmn" else {}
+        version = ProcessVersion(
+            key=key,
+            name=processes[0]["name"],
+            type=kind,
+            version=number,
+            xml=text,
+            hash=version_hash(text, forms, pinned),
+            forms=forms,
+            decisions=pinned,
+            status="draft",
+            created_at=work.now,
         )
-    )
-    session.commit()
-    return version
+        session.add(version)
+        session.flush()
+        work.event(EventType.PROCESS_DRAFT_SAVED, None, key=key, version=number)
+        return version
+
+    return execute(session, actor, act)
 
 
 def get_version(session: Session, key: str, number) -> ProcessVersion:
@@ -80,30 +73,23 @@ def get_version(session: Session, key: str, number) -> ProcessVersion:
 
 
 def deploy(session: Session, actor: User, key: str, number) -> ProcessVersion:
-    require_editor(actor)
-    version = get_version(session, key, number)
-    if version.type == "bpmn":
-        SPECS.get(
-            version.hash, version.xml, version.key, version.decisions
-        )  # parse now: a broken diagram fails here, not a case
-    elif validation.validate(version.xml)[1]:
-        raise Invalid(N_("the diagram is not valid"))
-    live = live_version(session, key)
-    if live is not None and live.id != version.id:
-        live.status = "retired"
-    now = utcnow()
-    version.status, version.deployed_at, version.deployed_by = "live", now, actor.username
-    session.add(
-        Event(
-            at=now,
-            actor_id=actor.id,
-            actor=actor.username,
-            type=EventType.PROCESS_DEPLOYED,
-            detail={"key": key, "version": version.version, "hash": version.hash},
-        )
-    )
-    session.commit()
-    return version
+    def act(work: Work) -> ProcessVersion:
+        require_editor(actor)
+        version = get_version(session, key, number)
+        if version.type == "bpmn":
+            SPECS.get(
+                version.hash, version.xml, version.key, version.decisions
+            )  # parse now: a broken diagram fails here, not a case
+        elif validation.validate(version.xml)[1]:
+            raise Invalid(N_("the diagram is not valid"))
+        live = live_version(session, key)
+        if live is not None and live.id != version.id:
+            live.status = "retired"
+        version.status, version.deployed_at, version.deployed_by = "live", work.now, actor.username
+        work.event(EventType.PROCESS_DEPLOYED, None, key=key, version=version.version, hash=version.hash)
+        return version
+
+    return execute(session, actor, act)
 
 
 def editor_library(session: Session, actor: User) -> list[dict]:

@@ -9,13 +9,12 @@ from sqlalchemy import func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from .admin import clean_text, require_admin, scope_condition, unit_in_scope
-from .clock import utcnow
 from .db import rowcount
 from .errors import Conflict, Invalid, NotFound
 from .i18n import N_
 from .models import Case, OrgUnit, TaskRow, User
 from .org import KINDS
-from .txn import commit, record_event
+from .pipeline import Work, execute
 from .views import Page, clamp_page
 from .vocabulary import CaseStatus, EventType, TaskState, UnitKind
 
@@ -79,128 +78,115 @@ def _check_parent(kind: str, parent: OrgUnit, errors: dict) -> None:
 
 
 def create_unit(session: Session, actor: User, body: dict, now: datetime | None = None) -> OrgUnit:
-    paths = require_admin(actor)
-    errors: dict[str, str] = {}
-    raw_code = body.get("code")
-    code = raw_code.strip().lower() if isinstance(raw_code, str) else None
-    if not code or not CODE.match(code):
-        errors["code"] = N_("lower-case letters, digits and dashes")
-    elif session.scalar(select(OrgUnit.id).where(OrgUnit.code == code)) is not None:
-        errors["code"] = N_("already taken")
-    kind = body.get("kind")
-    if kind not in KINDS:
-        errors["kind"] = N_("not one of the allowed values")
-    name, name_en = _names(body, errors)
-    function = body.get("function") or None
-    if function is not None and (not isinstance(function, str) or not CODE.match(function.replace("_", "-"))):
-        errors["function"] = N_("lower-case letters, digits and underscores")
-    try:
-        parent = unit_in_scope(session, paths, body.get("parent"), "parent")
-    except NotFound:
-        parent, errors["parent"] = None, N_("unknown unit")
-    if kind in KINDS and parent is not None:
-        _check_parent(kind, parent, errors)
-    if errors:
-        raise Invalid(N_("the unit cannot be created"), errors)
-    assert code is not None and parent is not None  # each one missing was reported in `errors`
-    now = now or utcnow()
-    unit = OrgUnit(
-        code=code,
-        name=name,
-        name_en=name_en,
-        kind=kind,
-        function=function,
-        parent=parent,
-        path=parent.path + code + "/",
-        active=True,
-    )
-    session.add(unit)
-    session.flush()
-    record_event(session, None, actor, EventType.UNIT_CREATED, now, unit=code, kind=kind, parent=parent.code, name=name)
-    commit(session)
-    return unit
+    def act(work: Work) -> OrgUnit:
+        paths = require_admin(actor)
+        errors: dict[str, str] = {}
+        raw_code = body.get("code")
+        code = raw_code.strip().lower() if isinstance(raw_code, str) else None
+        if not code or not CODE.match(code):
+            errors["code"] = N_("lower-case letters, digits and dashes")
+        elif session.scalar(select(OrgUnit.id).where(OrgUnit.code == code)) is not None:
+            errors["code"] = N_("already taken")
+        kind = body.get("kind")
+        if kind not in KINDS:
+            errors["kind"] = N_("not one of the allowed values")
+        name, name_en = _names(body, errors)
+        function = body.get("function") or None
+        if function is not None and (not isinstance(function, str) or not CODE.match(function.replace("_", "-"))):
+            errors["function"] = N_("lower-case letters, digits and underscores")
+        try:
+            parent = unit_in_scope(session, paths, body.get("parent"), "parent")
+        except NotFound:
+            parent, errors["parent"] = None, N_("unknown unit")
+        if kind in KINDS and parent is not None:
+            _check_parent(kind, parent, errors)
+        if errors:
+            raise Invalid(N_("the unit cannot be created"), errors)
+        assert code is not None and parent is not None  # each one missing was reported in `errors`
+        unit = OrgUnit(
+            code=code,
+            name=name,
+            name_en=name_en,
+            kind=kind,
+            function=function,
+            parent=parent,
+            path=parent.path + code + "/",
+            active=True,
+        )
+        session.add(unit)
+        session.flush()
+        work.event(EventType.UNIT_CREATED, None, unit=code, kind=kind, parent=parent.code, name=name)
+        return unit
+
+    return execute(session, actor, act, now)
 
 
 def rename_unit(session: Session, actor: User, code, body: dict, now: datetime | None = None) -> OrgUnit:
-    unit = unit_in_scope(session, require_admin(actor), code)
-    errors: dict[str, str] = {}
-    name, name_en = _names(body, errors)
-    if errors:
-        raise Invalid(N_("the unit cannot be renamed"), errors)
-    assert name is not None  # `_names` reported it missing
-    old = {"name": unit.name, "name_en": unit.name_en}
-    unit.name, unit.name_en = name, name_en
-    record_event(
-        session,
-        None,
-        actor,
-        EventType.UNIT_RENAMED,
-        now or utcnow(),
-        unit=unit.code,
-        old=old,
-        new={"name": name, "name_en": name_en},
-    )
-    commit(session)
-    return unit
+    def act(work: Work) -> OrgUnit:
+        unit = unit_in_scope(session, require_admin(actor), code)
+        errors: dict[str, str] = {}
+        name, name_en = _names(body, errors)
+        if errors:
+            raise Invalid(N_("the unit cannot be renamed"), errors)
+        assert name is not None  # `_names` reported it missing
+        old = {"name": unit.name, "name_en": unit.name_en}
+        unit.name, unit.name_en = name, name_en
+        work.event(EventType.UNIT_RENAMED, None, unit=unit.code, old=old, new={"name": name, "name_en": name_en})
+        return unit
+
+    return execute(session, actor, act, now)
 
 
 def move_unit(session: Session, actor: User, code, parent_code, now: datetime | None = None) -> OrgUnit:
     """Hang the unit under another parent; the whole subtree's paths change in this one transaction."""
-    paths = require_admin(actor)
-    unit = unit_in_scope(session, paths, code)
-    parent = unit_in_scope(session, paths, parent_code, "parent")
-    errors: dict[str, str] = {}
-    if parent.path.startswith(unit.path):
-        errors["parent"] = N_("a unit cannot move into its own subtree")
-    elif parent.id == unit.parent_id:
-        errors["parent"] = N_("the unit is already there")
-    else:
-        _check_parent(unit.kind, parent, errors)
-    if errors:
-        raise Invalid(N_("the unit cannot be moved"), errors)
-    if unit.parent is None:  # a root (the county): `_check_parent` already refuses any parent for a county
-        raise Invalid(
-            N_("the unit cannot be moved"), {"parent": N_("this kind of unit cannot be placed under that unit")}
+
+    def act(work: Work) -> OrgUnit:
+        paths = require_admin(actor)
+        unit = unit_in_scope(session, paths, code)
+        parent = unit_in_scope(session, paths, parent_code, "parent")
+        errors: dict[str, str] = {}
+        if parent.path.startswith(unit.path):
+            errors["parent"] = N_("a unit cannot move into its own subtree")
+        elif parent.id == unit.parent_id:
+            errors["parent"] = N_("the unit is already there")
+        else:
+            _check_parent(unit.kind, parent, errors)
+        if errors:
+            raise Invalid(N_("the unit cannot be moved"), errors)
+        if unit.parent is None:  # a root (the county): `_check_parent` already refuses any parent for a county
+            raise Invalid(
+                N_("the unit cannot be moved"), {"parent": N_("this kind of unit cannot be placed under that unit")}
+            )
+        old_parent, old_path, new_path = unit.parent.code, unit.path, parent.path + unit.code + "/"
+        moved = rowcount(
+            session.execute(
+                update(OrgUnit)
+                .where(OrgUnit.path.startswith(old_path))
+                .values(path=literal(new_path).concat(func.substr(OrgUnit.path, len(old_path) + 1)))
+                .execution_options(synchronize_session=False)
+            )
         )
-    old_parent, old_path, new_path = unit.parent.code, unit.path, parent.path + unit.code + "/"
-    moved = rowcount(
         session.execute(
             update(OrgUnit)
-            .where(OrgUnit.path.startswith(old_path))
-            .values(path=literal(new_path).concat(func.substr(OrgUnit.path, len(old_path) + 1)))
+            .where(OrgUnit.id == unit.id)
+            .values(parent_id=parent.id)
             .execution_options(synchronize_session=False)
         )
-    )
-    session.execute(
-        update(OrgUnit)
-        .where(OrgUnit.id == unit.id)
-        .values(parent_id=parent.id)
-        .execution_options(synchronize_session=False)
-    )
-    if unit.kind == UnitKind.VILLAGE:
-        # Cases carry their township for quick lookups; keep it true to the tree.
-        session.execute(
-            update(Case)
-            .where(Case.village_id == unit.id)
-            .values(township_id=parent.id)
-            .execution_options(synchronize_session=False)
-        )
-    session.expire_all()
-    record_event(
-        session,
-        None,
-        actor,
-        EventType.UNIT_MOVED,
-        now or utcnow(),
-        unit=code,
-        old_parent=old_parent,
-        new_parent=parent.code,
-        units=moved,
-    )
-    commit(session)
-    moved_unit = session.get(OrgUnit, unit.id)
-    assert moved_unit is not None  # updated in this very transaction
-    return moved_unit
+        if unit.kind == UnitKind.VILLAGE:
+            # Cases carry their township for quick lookups; keep it true to the tree.
+            session.execute(
+                update(Case)
+                .where(Case.village_id == unit.id)
+                .values(township_id=parent.id)
+                .execution_options(synchronize_session=False)
+            )
+        session.expire_all()
+        work.event(EventType.UNIT_MOVED, None, unit=code, old_parent=old_parent, new_parent=parent.code, units=moved)
+        moved_unit = session.get(OrgUnit, unit.id)
+        assert moved_unit is not None  # updated in this very transaction
+        return moved_unit
+
+    return execute(session, actor, act, now)
 
 
 def open_items(session: Session, unit: OrgUnit) -> list[Case]:
@@ -222,24 +208,30 @@ def open_items(session: Session, unit: OrgUnit) -> list[Case]:
 
 
 def retire_unit(session: Session, actor: User, code, now: datetime | None = None) -> OrgUnit:
-    unit = unit_in_scope(session, require_admin(actor), code)
-    if not unit.active:
-        raise Conflict(N_("the unit is retired"))
-    if unit.parent_id is None:
-        raise Invalid(N_("the county itself cannot be retired"), {"unit": N_("the county itself cannot be retired")})
-    children = list(session.scalars(select(OrgUnit.code).where(OrgUnit.parent_id == unit.id, OrgUnit.active.is_(True))))
-    items = [c.receipt_code for c in open_items(session, unit)]
-    if children or items:
-        errors = {}
-        if items:
-            errors["open_items"] = items
-        if children:
-            errors["units"] = children
-        raise Conflict(N_("move its open items and units elsewhere first"), errors)
-    unit.active = False
-    record_event(session, None, actor, EventType.UNIT_RETIRED, now or utcnow(), unit=unit.code)
-    commit(session)
-    return unit
+    def act(work: Work) -> OrgUnit:
+        unit = unit_in_scope(session, require_admin(actor), code)
+        if not unit.active:
+            raise Conflict(N_("the unit is retired"))
+        if unit.parent_id is None:
+            raise Invalid(
+                N_("the county itself cannot be retired"), {"unit": N_("the county itself cannot be retired")}
+            )
+        children = list(
+            session.scalars(select(OrgUnit.code).where(OrgUnit.parent_id == unit.id, OrgUnit.active.is_(True)))
+        )
+        items = [c.receipt_code for c in open_items(session, unit)]
+        if children or items:
+            errors = {}
+            if items:
+                errors["open_items"] = items
+            if children:
+                errors["units"] = children
+            raise Conflict(N_("move its open items and units elsewhere first"), errors)
+        unit.active = False
+        work.event(EventType.UNIT_RETIRED, None, unit=unit.code)
+        return unit
+
+    return execute(session, actor, act, now)
 
 
 def active_units(session: Session, actor: User, kinds: tuple[str, ...] | None = None) -> list[OrgUnit]:

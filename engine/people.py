@@ -19,8 +19,8 @@ from .errors import Conflict, Invalid, NotFound
 from .i18n import N_
 from .models import OrgUnit, RoleAssignment, User
 from .passwords import hash_password
+from .pipeline import Work, execute
 from .roles import roles
-from .txn import commit, record_event
 from .views import Page, clamp_page, iso
 from .vocabulary import EventType, Role
 
@@ -146,91 +146,97 @@ def add_user(session: Session, body: dict, pairs: list, now: datetime) -> tuple[
 
 
 def create_user(session: Session, actor: User, body: dict, now: datetime | None = None) -> tuple[User, str]:
-    paths = require_admin(actor)
-    errors: dict[str, str] = {}
-    pairs = check_new_user(session, paths, body, errors)
-    if errors:
-        raise Invalid(N_("the user cannot be created"), errors)
-    now = now or utcnow()
-    user, password = add_user(session, body, pairs, now)
-    record_event(
-        session, None, actor, EventType.USER_CREATED, now, user=user.username, roles=[f"{r}@{u.code}" for r, u in pairs]
-    )
-    commit(session)
-    session.refresh(user)
+    def act(work: Work) -> tuple[User, str]:
+        paths = require_admin(actor)
+        errors: dict[str, str] = {}
+        pairs = check_new_user(session, paths, body, errors)
+        if errors:
+            raise Invalid(N_("the user cannot be created"), errors)
+        user, password = add_user(session, body, pairs, work.now)
+        work.event(EventType.USER_CREATED, None, user=user.username, roles=[f"{r}@{u.code}" for r, u in pairs])
+        return user, password
+
+    user, password = execute(session, actor, act, now)
+    session.refresh(user)  # read back with its roles
     return user, password
 
 
 def assign_role(session: Session, actor: User, username, role, unit_code, now: datetime | None = None) -> User:
-    paths = require_admin(actor)
-    user = get_user(session, actor, username)
-    errors: dict[str, str] = {}
-    unit = check_role_and_unit(session, paths, role, unit_code, errors)
-    if errors:
-        raise Invalid(N_("the role cannot be assigned"), errors)
-    if any(a.role == role and a.org_unit_id == unit.id for a in user.roles):
-        raise Conflict(N_("the user already has this role there"))
-    session.add(RoleAssignment(user_id=user.id, role=role, org_unit_id=unit.id))
-    record_event(
-        session, None, actor, EventType.ROLE_ASSIGNED, now or utcnow(), user=user.username, role=role, unit=unit.code
-    )
-    commit(session)
-    session.refresh(user)
+    def act(work: Work) -> User:
+        paths = require_admin(actor)
+        user = get_user(session, actor, username)
+        errors: dict[str, str] = {}
+        unit = check_role_and_unit(session, paths, role, unit_code, errors)
+        if errors:
+            raise Invalid(N_("the role cannot be assigned"), errors)
+        if any(a.role == role and a.org_unit_id == unit.id for a in user.roles):
+            raise Conflict(N_("the user already has this role there"))
+        session.add(RoleAssignment(user_id=user.id, role=role, org_unit_id=unit.id))
+        work.event(EventType.ROLE_ASSIGNED, None, user=user.username, role=role, unit=unit.code)
+        return user
+
+    user = execute(session, actor, act, now)
+    session.refresh(user)  # read back with its roles
     return user
 
 
 def remove_role(session: Session, actor: User, username, role, unit_code, now: datetime | None = None) -> User:
-    paths = require_admin(actor)
-    user = get_user(session, actor, username)
-    found = next(
-        (a for a in user.roles if a.role == role and a.org_unit.code == unit_code and in_scope(paths, a.org_unit)), None
-    )
-    if found is None:
-        raise NotFound(N_("the user has no such role"))
-    if user.id == actor.id and role == Role.ADMIN:
-        raise Conflict(N_("you cannot remove your own administrator role"))
-    session.delete(found)
-    record_event(
-        session, None, actor, EventType.ROLE_REMOVED, now or utcnow(), user=user.username, role=role, unit=unit_code
-    )
-    commit(session)
-    session.refresh(user)
+    def act(work: Work) -> User:
+        paths = require_admin(actor)
+        user = get_user(session, actor, username)
+        found = next(
+            (a for a in user.roles if a.role == role and a.org_unit.code == unit_code and in_scope(paths, a.org_unit)),
+            None,
+        )
+        if found is None:
+            raise NotFound(N_("the user has no such role"))
+        if user.id == actor.id and role == Role.ADMIN:
+            raise Conflict(N_("you cannot remove your own administrator role"))
+        session.delete(found)
+        work.event(EventType.ROLE_REMOVED, None, user=user.username, role=role, unit=unit_code)
+        return user
+
+    user = execute(session, actor, act, now)
+    session.refresh(user)  # read back without the role
     return user
 
 
 def set_active(session: Session, actor: User, username, active: bool, now: datetime | None = None) -> User:
-    user = get_user(session, actor, username)
-    if user.id == actor.id:
-        raise Conflict(N_("you cannot deactivate yourself"))
-    if user.active == active:
+    def act(work: Work) -> User:
+        user = get_user(session, actor, username)
+        if user.id == actor.id:
+            raise Conflict(N_("you cannot deactivate yourself"))
+        if user.active == active:
+            return user  # already so: nothing changes, no event
+        user.active = active
+        work.event(EventType.USER_ACTIVATED if active else EventType.USER_DEACTIVATED, None, user=user.username)
         return user
-    user.active = active
-    record_event(
-        session,
-        None,
-        actor,
-        EventType.USER_ACTIVATED if active else EventType.USER_DEACTIVATED,
-        now or utcnow(),
-        user=user.username,
-    )
-    commit(session)
-    return user
+
+    return execute(session, actor, act, now)
 
 
 def reset_password(session: Session, actor: User, username, password=None, now: datetime | None = None) -> str:
     """Set a new password (generated unless given); old sessions' API tokens stop working."""
-    user = get_user(session, actor, username)
-    if password not in (None, "") and (not isinstance(password, str) or not MIN_PASSWORD <= len(password) <= 200):
-        raise Invalid(N_("the password cannot be set"), {"password": N_("at least 8 characters")})
-    password = password or new_password()
-    user.password_hash = hash_password(password)
-    record_event(session, None, actor, EventType.PASSWORD_RESET, now or utcnow(), user=user.username)
-    commit(session)
-    return password
+
+    def act(work: Work) -> str:
+        user = get_user(session, actor, username)
+        if password not in (None, "") and (not isinstance(password, str) or not MIN_PASSWORD <= len(password) <= 200):
+            raise Invalid(N_("the password cannot be set"), {"password": N_("at least 8 characters")})
+        chosen = password or new_password()
+        user.password_hash = hash_password(chosen)
+        work.event(EventType.PASSWORD_RESET, None, user=user.username)
+        return chosen
+
+    return execute(session, actor, act, now)
 
 
 def touch_last_seen(session: Session, user: User, now: datetime | None = None) -> bool:
-    """Note that the user is active, at most once a minute (one conditional UPDATE, no event)."""
+    """Note that the user is active, at most once a minute (one conditional UPDATE, no event).
+
+    Not a command but presence bookkeeping, like the rate counters (engine/ratelimit.py) and login
+    failures (engine/throttle.py): it runs before every signed-in request, must persist whatever the
+    request does next, and records no event; so it commits itself instead of going through the pipeline
+    (tests/test_pipeline_only.py allows this one function)."""
     now = now or utcnow()
     if user.last_seen_at is not None and now - user.last_seen_at < SEEN_EVERY:
         return False

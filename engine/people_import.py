@@ -9,14 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .admin import require_admin, scope_condition
-from .clock import utcnow
 from .errors import Invalid
 from .i18n import N_
 from .models import OrgUnit, User
 from .people import add_user, check_new_user, check_role_and_unit
+from .pipeline import Work, execute
 from .roles import roles
 from .sheets import Sheet, guess_mapping
-from .txn import commit, record_event
 from .vocabulary import EventType
 
 REQUIRED = ("username", "display_name", "role", "unit")
@@ -89,34 +88,28 @@ def import_people(
     now: datetime | None = None,
 ) -> dict:
     """Preview (dry run) or import; an invalid sheet raises Invalid naming each bad cell and writes nothing."""
-    result = check_sheet(session, actor, sheet, mapping)
-    accounts = result.pop("accounts")
-    if dry_run:
-        return result
-    if not result["valid"]:
-        raise Invalid(
-            N_("the sheet has errors; nothing was imported"),
-            {f"{r['row']}.{f}": m for r in result["rows"] for f, m in r["errors"].items()},
-        )
-    now = now or utcnow()
-    created = []
-    for _username, account in accounts.items():
-        user, password = add_user(session, account["body"], account["pairs"], now)
-        created.append(
-            {
-                "username": user.username,
-                "display_name": user.display_name,
-                "password": password if not account["body"]["password"] else None,
-            }
-        )
-    record_event(
-        session,
-        None,
-        actor,
-        EventType.PEOPLE_IMPORTED,
-        now,
-        users=[c["username"] for c in created],
-        rows=len(result["rows"]),
-    )
-    commit(session)
-    return {**result, "created": created}
+
+    def act(work: Work) -> dict:
+        result = check_sheet(session, actor, sheet, mapping)
+        accounts = result.pop("accounts")
+        if dry_run:
+            return result
+        if not result["valid"]:
+            raise Invalid(
+                N_("the sheet has errors; nothing was imported"),
+                {f"{r['row']}.{f}": m for r in result["rows"] for f, m in r["errors"].items()},
+            )
+        created = []
+        for _username, account in accounts.items():
+            user, password = add_user(session, account["body"], account["pairs"], work.now)
+            created.append(
+                {
+                    "username": user.username,
+                    "display_name": user.display_name,
+                    "password": password if not account["body"]["password"] else None,
+                }
+            )
+        work.event(EventType.PEOPLE_IMPORTED, None, users=[c["username"] for c in created], rows=len(result["rows"]))
+        return {**result, "created": created}
+
+    return execute(session, actor, act, now)

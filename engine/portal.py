@@ -9,13 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .catalog import active_items, categories
-from .clock import utcnow
 from .errors import Invalid, NotFound
 from .i18n import N_
 from .models import OrgUnit, RoleAssignment, User
 from .oversight import Complaint
+from .pipeline import Work, execute
 from .public import own_case
-from .txn import commit, record_event
 from .vocabulary import EventType, Role, UnitKind
 
 PHONE = re.compile(r"^\+?[0-9][0-9 -]{5,18}[0-9]$")
@@ -98,50 +97,43 @@ def file_complaint(
     With a matching receipt code and phone suffix the complaint is linked to
     the item; a mismatch is not told apart from no receipt at all.
     """
-    now = now or utcnow()
-    errors: dict[str, str] = {}
-    township = (
-        session.scalar(select(OrgUnit).where(OrgUnit.code == township_code, OrgUnit.kind == UnitKind.TOWNSHIP))
-        if isinstance(township_code, str)
-        else None
-    )
-    if township is None:
-        errors["township"] = N_("choose a township")
-    if not isinstance(text, str) or not text.strip() or len(text) > 4000:
-        errors["text"] = N_("required, at most 4000 characters")
-    if name not in (None, "") and (not isinstance(name, str) or len(name) > 100):
-        errors["name"] = N_("at most 100 characters")
-    if phone not in (None, "") and (not isinstance(phone, str) or not PHONE.match(phone.strip())):
-        errors["phone"] = N_("a phone number, or leave it empty")
-    if errors:
-        raise Invalid(N_("the complaint cannot be filed"), errors)
-    assert township is not None  # reported in `errors` when unknown
-    case = None
-    if receipt_code and phone_last4:
-        try:
-            case = own_case(session, receipt_code, phone_last4)
-        except NotFound:
-            case = None
-    complaint = Complaint(
-        township_id=township.id,
-        case_id=case.id if case else None,
-        name=(name or "").strip() or None,
-        phone=(phone or "").strip() or None,
-        text=text.strip(),
-        status="open",
-        filed_at=now,
-    )
-    session.add(complaint)
-    session.flush()
-    record_event(
-        session,
-        case,
-        None,
-        EventType.COMPLAINT_FILED,
-        now,
-        complaint=complaint.id,
-        township=township.code,
-        source="public",
-    )
-    commit(session)
-    return complaint
+
+    def act(work: Work) -> Complaint:
+        errors: dict[str, str] = {}
+        township = (
+            session.scalar(select(OrgUnit).where(OrgUnit.code == township_code, OrgUnit.kind == UnitKind.TOWNSHIP))
+            if isinstance(township_code, str)
+            else None
+        )
+        if township is None:
+            errors["township"] = N_("choose a township")
+        if not isinstance(text, str) or not text.strip() or len(text) > 4000:
+            errors["text"] = N_("required, at most 4000 characters")
+        if name not in (None, "") and (not isinstance(name, str) or len(name) > 100):
+            errors["name"] = N_("at most 100 characters")
+        if phone not in (None, "") and (not isinstance(phone, str) or not PHONE.match(phone.strip())):
+            errors["phone"] = N_("a phone number, or leave it empty")
+        if errors:
+            raise Invalid(N_("the complaint cannot be filed"), errors)
+        assert township is not None  # reported in `errors` when unknown
+        case = None
+        if receipt_code and phone_last4:
+            try:
+                case = own_case(session, receipt_code, phone_last4)
+            except NotFound:
+                case = None
+        complaint = Complaint(
+            township_id=township.id,
+            case_id=case.id if case else None,
+            name=(name or "").strip() or None,
+            phone=(phone or "").strip() or None,
+            text=text.strip(),
+            status="open",
+            filed_at=work.now,
+        )
+        session.add(complaint)
+        session.flush()
+        work.event(EventType.COMPLAINT_FILED, case, complaint=complaint.id, township=township.code, source="public")
+        return complaint
+
+    return execute(session, None, act, now)

@@ -8,12 +8,11 @@ from datetime import datetime
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from .clock import utcnow
 from .errors import Conflict, Invalid, NotFound
 from .i18n import N_
 from .models import Case, Event
+from .pipeline import Work, execute
 from .progress import current_step
-from .txn import commit, record_event
 from .vocabulary import CaseStatus, EventType
 
 RATINGS = ("satisfied", "basically_satisfied", "dissatisfied")
@@ -82,29 +81,25 @@ def rate_by_resident(
     session: Session, receipt_code, phone_last4, rating, comment=None, now: datetime | None = None
 ) -> Case:
     """After the reply the resident rates the item themselves; their word replaces the recorded rating."""
-    now = now or utcnow()
-    case = own_case(session, receipt_code, phone_last4)
-    errors = {}
-    if rating not in RATINGS:
-        errors["rating"] = N_("choose a rating")
-    if comment not in (None, "") and (not isinstance(comment, str) or len(comment) > 2000):
-        errors["comment"] = N_("at most 2000 characters")
-    if errors:
-        raise Invalid(N_("the rating cannot be saved"), errors)
-    if case.status not in REPLIED:
-        raise Conflict(N_("the item can be rated after the reply"))
-    if _resident_rated(session, case):
-        raise Conflict(N_("this item has already been rated"))
-    case.rating = rating
-    record_event(
-        session,
-        case,
-        None,
-        EventType.RESIDENT_RATED,
-        now,
-        rating=rating,
-        comment=(comment or "").strip() or None,
-        source="public",
-    )
-    commit(session)
-    return case
+
+    def act(work: Work) -> Case:
+        case = own_case(session, receipt_code, phone_last4)
+        work.lock_case(case.id, with_state=False)  # two ratings at once: the second waits, then sees the first
+        errors = {}
+        if rating not in RATINGS:
+            errors["rating"] = N_("choose a rating")
+        if comment not in (None, "") and (not isinstance(comment, str) or len(comment) > 2000):
+            errors["comment"] = N_("at most 2000 characters")
+        if errors:
+            raise Invalid(N_("the rating cannot be saved"), errors)
+        if case.status not in REPLIED:
+            raise Conflict(N_("the item can be rated after the reply"))
+        if _resident_rated(session, case):
+            raise Conflict(N_("this item has already been rated"))
+        case.rating = rating
+        work.event(
+            EventType.RESIDENT_RATED, case, rating=rating, comment=(comment or "").strip() or None, source="public"
+        )
+        return case
+
+    return execute(session, None, act, now)
