@@ -1,67 +1,15 @@
-"""The unit of work every command shares: find the task, record the event, commit or conflict."""
+"""Which task a command may touch: visible to the actor (else 404, never told apart from none),
+still open (else 409), and the actor's to work on (else 403)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, defaultload
-from sqlalchemy.orm.exc import StaleDataError
 
 from .access import can_see_case, may_act
 from .errors import Conflict, Forbidden, NotFound
 from .i18n import N_
-from .models import Case, Event, TaskRow, User
-from .vocabulary import TaskState, event_type
-
-
-def record_event(
-    session: Session,
-    case: Case | int | None,
-    actor: User | None,
-    type_: str,
-    now: datetime,
-    task_id: str | None = None,
-    **detail,
-) -> None:
-    """Append the one audit event of a state change (in the command's transaction); `case` may be its id."""
-    case_id = case if isinstance(case, int) else (case.id if case is not None else None)
-    session.add(
-        Event(
-            case_id=case_id,
-            at=now,
-            actor_id=actor.id if actor else None,
-            actor=actor.username if actor else "system",
-            type=event_type(type_),
-            task_id=task_id,
-            detail=detail,
-        )
-    )
-
-
-def commit(session: Session) -> None:
-    """Commit the command; a lost race (stale version, locked database) is a Conflict with nothing applied."""
-    _or_conflict(session, session.commit)
-
-
-def claim_case_version(session: Session) -> None:
-    """Write the case row (its version check) before anything else of the command.
-
-    The UPDATE ... WHERE version = n takes the row lock first, so a racing command
-    waits there and then loses cleanly, instead of colliding on the task rows it
-    would insert (their ids come from the shared workflow state).
-    """
-    _or_conflict(session, session.flush)
-
-
-def _or_conflict(session: Session, action) -> None:
-    try:
-        action()
-    except (StaleDataError, OperationalError) as err:
-        session.rollback()
-        if isinstance(err, OperationalError) and "locked" not in str(err):
-            raise
-        raise Conflict(N_("the case was changed by someone else; reload and try again")) from None
+from .models import Case, TaskRow, User
+from .vocabulary import TaskState
 
 
 def visible_task(session: Session, actor: User, task_id, with_state: bool = False) -> TaskRow:

@@ -128,7 +128,7 @@ class TimerKind(Vocabulary):
 
 
 class EventType(Vocabulary):
-    """Every type the append-only event log records (`engine.txn.record_event`)."""
+    """Every type the append-only event log records (each command's one event, `Work.event` in the pipeline)."""
 
     # An item's life
     CASE_OPENED = ("case_opened", "事项受理", "Item opened")

@@ -34,15 +34,15 @@ from .oversight_data import add_case, make_township
 
 ENGINE = Path(__file__).resolve().parents[1] / "engine"
 
-# Modules that own their transactions: the pipeline, the legacy helpers (soon removed) and the
-# request counters that must persist even when the request fails.
-OWN_TRANSACTIONS = {"pipeline.py", "txn.py", "ratelimit.py", "throttle.py"}
+# Modules that own their transactions: the pipeline and the request counters that must persist even
+# when the request fails.
+OWN_TRANSACTIONS = {"pipeline.py", "ratelimit.py", "throttle.py"}
 # (module, top-level function): the calls it may still make.
 ALLOWED = {
     # Presence bookkeeping before every signed-in request, no event (see its docstring).
     ("people.py", "touch_last_seen"): {"commit"},
-    # Pending: setup steps of `flask daiban init/load-demo` (web/cli.py commits them), outside the
-    # modules converted so far. Remove each entry when its module runs through the pipeline.
+    # Setup, not commands: `flask daiban init/load-demo` load the seeds in one transaction that
+    # web/cli.py commits under a database-wide lock, each load with its own event.
     ("org.py", "load_demo_county"): {"Event"},
     ("processes.py", "_deploy"): {"Event"},
 }
