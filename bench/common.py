@@ -9,11 +9,11 @@ from contextlib import contextmanager
 
 from sqlalchemy import create_engine, event, text
 
-from engine.catalog import sync_catalog
-from engine.db import make_engine, make_sessionmaker
-from engine.models import Base
-from engine.org import load_demo_county
-from engine.processes import deploy_from_files
+from engine.library.catalog import sync_catalog
+from engine.library.processes import deploy_from_files
+from engine.org.org import load_demo_county
+from engine.store.db import make_engine, make_sessionmaker
+from engine.store.models import Base
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 

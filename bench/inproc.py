@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from engine import commands
-from engine.catalog import current_item
-from engine.commands import _routing_data
-from engine.models import User
-from engine.org import unit_by_code
-from engine.processes import live_version, spec_for
-from engine.runtime import dump_state, find_task, load_state, new_workflow, ready_user_tasks
-from engine.views import case_dict, task_detail
+from engine.cases import commands
+from engine.cases.commands import _routing_data
+from engine.library.catalog import current_item
+from engine.library.processes import live_version, spec_for
+from engine.org.org import unit_by_code
+from engine.read.shapes import case_dict, task_detail
+from engine.runtime.spiff import dump_state, find_task, load_state, new_workflow, ready_user_tasks
+from engine.store.models import User
 
 from .common import SqlCounter, Stopwatch, demo_sessions
 from .driver import sample_data

@@ -14,11 +14,11 @@ from datetime import timedelta
 
 from sqlalchemy import select, text
 
-from engine.calendar import TZ
-from engine.clock import utcnow
-from engine.inbox import inbox, inbox_page, tab_counts
-from engine.models import User
-from engine.timer_sweep import fire_due_timers
+from engine.cases.timer_sweep import fire_due_timers
+from engine.kernel.clock import utcnow
+from engine.read.inbox import inbox, inbox_page, tab_counts
+from engine.store.calendar import TZ
+from engine.store.models import User
 
 from .common import fresh_database, percentiles
 
@@ -154,8 +154,8 @@ def _measure_inbox(s, n: int) -> list[tuple[str, str]]:
 def _measure_figures(s, n: int) -> list[tuple[str, str]]:
     """Supervision figures for the county by township over this and last month (every generated case
     falls in the period: a worst case for one county's month)."""
-    from engine.assessment import figures, month_end
-    from engine.org import unit_by_code
+    from engine.org.org import unit_by_code
+    from engine.oversight.assessment import figures, month_end
 
     county = unit_by_code(s, "qx")
     first = utcnow().astimezone(TZ).date().replace(day=1) - timedelta(days=1)

@@ -11,7 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from engine.settings import ROOT
+from engine.kernel.settings import ROOT
 
 BIN = Path(sys.executable).parent
 

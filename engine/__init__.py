@@ -1,5 +1,5 @@
-"""Daiban's domain and runtime. Never imports Flask: usable from scripts, tests and workers."""
+"""Daiban's domain and runtime. Never imports Flask: usable from scripts, tests and workers.
 
-# The models first: other modules import each other at the bottom of engine/models.py, so any
-# `import engine.x` must find the tables defined before they run.
-from . import models  # noqa: F401
+Layers, each importing only those below it (the import-linter contract in pyproject.toml):
+oversight → read → cases → library → org → runtime → store → kernel.
+"""

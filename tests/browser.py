@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bench.servers import demo_server
-from engine.settings import ROOT
+from engine.kernel.settings import ROOT
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -9,12 +9,12 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, select, text
 
-from engine.calendar_admin import sync_calendar
-from engine.catalog import sync_catalog
-from engine.db import make_engine, make_sessionmaker
-from engine.models import Base, User
-from engine.org import load_demo_county
-from engine.processes import deploy_from_files
+from engine.cases.calendar_admin import sync_calendar
+from engine.library.catalog import sync_catalog
+from engine.library.processes import deploy_from_files
+from engine.org.org import load_demo_county
+from engine.store.db import make_engine, make_sessionmaker
+from engine.store.models import Base, User
 
 # The real server and Chromium for browser tests, as module fixtures (tests/browser.py).
 pytest_plugins = ["tests.browser"]

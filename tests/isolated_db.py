@@ -5,7 +5,7 @@ A module imports `demo_db` and `app` from here; they shadow the session-wide fix
 
 import pytest
 
-from engine.db import make_sessionmaker
+from engine.store.db import make_sessionmaker
 
 from .conftest import PG_ADMIN_URL, _create_pg_database, _drop_pg_database, load_demo_database
 

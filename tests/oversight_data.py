@@ -13,11 +13,11 @@ from functools import lru_cache
 
 from sqlalchemy import select
 
-from engine.calendar import TZ
-from engine.catalog import current_item
-from engine.models import Case, Event, OrgUnit, ProcessVersion, RoleAssignment, User
-from engine.org import add_unit, unit_by_code
-from engine.passwords import hash_password
+from engine.kernel.passwords import hash_password
+from engine.library.catalog import current_item
+from engine.org.org import add_unit, unit_by_code
+from engine.store.calendar import TZ
+from engine.store.models import Case, Event, OrgUnit, ProcessVersion, RoleAssignment, User
 
 
 @lru_cache(maxsize=1)

@@ -7,10 +7,10 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from engine import commands
-from engine.calendar import TZ
-from engine.inbox import inbox
-from engine.models import Event, TaskRow
+from engine.cases import commands
+from engine.read.inbox import inbox
+from engine.store.calendar import TZ
+from engine.store.models import Event, TaskRow
 
 RESIDENT = {"name": "李桂兰", "phone": "13900005678"}
 

@@ -4,11 +4,11 @@ each changes the case as a user would check, writes one event, and bad input cha
 import pytest
 from sqlalchemy import func, select
 
-from engine import actions, commands
-from engine.errors import Conflict, Forbidden, Invalid, NotFound
-from engine.forms import task_form
-from engine.models import Event, TaskRow
-from engine.views import task_context
+from engine.cases import actions, commands
+from engine.cases.forms import task_form
+from engine.kernel.errors import Conflict, Forbidden, Invalid, NotFound
+from engine.read.shapes import task_context
+from engine.store.models import Event, TaskRow
 
 RESIDENT = {"name": "李春花", "phone": "13900002222", "village": "t1-v1"}
 PATH = [

@@ -2,7 +2,7 @@
 
 from sqlalchemy import func, select
 
-from engine.models import Event, OrgUnit, User
+from engine.store.models import Event, OrgUnit, User
 
 from .isolated_db import app, demo_db, own_database_url  # noqa: F401  (a fresh database per module)
 

@@ -4,11 +4,11 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
 
-from engine import commands
-from engine.calendar import default_calendar
-from engine.calendar_admin import set_year
-from engine.catalog import current_item, sync_catalog
-from engine.models import Case, Event, TaskRow
+from engine.cases import commands
+from engine.cases.calendar_admin import set_year
+from engine.library.catalog import current_item, sync_catalog
+from engine.store.calendar import default_calendar
+from engine.store.models import Case, Event, TaskRow
 
 from .isolated_db import app, demo_db, own_database_url  # noqa: F401  (a fresh database per module)
 

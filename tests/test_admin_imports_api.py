@@ -6,7 +6,7 @@ import json
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from engine.models import Case, User
+from engine.store.models import Case, User
 
 from .isolated_db import app, demo_db, own_database_url  # noqa: F401  (a fresh database per module)
 

@@ -7,7 +7,7 @@ import re
 
 from sqlalchemy import select
 
-from engine.models import OrgUnit, User
+from engine.store.models import OrgUnit, User
 
 from .conftest import csrf_token as _csrf
 from .isolated_db import app, demo_db, own_database_url  # noqa: F401  (a fresh database per module)
@@ -203,7 +203,7 @@ def test_ledger_page_maps_columns_previews_and_imports(login, session):
     done = admin.post(url, data={"csrf_token": _csrf(text), "sheet": carried, "confirm": "1", **mapping})
     assert done.status_code == 302
     assert "1" in admin.get(url).get_data(as_text=True)
-    from engine.models import Case
+    from engine.store.models import Case
 
     session.expire_all()
     assert session.scalar(select(Case.status).where(Case.receipt_code == "LG-0001")) == "archived"

@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import select
 
-from engine.models import Case
+from engine.store.models import Case
 
 
 def _snapshot(api, demo_db, case_id, user):

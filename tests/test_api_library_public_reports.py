@@ -1,6 +1,6 @@
 """Process library, test runs, the resident's progress lookup and summary figures through the API."""
 
-from engine.settings import BPMN_DIR
+from engine.kernel.settings import BPMN_DIR
 
 XML = (BPMN_DIR / "proxy_case.bpmn").read_text(encoding="utf-8")
 

@@ -3,7 +3,7 @@ demo user `{role}@{org_unit}` that the open task names; answers by task choose t
 
 from datetime import UTC, datetime, timedelta
 
-from engine.timer_sweep import fire_due_timers
+from engine.cases.timer_sweep import fire_due_timers
 
 ACCEPT_FULL = ["身份证", "户口簿", "临时救助申请书", "困难情况证明材料"]
 

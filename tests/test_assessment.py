@@ -5,10 +5,10 @@ from datetime import date
 
 import pytest
 
-from engine.assessment import figures, scoped_unit
-from engine.errors import Forbidden, NotFound
-from engine.overdue import late_items, late_rows
-from engine.quotas import periods, quotas
+from engine.kernel.errors import Forbidden, NotFound
+from engine.oversight.assessment import figures, scoped_unit
+from engine.oversight.overdue import late_items, late_rows
+from engine.oversight.quotas import periods, quotas
 
 from .oversight_data import add_event, at, november_town
 

@@ -15,13 +15,13 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import func, select, text
 
-from engine.assessment import figures, in_unit, local_bounds
-from engine.calendar import TZ
-from engine.db import make_engine, make_sessionmaker
-from engine.models import Base, Case, CatalogItem, OrgUnit, ProcessVersion, User
-from engine.org import add_unit
-from engine.overdue import overdue
-from engine.settings import ROOT
+from engine.kernel.settings import ROOT
+from engine.org.org import add_unit
+from engine.oversight.assessment import figures, in_unit, local_bounds
+from engine.oversight.overdue import overdue
+from engine.store.calendar import TZ
+from engine.store.db import make_engine, make_sessionmaker
+from engine.store.models import Base, Case, CatalogItem, OrgUnit, ProcessVersion, User
 
 from .conftest import PG_ADMIN_URL, _create_pg_database, _drop_pg_database
 

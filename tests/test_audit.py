@@ -5,8 +5,8 @@ import pytest
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import DatabaseError
 
-from engine import commands
-from engine.models import Event
+from engine.cases import commands
+from engine.store.models import Event
 
 
 def test_events_cannot_be_edited_or_deleted(session, user):
@@ -35,8 +35,8 @@ def test_events_cannot_be_edited_or_deleted(session, user):
 
 
 def test_the_consistency_check_finds_an_inbox_that_lies(api, demo_db):
-    from engine.consistency import check_consistency
-    from engine.models import TaskRow
+    from engine.read.consistency import check_consistency
+    from engine.store.models import TaskRow
 
     case = api.open_case("village_agent@t1-v3", "temporary-aid", "t1-v3")
     with demo_db() as s:

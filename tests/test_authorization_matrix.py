@@ -11,7 +11,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from engine.models import Event
+from engine.store.models import Event
 from web.app import create_app
 
 from .isolated_db import demo_db, own_database_url  # noqa: F401  (admin requests change data: own database)

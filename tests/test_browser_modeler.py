@@ -14,7 +14,7 @@ import pytest
 from lxml import etree
 from playwright.sync_api import expect
 
-from engine.settings import BPMN_DIR
+from engine.kernel.settings import BPMN_DIR
 
 from .browser import logged_in_page, shot
 

@@ -5,8 +5,8 @@ from datetime import date, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.calendar import TZ, WorkingCalendar
-from engine.settings import CONFIG_DIR
+from engine.kernel.settings import CONFIG_DIR
+from engine.store.calendar import TZ, WorkingCalendar
 
 CAL = WorkingCalendar.from_toml(CONFIG_DIR / "calendar.toml")
 days = st.dates(min_value=date(2025, 1, 1), max_value=date(2027, 12, 31))

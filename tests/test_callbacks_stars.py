@@ -6,12 +6,12 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from engine.assessment import Figures
-from engine.callbacks import close_record, draw_callbacks, record_callback, records, sample
-from engine.errors import Conflict, Forbidden, Invalid, NotFound
-from engine.models import Event
-from engine.oversight import CallBack, Review
-from engine.quotas import service_point_stars, stars_for
+from engine.kernel.errors import Conflict, Forbidden, Invalid, NotFound
+from engine.oversight.assessment import Figures
+from engine.oversight.callbacks import close_record, draw_callbacks, record_callback, records, sample
+from engine.oversight.quotas import service_point_stars, stars_for
+from engine.store.models import Event
+from engine.store.oversight_tables import CallBack, Review
 
 from .oversight_data import add_case, at, make_township
 

@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from engine import actions, batches, commands
-from engine.calendar_admin import set_year
-from engine.consistency import check_consistency
-from engine.models import TaskRow
-from engine.public import progress
-from engine.timers import Timer
+from engine.cases import actions, batches, commands
+from engine.cases.calendar_admin import set_year
+from engine.cases.timers import Timer
+from engine.read.consistency import check_consistency
+from engine.read.public import progress
+from engine.store.models import TaskRow
 
 from .isolated_db import demo_db, own_database_url  # noqa: F401  (calendar edits: a database of its own)
 from .scenario import ACCEPT, REPLY, Item, at, local

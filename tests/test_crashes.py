@@ -1,5 +1,5 @@
 """Crashes: kill -9 web workers and the timer worker in the middle of a load of completions on
-PostgreSQL; after the dust settles every item is consistent (engine/consistency.py): the inbox
+PostgreSQL; after the dust settles every item is consistent (engine/read/consistency.py): the inbox
 matches the workflow state, every open item is held by a task, no event without its change and
 no change without its event."""
 
@@ -15,9 +15,9 @@ from pathlib import Path
 
 from bench.driver import Driver, http_transport
 from bench.servers import BIN, gunicorn, prepare, server_env
-from engine.consistency import check_consistency
-from engine.db import make_engine, make_sessionmaker
-from engine.settings import ROOT
+from engine.kernel.settings import ROOT
+from engine.read.consistency import check_consistency
+from engine.store.db import make_engine, make_sessionmaker
 
 from .conftest import PG_ADMIN_URL, _create_pg_database, _drop_pg_database
 
@@ -109,7 +109,7 @@ def test_items_stay_consistent_when_workers_are_killed_under_load(tmp_path):
             problems = check_consistency(s)
             from sqlalchemy import func, select
 
-            from engine.models import Case
+            from engine.store.models import Case
 
             cases = s.scalar(select(func.count()).select_from(Case))
         engine.dispose()

@@ -5,7 +5,7 @@ import importlib.util
 import os
 import subprocess
 
-from engine.settings import ROOT
+from engine.kernel.settings import ROOT
 
 # Built by concatenation so this file does not contain what it looks for.
 OUTSIDE_FOLDER = ".." + "/" + "shared"

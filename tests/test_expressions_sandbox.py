@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from engine.expressions import ExpressionError, evaluate, execute
+from engine.runtime.expressions import ExpressionError, evaluate, execute
 
 ESCAPES = [
     "__import__('os').system('id')",

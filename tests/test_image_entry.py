@@ -11,7 +11,7 @@ import urllib.request
 import yaml
 
 from bench.servers import free_port as _free_port
-from engine.settings import ROOT
+from engine.kernel.settings import ROOT
 
 
 def test_entry_command_serves_from_a_clean_venv(tmp_path):

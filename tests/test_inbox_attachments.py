@@ -5,11 +5,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from engine import commands
-from engine.attachments import add_attachment, attachment_file, case_attachments, missing_materials
-from engine.errors import Invalid, NotFound
-from engine.inbox import Filters, due_colour, inbox_page, tab_counts
-from engine.timer_sweep import fire_due_timers
+from engine.cases import commands
+from engine.cases.attachments import add_attachment, attachment_file, case_attachments, missing_materials
+from engine.cases.timer_sweep import fire_due_timers
+from engine.kernel.errors import Invalid, NotFound
+from engine.read.inbox import Filters, due_colour, inbox_page, tab_counts
 
 PDF = b"%PDF-1.4\n% scanned ID card\n"
 
@@ -84,8 +84,8 @@ def test_attachments_are_checked_stored_under_random_names_and_shown_only_with_t
 
 
 def test_the_diagram_marks_a_step_past_its_own_due_date_overdue(session, user):
-    from engine.progress import diagram_states
-    from engine.views import open_tasks
+    from engine.read.progress import diagram_states
+    from engine.read.shapes import open_tasks
 
     case = _case(session, user)
     rows = open_tasks(session, case)

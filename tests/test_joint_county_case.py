@@ -4,10 +4,10 @@ replied to, rated and archived. Runs in-process on SQLite and PostgreSQL."""
 
 from sqlalchemy import func, select
 
-from engine import commands
-from engine.inbox import inbox
-from engine.models import Event, TaskRow
-from engine.views import case_dict, task_context
+from engine.cases import commands
+from engine.read.inbox import inbox
+from engine.read.shapes import case_dict, task_context
+from engine.store.models import Event, TaskRow
 
 RESIDENT = {"name": "王秀英", "phone": "13800001234", "village": "t1-v1"}
 STEPS = [

@@ -10,11 +10,12 @@ import pytest
 from lxml import etree
 from sqlalchemy import select
 
-from engine import commands, library, migration
-from engine.errors import Conflict, Forbidden
-from engine.models import Case, Event, TaskRow
-from engine.processes import BPMN_NS
-from engine.settings import BPMN_DIR
+from engine.cases import commands, migration
+from engine.kernel.errors import Conflict, Forbidden
+from engine.kernel.settings import BPMN_DIR
+from engine.library import process_library as library
+from engine.library.processes import BPMN_NS
+from engine.store.models import Case, Event, TaskRow
 
 XML = (BPMN_DIR / "proxy_case.bpmn").read_text(encoding="utf-8")
 ACCEPTED = {"materials_complete": True, "commission_signed": True}

@@ -5,7 +5,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, inspect
 
-from engine.models import Base
+from engine.store.models import Base
 from web.app import MIGRATIONS, create_app
 
 from .conftest import PG_ADMIN_URL, _create_pg_database, _drop_pg_database

@@ -9,7 +9,7 @@ import json
 import re
 import uuid
 
-from engine.settings import BPMN_DIR
+from engine.kernel.settings import BPMN_DIR
 
 from .conftest import csrf_token as _csrf
 

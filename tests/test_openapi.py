@@ -2,7 +2,7 @@
 
 import re
 
-from engine.settings import ROOT
+from engine.kernel.settings import ROOT
 
 
 def _routes(app):

@@ -4,9 +4,9 @@ and the one-time complete notice of missing materials with the resident's resubm
 import pytest
 from sqlalchemy import select
 
-from engine.errors import Invalid
-from engine.models import TaskRow
-from engine.timer_sweep import fire_due_timers
+from engine.cases.timer_sweep import fire_due_timers
+from engine.kernel.errors import Invalid
+from engine.store.models import TaskRow
 
 from .scenario import ACCEPT, Item, at, local
 

@@ -6,12 +6,12 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from engine.errors import Invalid
-from engine.inbox import inbox
-from engine.models import Event
-from engine.timer_sweep import fire_due_timers
-from engine.timers import Timer
-from engine.views import task_detail
+from engine.cases.timer_sweep import fire_due_timers
+from engine.cases.timers import Timer
+from engine.kernel.errors import Invalid
+from engine.read.inbox import inbox
+from engine.read.shapes import task_detail
+from engine.store.models import Event
 
 from .scenario import ACCEPT, Item, at, local
 
@@ -45,7 +45,7 @@ def test_a_late_task_turns_due_soon_then_overdue_and_oversight_sees_it(session, 
     assert review.id in _overdue_inbox(session, user, "supervisor@qx")
     assert review.id in _overdue_inbox(session, user, "discipline_inspector@t2")
     assert review.id not in _overdue_inbox(session, user, "discipline_inspector@t1")
-    # The holder's own overdue list has it too: one meaning of "overdue" for everyone (engine/inbox.py).
+    # The holder's own overdue list has it too: one meaning of "overdue" for everyone (engine/read/inbox.py).
     assert review.id in _overdue_inbox(session, user, "township_reception@t2")
     assert review.id not in _overdue_inbox(session, user, "township_reception@t1")
     assert review.id in {t.id for t in inbox(session, user("township_reception@t2"), "available", per_page=100).items}

@@ -1,7 +1,7 @@
 """Engine scenarios: how an accepted item is handled — immediate, promised, escalated, special.
 Each asserts who holds the task, the deadline dates, the status and the events."""
 
-from engine.views import case_dict, task_context, task_dict
+from engine.read.shapes import case_dict, task_context, task_dict
 
 from .scenario import ACCEPT, REPLY, Item, at, local
 

@@ -1,7 +1,8 @@
 """Engine scenarios: the reply to the resident (rating, a dissatisfied rating opens the supervisor's
 review before archiving) and first-ask responsibility (the accepting agent follows the item to the end)."""
 
-from engine.views import case_dict, get_case, visible_cases
+from engine.cases.visibility import get_case
+from engine.read.shapes import case_dict, visible_cases
 
 from .scenario import ACCEPT, REPLY, Item, at
 

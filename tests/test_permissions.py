@@ -10,12 +10,8 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 
-from engine import actions, commands
-from engine.errors import Forbidden, NotFound
-from engine.inbox import SCOPES
-from engine.models import TaskRow
-from engine.org import unit_by_code
-from engine.permissions import (
+from engine.cases import actions, commands
+from engine.cases.permissions import (
     RELATIONS,
     PermissionTableError,
     allowed,
@@ -24,8 +20,12 @@ from engine.permissions import (
     require,
     table,
 )
-from engine.roles import roles
-from engine.timer_sweep import fire_due_timers
+from engine.cases.timer_sweep import fire_due_timers
+from engine.kernel.errors import Forbidden, NotFound
+from engine.org.org import unit_by_code
+from engine.org.roles import roles
+from engine.read.inbox import SCOPES
+from engine.store.models import TaskRow
 
 RESIDENT = {"name": "赵大爷", "phone": "13900007777", "village": "t1-v1"}
 ACCEPT = {"materials_complete": True, "commission_signed": True}
@@ -215,7 +215,7 @@ def test_available_actions_of_a_ready_task(session, user):
 
 
 def test_an_analysts_test_run_is_the_analysts_alone(session, user):
-    from engine.processes import live_version
+    from engine.library.processes import live_version
 
     analyst = user("analyst@qx")
     case = commands.start_test_run(session, analyst, live_version(session, "proxy_case"), {"village": "t1-v1"})

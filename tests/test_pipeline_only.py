@@ -1,4 +1,4 @@
-"""Every state change goes through the pipeline (engine/pipeline.py): no other engine module commits,
+"""Every state change goes through the pipeline (engine/cases/pipeline.py): no other engine module commits,
 rolls back or writes an Event itself, and each converted command writes exactly one event when it
 succeeds and none when it is refused."""
 
@@ -11,23 +11,23 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from engine import commands
-from engine.attachments import add_attachment
-from engine.callbacks import close_record, draw_callbacks, record_callback
-from engine.catalog_admin import change_item, decide, propose_item
-from engine.errors import Conflict, Forbidden, Invalid, NotFound
-from engine.ledger import import_ledger
-from engine.library import deploy, save_draft
-from engine.models import Event
-from engine.org_admin import create_unit, move_unit, rename_unit, retire_unit
-from engine.oversight import Complaint, Review
-from engine.people import assign_role, create_user, remove_role, reset_password, set_active
-from engine.people_import import import_people
-from engine.portal import file_complaint
-from engine.public import rate_by_resident
-from engine.settings import BPMN_DIR
-from engine.sheets import read_sheet
-from engine.vocabulary import EventType
+from engine.cases import commands
+from engine.cases.attachments import add_attachment
+from engine.cases.catalog_admin import change_item, decide, propose_item
+from engine.kernel.errors import Conflict, Forbidden, Invalid, NotFound
+from engine.kernel.settings import BPMN_DIR
+from engine.kernel.sheets import read_sheet
+from engine.kernel.vocabulary import EventType
+from engine.library.ledger import import_ledger
+from engine.library.process_library import deploy, save_draft
+from engine.org.org_admin import create_unit, move_unit, rename_unit, retire_unit
+from engine.org.people import assign_role, create_user, remove_role, reset_password, set_active
+from engine.org.people_import import import_people
+from engine.oversight.callbacks import close_record, draw_callbacks, record_callback
+from engine.read.portal import file_complaint
+from engine.read.public import rate_by_resident
+from engine.store.models import Event
+from engine.store.oversight_tables import Complaint, Review
 
 from .isolated_db import app, demo_db, own_database_url  # noqa: F401  (a fresh database per module)
 from .oversight_data import add_case, make_township
@@ -36,17 +36,17 @@ ENGINE = Path(__file__).resolve().parents[1] / "engine"
 
 # Modules that own their transactions: the pipeline and the request counters that must persist even
 # when the request fails.
-OWN_TRANSACTIONS = {"pipeline.py", "ratelimit.py", "throttle.py"}
+OWN_TRANSACTIONS = {"store/unit_of_work.py", "oversight/ratelimit.py", "store/throttle.py"}
 # (module, top-level function): the calls it may still make.
 ALLOWED = {
     # Presence bookkeeping before every signed-in request, no event (see its docstring).
-    ("people.py", "touch_last_seen"): {"commit"},
+    ("org/people.py", "touch_last_seen"): {"commit"},
     # Setup, not commands: `flask daiban init/load-demo` load the seeds in one transaction that
     # web/cli.py commits under a database-wide lock, each load with its own event.
-    ("org.py", "load_demo_county"): {"Event"},
-    ("processes.py", "_deploy"): {"Event"},
+    ("org/org.py", "load_demo_county"): {"Event"},
+    ("library/processes.py", "_deploy"): {"Event"},
 }
-# `x.commit(`, `commit(` (engine.txn's), `x.rollback(`, `record_event(`, `Event(`, `models.Event(`...
+# `x.commit(`, `commit(` (engine.cases.visibility's), `x.rollback(`, `record_event(`, `Event(`, `models.Event(`...
 FORBIDDEN = {"commit", "rollback", "record_event", "Event"}
 
 
@@ -89,13 +89,15 @@ def test_no_engine_module_but_the_pipeline_commits_rolls_back_or_writes_an_event
         for function, name, line in calls
         if name not in ALLOWED.get((module, function), set())
     ]
-    assert offences == [], "a command supplies only its act step to engine.pipeline.execute:\n" + "\n".join(offences)
+    assert offences == [], "a command supplies only its act step to engine.cases.pipeline.execute:\n" + "\n".join(
+        offences
+    )
 
 
 def test_each_exception_is_still_needed():
     """An allowance whose call is gone is removed, so the list only shrinks."""
     calls = _engine_calls()
-    assert _calls(ENGINE / "pipeline.py"), "the scan finds the pipeline's own commit"
+    assert _calls(ENGINE / "store" / "unit_of_work.py"), "the scan finds the unit of work's own commit"
     for (module, function), names in ALLOWED.items():
         made = {name for scope, name, _ in calls.get(module, []) if scope == function}
         assert names <= made, f"engine/{module} {function}() no longer calls {names - made}: drop it from ALLOWED"

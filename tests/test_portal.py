@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from engine.oversight import RateCounter
-from engine.ratelimit import TooMany, check_portal
+from engine.oversight.ratelimit import TooMany, check_portal
+from engine.store.oversight_tables import RateCounter
 
 from .conftest import csrf_token
 from .oversight_data import add_case, at, make_township

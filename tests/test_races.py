@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 
 from bench.driver import Driver, http_transport
 from bench.servers import gunicorn, prepare, server_env
-from engine.db import make_engine, make_sessionmaker
-from engine.models import Event, OrgUnit, RoleAssignment, User
-from engine.passwords import hash_password
+from engine.kernel.passwords import hash_password
+from engine.store.db import make_engine, make_sessionmaker
+from engine.store.models import Event, OrgUnit, RoleAssignment, User
 
 from .conftest import PG_ADMIN_URL, _create_pg_database, _drop_pg_database
 

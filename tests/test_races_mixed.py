@@ -2,7 +2,7 @@
 PostgreSQL: 50 concurrent completions, a claim against a return, adding a department while the
 departments answer, the township's batch receipt against the window handing the result over
 itself. Each lost race is a 409 (never a 5xx) with nothing applied, and afterwards every item is
-consistent (engine/consistency.py)."""
+consistent (engine/read/consistency.py)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import pytest
 
 from bench.driver import Driver, http_transport
 from bench.servers import gunicorn, prepare, server_env
-from engine.consistency import check_consistency
-from engine.db import make_engine, make_sessionmaker
+from engine.read.consistency import check_consistency
+from engine.store.db import make_engine, make_sessionmaker
 
 from .conftest import PG_ADMIN_URL, _create_pg_database, _drop_pg_database
 

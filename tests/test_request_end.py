@@ -66,7 +66,7 @@ def test_read_only_requests_commit_and_keep_prepared_statements(pg_app):
 
 
 def test_a_request_that_wrote_without_committing_still_rolls_back(pg_app):
-    from engine.models import Event
+    from engine.store.models import Event
     from web.extensions import db
 
     with pg_app.app_context():

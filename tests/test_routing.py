@@ -5,8 +5,8 @@ import tomllib
 
 import pytest
 
-from engine.settings import CONFIG_DIR
-from engine.views import task_context
+from engine.kernel.settings import CONFIG_DIR
+from engine.read.shapes import task_context
 
 from .scenario import ACCEPT, Item, at
 

@@ -17,10 +17,10 @@ from sqlalchemy import select
 
 from bench.driver import Driver, http_transport
 from bench.servers import BIN, free_port
-from engine.clock import utcnow
-from engine.db import make_engine, make_sessionmaker
-from engine.settings import ROOT
-from engine.timers import EVENT_TYPES, Timer
+from engine.cases.timers import EVENT_TYPES, Timer
+from engine.kernel.clock import utcnow
+from engine.kernel.settings import ROOT
+from engine.store.db import make_engine, make_sessionmaker
 
 
 def _daiban_processes(var: Path) -> list[str]:

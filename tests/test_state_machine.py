@@ -1,7 +1,7 @@
 """Stateful property test of the pipeline (SQLite and PostgreSQL): hypothesis runs random sequences
 of commands (open, claim, release, complete, return, withdraw, transfer, add a department) by the
 right and the wrong users, with clock jumps, calendar edits and timer sweeps; after every step the
-consistency check (engine/consistency.py, the same as `flask daiban check`) finds nothing, and a
+consistency check (engine/read/consistency.py, the same as `flask daiban check`) finds nothing, and a
 refused command changed nothing."""
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from sqlalchemy import func, select
 
 from bench.driver import sample_data
-from engine import actions, commands
-from engine.calendar_admin import set_year
-from engine.consistency import check_consistency
-from engine.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
-from engine.forms import task_form
-from engine.models import Event, TaskRow, User
-from engine.timer_sweep import fire_due_timers
+from engine.cases import actions, commands
+from engine.cases.calendar_admin import set_year
+from engine.cases.forms import task_form
+from engine.cases.timer_sweep import fire_due_timers
+from engine.kernel.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from engine.read.consistency import check_consistency
+from engine.store.models import Event, TaskRow, User
 
 from .isolated_db import demo_db, own_database_url  # noqa: F401  (calendar edits: a database of its own)
 from .scenario import at

@@ -5,12 +5,12 @@ lookup, and the result goes back only once it has been given. SQLite and Postgre
 
 import pytest
 
-from engine import public
-from engine.errors import Invalid
-from engine.inbox import inbox, inbox_query
-from engine.models import TaskRow
-from engine.timer_sweep import fire_due_timers
-from engine.views import task_context
+from engine.cases.timer_sweep import fire_due_timers
+from engine.kernel.errors import Invalid
+from engine.read import public
+from engine.read.inbox import inbox, inbox_query
+from engine.read.shapes import task_context
+from engine.store.models import TaskRow
 
 from .conftest import csrf_token as _csrf
 from .scenario import ACCEPT, RESIDENT, Item, at, local

@@ -6,9 +6,9 @@ from xml.sax.saxutils import quoteattr
 
 import pytest
 
-from engine.settings import BPMN_DIR
-from engine.validation import validate
-from engine.xml import MAX_XML_BYTES
+from engine.kernel.settings import BPMN_DIR
+from engine.kernel.xml import MAX_XML_BYTES
+from engine.library.validation import validate
 
 XML = (BPMN_DIR / "proxy_case.bpmn").read_text(encoding="utf-8")
 DMN = (BPMN_DIR / "time_limit.dmn").read_text(encoding="utf-8")

@@ -1,4 +1,4 @@
-"""The vocabulary (engine/vocabulary.py) is complete: every code the code base, the diagrams and the
+"""The vocabulary (engine/kernel/vocabulary.py) is complete: every code the code base, the diagrams and the
 role file use is a member with two labels, and pages show the label of the request's language."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.settings import CONFIG_DIR
-from engine.vocabulary import (
+from engine.kernel.settings import CONFIG_DIR
+from engine.kernel.vocabulary import (
     CASE_FINISHED,
     CASE_OPEN,
     VOCABULARIES,

@@ -5,9 +5,9 @@ import re
 import pytest
 from sqlalchemy import delete, select
 
-from engine.models import User
-from engine.passwords import check_password, hash_password
-from engine.throttle import MAX_PER_USERNAME, LoginFailure
+from engine.kernel.passwords import check_password, hash_password
+from engine.store.models import User
+from engine.store.throttle import MAX_PER_USERNAME, LoginFailure
 
 
 def test_every_page_has_security_headers_and_a_self_only_csp(client):
@@ -20,7 +20,7 @@ def test_every_page_has_security_headers_and_a_self_only_csp(client):
 
 
 def test_templates_have_no_inline_scripts_or_handlers():
-    from engine.settings import ROOT
+    from engine.kernel.settings import ROOT
 
     for path in (ROOT / "web" / "templates").rglob("*.html"):
         text = path.read_text(encoding="utf-8")

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from engine import batches, commands, window
-from engine.errors import Conflict, Forbidden, Invalid
-from engine.models import Event, TaskRow
+from engine.cases import batches, commands, window
+from engine.kernel.errors import Conflict, Forbidden, Invalid
+from engine.store.models import Event, TaskRow
 
 WINDOW = "county_window@qx-window"
 ACCEPT = {"materials_complete": True, "commission_signed": True}

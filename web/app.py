@@ -9,7 +9,7 @@ from flask import Flask, jsonify, redirect, url_for
 from sqlalchemy import text
 from werkzeug.routing import IntegerConverter
 
-from engine.settings import ROOT, VAR_DIR, Settings
+from engine.kernel.settings import ROOT, VAR_DIR, Settings
 
 from .extensions import babel, csrf, db, login_manager, migrate
 from .i18n import select_locale
@@ -58,7 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(settings)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        from engine.db import _sqlite_pragmas
+        from engine.store.db import _sqlite_pragmas
 
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"check_same_thread": False, "timeout": 30}}
         app.config["_SQLITE_PRAGMAS"] = _sqlite_pragmas

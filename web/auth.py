@@ -15,9 +15,9 @@ from sqlalchemy.orm import selectinload
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from engine.models import User
-from engine.passwords import check_password
-from engine.throttle import is_locked, record_failure
+from engine.kernel.passwords import check_password
+from engine.store.models import User
+from engine.store.throttle import is_locked, record_failure
 
 from .extensions import db, login_manager
 

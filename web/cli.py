@@ -6,13 +6,13 @@ import threading
 import click
 from flask.cli import AppGroup
 
-from engine.calendar_admin import sync_calendar
-from engine.catalog import sync_catalog
-from engine.clock import utcnow
-from engine.db import exclusive
-from engine.org import load_demo_county
-from engine.processes import deploy_from_files
-from engine.timer_sweep import fire_due_timers
+from engine.cases.calendar_admin import sync_calendar
+from engine.cases.timer_sweep import fire_due_timers
+from engine.kernel.clock import utcnow
+from engine.library.catalog import sync_catalog
+from engine.library.processes import deploy_from_files
+from engine.org.org import load_demo_county
+from engine.store.db import exclusive
 
 from .extensions import db
 
@@ -52,7 +52,7 @@ def register(app) -> None:
     @group.command("check")
     def check():
         """Check every item: inbox matches workflow, open items are held, events pair with changes."""
-        from engine.consistency import check_consistency
+        from engine.read.consistency import check_consistency
 
         problems = check_consistency(db.session)
         for problem in problems:

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from engine.vocabulary import label as vocabulary_label
+from engine.kernel.vocabulary import label as vocabulary_label
 
 
 def quota_label(status: str) -> str:

@@ -6,7 +6,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
-from engine.models import Base
+from engine.store.models import Base
 
 # One metadata for engine and web: Flask-SQLAlchemy uses the engine's declarative base.
 db = SQLAlchemy(model_class=Base)

@@ -4,9 +4,9 @@ from datetime import datetime
 
 from flask_babel import format_datetime, get_locale
 
-from engine.calendar import TZ
-from engine.permissions import permission
-from engine.vocabulary import BATCH_ROLES, EDITOR_ROLES, SUPERVISION_ROLES, VOCABULARIES, Role, label
+from engine.cases.permissions import permission
+from engine.kernel.vocabulary import BATCH_ROLES, EDITOR_ROLES, SUPERVISION_ROLES, VOCABULARIES, Role, label
+from engine.store.calendar import TZ
 
 from .i18n import localized, localized_name
 
@@ -42,14 +42,14 @@ def register(app) -> None:
 
 
 def holds_role(user, *roles) -> bool:
-    """`holds_role(user, Role.COUNTY_WINDOW)`, or a named set from engine/vocabulary.py:
+    """`holds_role(user, Role.COUNTY_WINDOW)`, or a named set from engine/kernel/vocabulary.py:
     `holds_role(user, BATCH_ROLES)`."""
     codes = {code for r in roles for code in ([r] if isinstance(r, str) else r)}
     return any(a.role in codes for a in user.roles)
 
 
 def vocabulary_label(code, vocabulary: str | None = None) -> str:
-    """`{{ case.status|label }}`: a code's label from engine/vocabulary.py in the request's language.
+    """`{{ case.status|label }}`: a code's label from engine/kernel/vocabulary.py in the request's language.
     Name the vocabulary where a code is shared (`{{ unit.kind|label('unit_kind') }}`)."""
     return label(code, get_locale(), vocabulary)
 

@@ -2,7 +2,7 @@
 
 from flask_login import current_user
 
-from engine.people import touch_last_seen
+from engine.org.people import touch_last_seen
 
 from .extensions import db
 

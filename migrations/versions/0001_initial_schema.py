@@ -11,7 +11,7 @@ from alembic import op
 from sqlalchemy import Text
 from sqlalchemy.dialects import postgresql
 
-import engine.models
+import engine.store.models
 
 # revision identifiers, used by Alembic.
 revision = "0001"
@@ -81,8 +81,8 @@ def upgrade():
         sa.Column("hash", sa.String(length=64), nullable=False),
         sa.Column("forms", sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"), nullable=False),
         sa.Column("status", sa.String(length=10), nullable=False),
-        sa.Column("created_at", engine.models.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("deployed_at", engine.models.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", engine.store.models.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("deployed_at", engine.store.models.UtcDateTime(timezone=True), nullable=True),
         sa.Column("deployed_by", sa.String(length=120), nullable=True),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("key", "version"),
@@ -97,7 +97,7 @@ def upgrade():
         sa.Column("display_name", sa.String(length=200), nullable=False),
         sa.Column("password_hash", sa.String(length=300), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
-        sa.Column("created_at", engine.models.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", engine.store.models.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("username"),
     )
@@ -123,9 +123,9 @@ def upgrade():
             nullable=False,
         ),
         sa.Column("rating", sa.String(length=30), nullable=True),
-        sa.Column("opened_at", engine.models.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("due_at", engine.models.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("closed_at", engine.models.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("opened_at", engine.store.models.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("due_at", engine.store.models.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("closed_at", engine.store.models.UtcDateTime(timezone=True), nullable=True),
         sa.Column("process_version_id", sa.Integer(), nullable=False),
         sa.Column("is_test_run", sa.Boolean(), nullable=False),
         sa.Column("state", sa.Text(), nullable=False),
@@ -186,7 +186,7 @@ def upgrade():
         "events",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("case_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
-        sa.Column("at", engine.models.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("at", engine.store.models.UtcDateTime(timezone=True), nullable=False),
         sa.Column("actor_id", sa.Integer(), nullable=True),
         sa.Column("actor", sa.String(length=120), nullable=False),
         sa.Column("type", sa.String(length=40), nullable=False),
@@ -216,9 +216,9 @@ def upgrade():
         sa.Column("assignee_id", sa.Integer(), nullable=True),
         sa.Column("form", sa.String(length=200), nullable=True),
         sa.Column("state", sa.String(length=12), nullable=False),
-        sa.Column("created_at", engine.models.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("due_at", engine.models.UtcDateTime(timezone=True), nullable=True),
-        sa.Column("completed_at", engine.models.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", engine.store.models.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("due_at", engine.store.models.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("completed_at", engine.store.models.UtcDateTime(timezone=True), nullable=True),
         sa.Column("completed_by_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["assignee_id"],

@@ -11,7 +11,7 @@ from alembic import op
 from sqlalchemy import Text
 from sqlalchemy.dialects import postgresql
 
-import engine.models
+import engine.store.models
 
 # revision identifiers, used by Alembic.
 revision = "10_admin"
@@ -33,7 +33,7 @@ def upgrade():
         ),
         sa.Column("provisional", sa.Boolean(), nullable=False),
         sa.Column("revision", sa.Integer(), nullable=False),
-        sa.Column("updated_at", engine.models.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", engine.store.models.UtcDateTime(timezone=True), nullable=False),
         sa.Column("updated_by", sa.String(length=120), nullable=False),
         sa.PrimaryKeyConstraint("year"),
     )
@@ -50,9 +50,9 @@ def upgrade():
         sa.Column("lane", sa.String(length=40), nullable=True),
         sa.Column("form", sa.String(length=200), nullable=True),
         sa.Column("proposed_by_id", sa.Integer(), nullable=False),
-        sa.Column("proposed_at", engine.models.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("proposed_at", engine.store.models.UtcDateTime(timezone=True), nullable=False),
         sa.Column("decided_by_id", sa.Integer(), nullable=True),
-        sa.Column("decided_at", engine.models.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("decided_at", engine.store.models.UtcDateTime(timezone=True), nullable=True),
         sa.Column("opinion", sa.Text(), nullable=True),
         sa.Column("catalog_item_id", sa.Integer(), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
@@ -81,7 +81,7 @@ def upgrade():
         batch_op.add_column(sa.Column("origin", sa.String(length=10), server_default="file", nullable=False))
 
     with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("last_seen_at", engine.models.UtcDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("last_seen_at", engine.store.models.UtcDateTime(timezone=True), nullable=True))
 
     # ### end Alembic commands ###
 

@@ -11,7 +11,7 @@ from alembic import op
 from sqlalchemy import Text
 from sqlalchemy.dialects import postgresql
 
-import engine.models
+import engine.store.models
 
 # revision identifiers, used by Alembic.
 revision = "4_timers"
@@ -27,9 +27,9 @@ def upgrade():
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("case_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("task_id", sa.String(length=36), nullable=False),
-        sa.Column("due_at", engine.models.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("due_at", engine.store.models.UtcDateTime(timezone=True), nullable=False),
         sa.Column("kind", sa.String(length=16), nullable=False),
-        sa.Column("fired_at", engine.models.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("fired_at", engine.store.models.UtcDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["case_id"],
             ["cases.id"],

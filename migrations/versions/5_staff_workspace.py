@@ -9,7 +9,7 @@ Create Date: 2026-11-23 07:05:07.618867
 import sqlalchemy as sa
 from alembic import op
 
-import engine.models
+import engine.store.models
 
 # revision identifiers, used by Alembic.
 revision = "5_staff_workspace"
@@ -37,9 +37,9 @@ def upgrade():
         sa.Column("township_id", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=12), nullable=False),
         sa.Column("scheduled_for", sa.Date(), nullable=False),
-        sa.Column("created_at", engine.models.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", engine.store.models.UtcDateTime(timezone=True), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=False),
-        sa.Column("received_at", engine.models.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("received_at", engine.store.models.UtcDateTime(timezone=True), nullable=True),
         sa.Column("received_by_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["created_by_id"],
@@ -71,7 +71,7 @@ def upgrade():
         sa.Column("stored_name", sa.String(length=32), nullable=False),
         sa.Column("content_type", sa.String(length=60), nullable=False),
         sa.Column("size", sa.Integer(), nullable=False),
-        sa.Column("uploaded_at", engine.models.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("uploaded_at", engine.store.models.UtcDateTime(timezone=True), nullable=False),
         sa.Column("uploaded_by_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["case_id"],
@@ -93,7 +93,7 @@ def upgrade():
         sa.Column("batch_id", sa.Integer(), nullable=False),
         sa.Column("task_id", sa.String(length=36), nullable=False),
         sa.Column("case_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("received_at", engine.models.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("received_at", engine.store.models.UtcDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["batch_id"],
             ["window_batches.id"],

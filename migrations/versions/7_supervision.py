@@ -9,7 +9,7 @@ Create Date: 2026-11-23 07:02:34.437385
 import sqlalchemy as sa
 from alembic import op
 
-import engine.models
+import engine.store.models
 
 # revision identifiers, used by Alembic.
 revision = "7_supervision"
@@ -37,12 +37,12 @@ def upgrade():
         sa.Column("township_id", sa.Integer(), nullable=False),
         sa.Column("month", sa.String(length=7), nullable=False),
         sa.Column("seed", sa.Integer(), nullable=False),
-        sa.Column("drawn_at", engine.models.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("drawn_at", engine.store.models.UtcDateTime(timezone=True), nullable=False),
         sa.Column("drawn_by_id", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=12), nullable=False),
         sa.Column("outcome", sa.String(length=30), nullable=True),
         sa.Column("note", sa.Text(), nullable=True),
-        sa.Column("called_at", engine.models.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("called_at", engine.store.models.UtcDateTime(timezone=True), nullable=True),
         sa.Column("called_by_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["called_by_id"],
@@ -75,9 +75,9 @@ def upgrade():
         sa.Column("phone", sa.String(length=20), nullable=True),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("status", sa.String(length=12), nullable=False),
-        sa.Column("filed_at", engine.models.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("filed_at", engine.store.models.UtcDateTime(timezone=True), nullable=False),
         sa.Column("resolution", sa.Text(), nullable=True),
-        sa.Column("closed_at", engine.models.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("closed_at", engine.store.models.UtcDateTime(timezone=True), nullable=True),
         sa.Column("closed_by_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["case_id"],
@@ -104,9 +104,9 @@ def upgrade():
         sa.Column("township_id", sa.Integer(), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("status", sa.String(length=12), nullable=False),
-        sa.Column("opened_at", engine.models.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("opened_at", engine.store.models.UtcDateTime(timezone=True), nullable=False),
         sa.Column("resolution", sa.Text(), nullable=True),
-        sa.Column("closed_at", engine.models.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("closed_at", engine.store.models.UtcDateTime(timezone=True), nullable=True),
         sa.Column("closed_by_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["callback_id"],

@@ -6,7 +6,7 @@ Revises: 7_supervision
 
 from alembic import op
 
-from engine.audit import statements
+from engine.store.audit import statements
 
 revision = "8_audit"
 down_revision = "7_supervision"

@@ -9,7 +9,7 @@ Create Date: 2026-11-23 07:00:42.062513
 import sqlalchemy as sa
 from alembic import op
 
-import engine.models
+import engine.store.models
 
 # revision identifiers, used by Alembic.
 revision = "8_security"
@@ -25,7 +25,7 @@ def upgrade():
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("username", sa.String(length=120), nullable=False),
         sa.Column("address", sa.String(length=64), nullable=False),
-        sa.Column("at", engine.models.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("at", engine.store.models.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("login_failures", schema=None) as batch_op:

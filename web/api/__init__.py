@@ -9,8 +9,8 @@ from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
-from engine.errors import DomainError, Invalid
-from engine.i18n import N_
+from engine.kernel.errors import DomainError, Invalid
+from engine.kernel.i18n import N_
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 

@@ -4,11 +4,11 @@ import json
 
 from flask import jsonify, request
 
-from engine import org_admin, people
-from engine.errors import Invalid
-from engine.i18n import N_
-from engine.people_import import import_people
-from engine.sheets import Sheet, read_sheet
+from engine.kernel.errors import Invalid
+from engine.kernel.i18n import N_
+from engine.kernel.sheets import Sheet, read_sheet
+from engine.org import org_admin, people
+from engine.org.people_import import import_people
 
 from ..auth import current_engine_user
 from ..extensions import db

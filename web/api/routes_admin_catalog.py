@@ -2,9 +2,9 @@
 
 from flask import jsonify, request
 
-from engine import calendar_admin, catalog_admin
-from engine.ledger import import_ledger
-from engine.views import iso
+from engine.cases import calendar_admin, catalog_admin
+from engine.library.ledger import import_ledger
+from engine.store.paging import iso
 
 from ..auth import current_engine_user
 from ..extensions import db

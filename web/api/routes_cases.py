@@ -2,9 +2,10 @@
 
 from flask import jsonify, request
 
-from engine import commands
-from engine.inbox import SCOPES, Filters, inbox_page
-from engine.views import case_dict, get_case, task_detail, task_dict
+from engine.cases import commands
+from engine.cases.visibility import get_case
+from engine.read.inbox import SCOPES, Filters, inbox_page
+from engine.read.shapes import case_dict, task_detail, task_dict
 
 from ..auth import current_engine_user
 from ..extensions import db
@@ -36,7 +37,7 @@ def read_case(case_id):
 @api.get("/tasks")
 @token_required
 def tasks():
-    """The one inbox (engine/inbox.py): the same scopes, filters and items as the inbox page."""
+    """The one inbox (engine/read/inbox.py): the same scopes, filters and items as the inbox page."""
     scope = request.args.get("scope", "mine")
     if scope not in SCOPES:
         names = ", ".join(SCOPES)

@@ -3,9 +3,11 @@
 from flask import jsonify, request
 from flask_babel import gettext
 
-from engine import commands, library
-from engine.errors import Invalid
-from engine.views import case_dict, iso
+from engine.cases import commands
+from engine.kernel.errors import Invalid
+from engine.library import process_library as library
+from engine.read.shapes import case_dict
+from engine.store.paging import iso
 
 from ..auth import current_engine_user
 from ..extensions import db

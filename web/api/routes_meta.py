@@ -6,14 +6,15 @@ from pathlib import Path
 from flask import jsonify, request
 from sqlalchemy import select
 
-from engine import public, reports
-from engine.catalog import active_items
-from engine.errors import Invalid
-from engine.i18n import N_
-from engine.models import OrgUnit
-from engine.ratelimit import check_portal
-from engine.views import iso
-from engine.vocabulary import CaseStatus, EventType, ItemKind, Level, Role, UnitKind, Vocabulary
+from engine.kernel.errors import Invalid
+from engine.kernel.i18n import N_
+from engine.kernel.vocabulary import CaseStatus, EventType, ItemKind, Level, Role, UnitKind, Vocabulary
+from engine.library.catalog import active_items
+from engine.oversight import reports
+from engine.oversight.ratelimit import check_portal
+from engine.read import public
+from engine.store.models import OrgUnit
+from engine.store.paging import iso
 
 from ..auth import LoginLocked, authenticate, current_engine_user, issue_token
 from ..extensions import db
@@ -22,7 +23,7 @@ from . import api, json_body, problem, token_required
 OPENAPI_DIR = Path(__file__).with_name("openapi")
 
 # Schema properties whose values are vocabulary codes: (schema, property path inside it) -> vocabulary.
-# The fragments say only "string"; the codes and labels come from engine/vocabulary.py, so the
+# The fragments say only "string"; the codes and labels come from engine/kernel/vocabulary.py, so the
 # document cannot drift from what the engine writes.
 VOCABULARY_PROPERTIES: dict[tuple[str, ...], type[Vocabulary]] = {
     ("Case", "status"): CaseStatus,

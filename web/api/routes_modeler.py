@@ -2,7 +2,9 @@
 
 from flask import Response, jsonify, request
 
-from engine import diagram_diff, library, migration
+from engine.cases import migration
+from engine.library import diagram_diff
+from engine.library import process_library as library
 
 from ..auth import current_engine_user
 from ..extensions import db

@@ -2,13 +2,14 @@
 
 from flask import jsonify, request, send_file
 
-from engine import callbacks, portal, public, supervision
-from engine.assessment import parse_month
-from engine.calendar import TZ
-from engine.clock import utcnow
-from engine.oversight import Complaint, Review
-from engine.ratelimit import check_portal
-from engine.vocabulary import TimerKind
+from engine.kernel.clock import utcnow
+from engine.kernel.vocabulary import TimerKind
+from engine.oversight import callbacks, supervision
+from engine.oversight.assessment import parse_month
+from engine.oversight.ratelimit import check_portal
+from engine.read import portal, public
+from engine.store.calendar import TZ
+from engine.store.oversight_tables import Complaint, Review
 
 from ..auth import current_engine_user
 from ..exports import monthly_workbook

@@ -4,8 +4,10 @@ batches per township and the township agent's receipt."""
 from flask import jsonify
 from flask_babel import gettext
 
-from engine import actions, batches, window
-from engine.views import case_dict, get_case, iso, task_dict
+from engine.cases import actions, batches, window
+from engine.cases.visibility import get_case
+from engine.read.shapes import case_dict, task_dict
+from engine.store.paging import iso
 
 from ..auth import current_engine_user
 from ..extensions import db

@@ -3,7 +3,7 @@
 from flask import abort, flash
 from flask_babel import gettext
 
-from engine.errors import DomainError, NotFound
+from engine.kernel.errors import DomainError, NotFound
 
 
 def flash_error(err: DomainError) -> dict[str, str]:

@@ -11,13 +11,13 @@ from flask_babel import gettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from engine import org_admin
-from engine.access import has_role
-from engine.errors import DomainError, Invalid
-from engine.i18n import N_
-from engine.org import KINDS
-from engine.sheets import Sheet, read_sheet
-from engine.vocabulary import CATALOG_APPROVER_ROLES, Role, UnitKind
+from engine.kernel.errors import DomainError, Invalid
+from engine.kernel.i18n import N_
+from engine.kernel.sheets import Sheet, read_sheet
+from engine.kernel.vocabulary import CATALOG_APPROVER_ROLES, Role, UnitKind
+from engine.org import org_admin
+from engine.org.access import has_role
+from engine.org.org import KINDS
 
 from ..auth import current_engine_user
 from ..extensions import db
@@ -105,7 +105,7 @@ def create_unit():
 
 @bp.get("/units/<code>")
 def unit(code, errors=None, status=200, blocking=None):
-    from engine.admin import require_admin, unit_in_scope
+    from engine.org.admin_scope import require_admin, unit_in_scope
 
     paths = shown(lambda s, u: require_admin(u))
     try:

@@ -3,13 +3,13 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine import calendar_admin, catalog_admin
-from engine.access import has_role
-from engine.catalog import KINDS, LEVELS, active_items, categories, current_item
-from engine.ledger import FIELDS as LEDGER_FIELDS
-from engine.ledger import REQUIRED as LEDGER_REQUIRED
-from engine.ledger import import_ledger
-from engine.vocabulary import Role
+from engine.cases import calendar_admin, catalog_admin
+from engine.kernel.vocabulary import Role
+from engine.library.catalog import KINDS, LEVELS, active_items, categories, current_item
+from engine.library.ledger import FIELDS as LEDGER_FIELDS
+from engine.library.ledger import REQUIRED as LEDGER_REQUIRED
+from engine.library.ledger import import_ledger
+from engine.org.access import has_role
 
 from ..auth import current_engine_user
 from ..extensions import db

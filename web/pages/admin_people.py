@@ -5,10 +5,10 @@ import json
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine import org_admin, people
-from engine.clock import utcnow
-from engine.people_import import FIELDS, REQUIRED, import_people
-from engine.roles import roles
+from engine.kernel.clock import utcnow
+from engine.org import org_admin, people
+from engine.org.people_import import FIELDS, REQUIRED, import_people
+from engine.org.roles import roles
 
 from .admin import attempt, bp, posted_mapping, posted_sheet, shown
 

@@ -5,9 +5,8 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from engine import actions, commands
-from engine.access import opening_villages
-from engine.attachments import (
+from engine.cases import actions, commands
+from engine.cases.attachments import (
     MAX_BYTES,
     add_attachment,
     attachment_file,
@@ -15,11 +14,13 @@ from engine.attachments import (
     default_dir,
     materials_checklist,
 )
-from engine.catalog import active_items, categories, current_item
-from engine.errors import DomainError, NotFound
-from engine.permissions import available_actions
-from engine.views import case_events, get_case, open_tasks, visible_cases
-from engine.vocabulary import CaseStatus
+from engine.cases.permissions import available_actions
+from engine.cases.visibility import get_case
+from engine.kernel.errors import DomainError, NotFound
+from engine.kernel.vocabulary import CaseStatus
+from engine.library.catalog import active_items, categories, current_item
+from engine.org.access import opening_villages
+from engine.read.shapes import case_events, open_tasks, visible_cases
 
 from ..auth import current_engine_user
 from ..extensions import db
@@ -176,6 +177,6 @@ def attachments_dir():
 def diagram(case_id):
     """The case's pinned diagram with completed and active elements, for the bpmn-js viewer."""
     case = or_404(get_case, db.session, current_engine_user(), case_id)
-    from engine.progress import diagram_states
+    from engine.read.progress import diagram_states
 
     return jsonify(xml=case.process_version.xml, states=diagram_states(case, open_tasks(db.session, case)))

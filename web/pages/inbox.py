@@ -4,12 +4,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from engine import actions, commands
-from engine.catalog import KINDS, categories
-from engine.errors import DomainError, NotFound
-from engine.inbox import SCOPES, Filters, due_mark, filter_places, inbox_page, tab_counts
-from engine.permissions import available_actions
-from engine.views import task_detail
+from engine.cases import actions, commands
+from engine.cases.permissions import available_actions
+from engine.kernel.errors import DomainError, NotFound
+from engine.library.catalog import KINDS, categories
+from engine.read.inbox import SCOPES, Filters, due_mark, filter_places, inbox_page, tab_counts
+from engine.read.shapes import task_detail
 
 from ..auth import current_engine_user
 from ..extensions import db
@@ -52,7 +52,7 @@ def task(task_id):
 
 
 def _render_task(detail, errors, status=200):
-    from engine.models import TaskRow
+    from engine.store.models import TaskRow
 
     row = db.session.get(TaskRow, detail["id"])
     user = current_engine_user()

@@ -10,9 +10,11 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from engine import diagram_diff, library, migration
-from engine.errors import DomainError, Forbidden, Invalid
-from engine.xml import MAX_XML_BYTES
+from engine.cases import migration
+from engine.kernel.errors import DomainError, Forbidden, Invalid
+from engine.kernel.xml import MAX_XML_BYTES
+from engine.library import diagram_diff
+from engine.library import process_library as library
 
 from ..auth import current_engine_user
 from ..extensions import db

@@ -4,9 +4,9 @@ notice, 落实卡 result card; the window's 交接单 lives with the batches."""
 from flask import Blueprint, render_template
 from flask_login import login_required
 
-from engine.attachments import case_attachments, missing_materials
-from engine.printouts import case_result
-from engine.views import get_case
+from engine.cases.attachments import case_attachments, missing_materials
+from engine.cases.visibility import get_case
+from engine.read.printouts import case_result
 
 from ..auth import current_engine_user
 from ..extensions import db

@@ -7,9 +7,9 @@ code; any receipt/phone mismatch looks exactly like an unknown receipt.
 from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 
-from engine import portal, public
-from engine.errors import DomainError, NotFound
-from engine.ratelimit import TooMany, check_portal
+from engine.kernel.errors import DomainError, NotFound
+from engine.oversight.ratelimit import TooMany, check_portal
+from engine.read import portal, public
 
 from ..extensions import db
 from . import flash_error

@@ -5,13 +5,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from engine import callbacks, supervision
-from engine.assessment import parse_month
-from engine.calendar import TZ
-from engine.clock import utcnow
-from engine.errors import DomainError, Forbidden, NotFound
-from engine.oversight import CALL_OUTCOMES
-from engine.vocabulary import TimerKind
+from engine.kernel.clock import utcnow
+from engine.kernel.errors import DomainError, Forbidden, NotFound
+from engine.kernel.vocabulary import TimerKind
+from engine.oversight import callbacks, supervision
+from engine.oversight.assessment import parse_month
+from engine.store.calendar import TZ
+from engine.store.oversight_tables import CALL_OUTCOMES
 
 from ..auth import current_engine_user
 from ..exports import monthly_workbook

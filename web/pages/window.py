@@ -5,12 +5,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from engine import batches, window
-from engine.calendar import TZ
-from engine.clock import utcnow
-from engine.errors import DomainError, Forbidden
-from engine.inbox import due_colour
-from engine.permissions import available_actions
+from engine.cases import batches, window
+from engine.cases.permissions import available_actions
+from engine.kernel.clock import utcnow
+from engine.kernel.errors import DomainError, Forbidden
+from engine.read.inbox import due_colour
+from engine.store.calendar import TZ
 
 from ..auth import current_engine_user
 from ..extensions import db

@@ -1,0 +1,48 @@
+"""Which items a window batch holds follows from their tasks, like every fact of a case.
+
+A batch carries results back to a township; the township agent's receipt completes
+each item's hand-over step. If that step is completed (or the item moved back)
+another way, for instance by the window itself, the item leaves the batch: a batch
+never waits for a task that is no longer open. A batch whose items all left is
+cancelled; one whose remaining items were all received is received.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from ..kernel.vocabulary import BatchStatus, TaskState
+from ..store.models import Case, TaskRow
+from ..store.workspace_tables import Batch, BatchItem
+
+SCHEDULED, RECEIVED, CANCELLED = BatchStatus.SCHEDULED, BatchStatus.RECEIVED, BatchStatus.CANCELLED
+
+
+def settle_batches(session: Session, case: Case) -> None:
+    """Drop this case's unreceived batch items whose task left the inbox; close batches left done."""
+    if case.id is None:
+        return  # a new case is in no batch
+    gone = session.execute(
+        select(BatchItem.id, BatchItem.batch_id)
+        .join(Batch, Batch.id == BatchItem.batch_id)
+        .join(TaskRow, TaskRow.id == BatchItem.task_id)
+        .where(
+            BatchItem.case_id == case.id,
+            BatchItem.received_at.is_(None),
+            Batch.status == SCHEDULED,
+            TaskRow.state != TaskState.READY,
+        )
+    ).all()
+    if not gone:
+        return
+    session.execute(delete(BatchItem).where(BatchItem.id.in_([item_id for item_id, _ in gone])))
+    for batch_id in {batch_id for _, batch_id in gone}:
+        batch = session.get(Batch, batch_id, populate_existing=True)
+        assert batch is not None  # it holds the items just read
+        remaining = list(session.scalars(select(BatchItem).where(BatchItem.batch_id == batch_id)))
+        if not remaining:
+            batch.status = CANCELLED
+        elif all(item.received_at is not None for item in remaining):
+            batch.status = RECEIVED
+            batch.received_at = max(item.received_at for item in remaining if item.received_at is not None)

@@ -1,0 +1,102 @@
+"""Task forms are JSON Schema documents (bpmn/forms/), stored with each process version."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+
+from jsonschema import Draft202012Validator
+
+from ..kernel.errors import Invalid
+from ..kernel.i18n import N_
+from ..kernel.settings import BPMN_DIR
+from ..kernel.vocabulary import TimerKind, UnitKind
+from ..library.processes import forms_for
+from ..org.org import active_children
+from .projection import UnitResolver
+
+# Plain-words messages for JSON Schema failures (translated by the web layer).
+MESSAGES = {
+    "const": N_("must be confirmed"),
+    "enum": N_("not one of the allowed values"),
+    "type": N_("wrong type"),
+    "maxLength": N_("too long"),
+    "minLength": N_("required"),
+    "maximum": N_("too large"),
+    "minimum": N_("too small"),
+}
+
+CHOICE_MESSAGES = {"county_departments": N_("choose a department of this county")}
+
+
+def validate_form(schema: dict | None, data) -> dict:
+    """Return the submitted data if it satisfies the form; Invalid names each bad field."""
+    if not isinstance(data, dict):
+        raise Invalid(N_("form data must be an object"), {"data": N_("must be an object")})
+    if schema is None:
+        return data
+    errors: dict[str, str] = {}
+    for err in Draft202012Validator(schema).iter_errors(data):
+        if err.validator == "required":
+            field = err.message.split("'")[1] if "'" in err.message else "data"
+            errors[field] = N_("required")
+        elif err.validator == "additionalProperties":
+            for extra in err.instance.keys() - schema.get("properties", {}).keys():
+                errors[extra] = N_("unknown field")
+        else:
+            field = ".".join(str(p) for p in err.absolute_path) or "data"
+            choices = err.validator == "enum" and schema.get("properties", {}).get(field, {}).get("x-choices")
+            errors.setdefault(field, CHOICE_MESSAGES.get(choices) or MESSAGES.get(err.validator, N_("invalid value")))
+    if errors:
+        raise Invalid(N_("the form has errors"), errors)
+    return data
+
+
+@lru_cache(maxsize=1)
+def delay_explanation_field() -> dict:
+    return json.loads((BPMN_DIR / "forms" / "delay_explanation.json").read_text(encoding="utf-8"))
+
+
+def county_departments(row) -> list:
+    """The active departments of the case's county: the units a county department task may go to."""
+    from sqlalchemy.orm import object_session
+
+    session = object_session(row)
+    assert session is not None  # the row was read in a session
+    county = UnitResolver(session, row.case).case_unit(UnitKind.COUNTY)
+    return active_children(session, county.id, UnitKind.DEPARTMENT) if county is not None else []
+
+
+# `x-choices` on a form field: the values come from the case (its county's departments), so the
+# server offers and accepts only units that have a handler for the task the choice creates.
+CHOICES = {"county_departments": county_departments}
+
+
+def _with_choices(schema: dict, row) -> dict:
+    properties = dict(schema.get("properties", {}))
+    for name, prop in properties.items():
+        source = CHOICES.get(prop.get("x-choices"))
+        if source is not None:
+            units = source(row)
+            properties[name] = {
+                **prop,
+                "enum": [u.code for u in units],
+                "x-enum-titles": [u.name for u in units],
+                "x-enum-titles-en": [u.name_en or u.name for u in units],
+            }
+    return {**schema, "properties": properties}
+
+
+def task_form(row) -> dict | None:
+    """The form of an inbox row. Responsibility (责任追究): whoever finishes an overdue task
+    explains the delay to the resident, so an overdue task's form also asks for that."""
+    schema = forms_for(row.case.process_version).get(row.form)
+    if schema is not None and any("x-choices" in p for p in schema.get("properties", {}).values()):
+        schema = _with_choices(schema, row)
+    if schema is None or row.due_state != TimerKind.OVERDUE:
+        return schema
+    return {
+        **schema,
+        "properties": {**schema.get("properties", {}), "delay_explanation": delay_explanation_field()},
+        "required": [*schema.get("required", []), "delay_explanation"],
+    }

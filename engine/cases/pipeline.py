@@ -1,0 +1,102 @@
+"""The pipeline of every command on an item, on the store's unit of work (engine/store/unit_of_work.py):
+
+    load (case locked with its version) → may this actor? (`work.may`) → act → engine steps →
+    re-derive every fact of each touched case → exactly one audit event → commit
+
+An act step loads what it needs through its `Work` (so the case is locked first), asks the
+permission table (`work.may`), changes things, settles each case whose workflow it moved
+(`work.settle`: every fact of the case is derived again from its workflow,
+engine/cases/casefacts.py) and records its one event (`work.event`). The commit, the one event
+and the Conflict (409) with nothing applied on a lost race come from the unit of work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, defaultload, undefer
+
+from ..kernel.errors import NotFound
+from ..kernel.i18n import N_
+from ..library.processes import spec_for
+from ..runtime.spiff import load_state
+from ..store import unit_of_work
+from ..store.models import Case, TaskRow, User
+from .casefacts import Facts, completed_ids, derive_facts
+from .permissions import require
+
+T = TypeVar("T")
+
+
+@dataclass
+class Work(unit_of_work.Work):
+    """What an act step on an item sees: besides the unit of work, the item's loading, its
+    permission check and the settling of its facts."""
+
+    settled: set[int] = field(default_factory=set)
+    passed: dict[int, set] = field(default_factory=dict)  # by case: what its workflow had completed
+
+    def workflow(self, case: Case):
+        """The case's workflow from its pinned version, remembering what it had passed (for notices)."""
+        workflow = load_state(case.state, spec_for(case.process_version))
+        self.passed[id(case)] = completed_ids(workflow)
+        return workflow
+
+    def lock_case(self, case_id: int, with_state: bool = True) -> Case:
+        """The case, re-read and locked (FOR UPDATE on PostgreSQL) before anything else changes, so
+        two commands on one case run one after the other and the second sees the first's result."""
+        query = select(Case).where(Case.id == case_id).execution_options(populate_existing=True)
+        if with_state:
+            query = query.options(undefer(Case.state))
+        if self.session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(of=Case)
+        case = self.session.scalar(query)
+        if case is None:
+            raise NotFound(N_("no such case"))
+        return case
+
+    def task(self, task_id, with_state: bool = True) -> TaskRow:
+        """A task row and its case, the case locked first and the row read after the lock."""
+        if not isinstance(task_id, str) or len(task_id) > 36:
+            raise NotFound(N_("no such task"))
+        case_id = self.session.scalar(select(TaskRow.case_id).where(TaskRow.id == task_id))
+        if case_id is None:
+            raise NotFound(N_("no such task"))
+        self.lock_case(case_id, with_state)
+        row = self.session.scalar(
+            select(TaskRow)
+            .where(TaskRow.id == task_id)
+            .options(defaultload(TaskRow.case))
+            .execution_options(populate_existing=True)
+        )
+        if row is None:
+            raise NotFound(N_("no such task"))
+        return row
+
+    def may(self, action: str, case: Case | None = None, row: TaskRow | None = None, batch=None) -> None:
+        """The pipeline's "may this actor?": the permission table answers (config/permissions.toml)."""
+        assert self.actor is not None  # only the system acts without an actor, and it asks no permission
+        require(self.session, self.actor, action, case if case is not None else (row.case if row else None), row, batch)
+
+    def settle(
+        self, case: Case, workflow, completed: tuple[str, int] | None = None, reopened: list[TaskRow] | None = None
+    ) -> Facts:
+        """`case`'s workflow changed: store it and derive every fact of the case from it now (status,
+        closing, where it is, inbox rows, timers, batches), so the act's event can name the result."""
+        before = self.passed.get(id(case), set())
+        facts = derive_facts(self.session, case, workflow, self.now, before, completed, reopened or [])
+        self.passed[id(case)] = completed_ids(workflow)
+        self.settled.add(id(case))
+        return facts
+
+    def changed(self) -> bool:
+        return bool(self.settled) or super().changed()
+
+
+def execute(session: Session, actor: User | None, act: Callable[[Work], T], now: datetime | None = None) -> T:
+    """Run one command on an item: `act`, then the facts, the one event and the commit."""
+    return unit_of_work.run(session, actor, act, now, Work)

@@ -1,0 +1,64 @@
+"""Timers: deadlines of open tasks, in a table of their own so a sweep reads only what is due.
+
+The inbox projection schedules a task's timers when the task becomes ready and
+cancels the unfired ones when it leaves; engine/cases/timer_sweep.py (run by the worker)
+fires the due ones.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from ..kernel.vocabulary import TIMER_EVENTS, TimerKind
+from ..store.calendar import END_OF_DAY, TZ, default_calendar
+from ..store.models import TaskRow
+from ..store.timer_table import Timer
+
+# What a task's deadline means: an overdue task is escalated to oversight;
+# a resubmission deadline is the resident's and only reminds the agent.
+DUE_SOON, OVERDUE, RESUBMISSION = TimerKind.DUE_SOON, TimerKind.OVERDUE, TimerKind.RESUBMISSION
+EVENT_TYPES = TIMER_EVENTS
+
+
+def due_soon_at(due_at: datetime, session: Session | None = None, calendar=None) -> datetime:
+    """One working day before the deadline: the end of the previous working day."""
+    calendar = calendar or default_calendar(session)
+    day = due_at.astimezone(TZ).date() - timedelta(days=1)
+    while not calendar.is_working_day(day):
+        day -= timedelta(days=1)
+    return datetime.combine(day, END_OF_DAY, tzinfo=TZ)
+
+
+def schedule(session: Session, case, row: TaskRow, deadline_kind: str | None, now: datetime, calendar=None) -> None:
+    """Timers of a newly ready task; a task already inside its last working day is due soon at once."""
+    if row.due_at is None or case.is_test_run:
+        return
+    if deadline_kind == RESUBMISSION:
+        session.add(Timer(case_id=case.id, task_id=row.id, due_at=row.due_at, kind=RESUBMISSION))
+        return
+    soon = due_soon_at(row.due_at, session, calendar)
+    if soon > now:
+        session.add(Timer(case_id=case.id, task_id=row.id, due_at=soon, kind=DUE_SOON))
+    else:
+        row.due_state = DUE_SOON
+    session.add(Timer(case_id=case.id, task_id=row.id, due_at=row.due_at, kind=OVERDUE))
+
+
+def reschedule(session: Session, case, row: TaskRow, deadline_kind: str | None, now: datetime, calendar) -> None:
+    """The task's deadline moved: its unfired timers go, new ones follow the new deadline, and due
+    soon / overdue are told again for the new period."""
+    session.execute(delete(Timer).where(Timer.task_id == row.id, Timer.fired_at.is_(None)))
+    row.due_state = None
+    schedule(session, case, row, deadline_kind, now, calendar)
+
+
+def cancel_all_but(session: Session, case_id: int, open_task_ids: set[str]) -> None:
+    """Drop the unfired timers of the case's tasks that are not open (completed, cancelled, returned)."""
+    session.execute(
+        delete(Timer).where(
+            Timer.case_id == case_id, Timer.fired_at.is_(None), Timer.task_id.not_in(open_task_ids or {""})
+        )
+    )

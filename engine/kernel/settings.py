@@ -1,0 +1,43 @@
+"""Settings from the environment, with defaults that run Daiban on embedded SQLite."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+# The tree that holds bpmn/, config/ and migrations/: DAIBAN_HOME, else the source checkout.
+ROOT = Path(os.environ.get("DAIBAN_HOME") or Path(__file__).resolve().parents[2])
+CONFIG_DIR = ROOT / "config"
+BPMN_DIR = ROOT / "bpmn"
+VAR_DIR = Path(os.environ.get("DAIBAN_VAR_DIR", ROOT / "var"))
+
+
+def database_url() -> str:
+    """`DATABASE_URL` selects PostgreSQL (postgresql://...); SQLite under var/ otherwise."""
+    url = os.environ.get("DAIBAN_DATABASE_URL") or os.environ.get("DATABASE_URL")
+    if not url:
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{VAR_DIR / 'daiban.sqlite3'}"
+    # psycopg 3 is our PostgreSQL driver; accept the common short forms.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    secret_key: str | None
+    demo: bool
+    token_hours: int = 12
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        return cls(
+            database_url=database_url(),
+            secret_key=os.environ.get("SECRET_KEY"),
+            demo=os.environ.get("DAIBAN_DEMO", "") not in ("", "0", "false"),
+            token_hours=int(os.environ.get("DAIBAN_TOKEN_HOURS", "12")),
+        )

@@ -1,0 +1,249 @@
+"""The domain's codes and their zh-CN and English labels, in one place.
+
+Case statuses, item kinds, levels, unit kinds, roles, task states, timer kinds and
+event types were bare strings repeated across modules, templates and the OpenAPI
+document; a typo was a silent bug and a label changed in one place only. Each is a
+`StrEnum` here: members compare equal to their codes, so database columns, JSON and
+diagram properties keep plain strings while code names the member.
+
+Labels are data, not gettext messages: the engine has no Flask, and the web layer
+picks a label by the request's locale (`Vocabulary.label(locale)`); the zh labels
+are those the UI showed before (web/translations/zh_Hans_CN, the template macros).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Self
+
+
+def is_english(locale: object) -> bool:
+    """zh-CN is the default; any English locale ("en", "en_US") picks the English label."""
+    return locale is not None and str(locale).lower().startswith("en")
+
+
+class Vocabulary(StrEnum):
+    """A code with its zh-CN and English label. Members are declared as `NAME = (code, zh, en)`."""
+
+    zh: str
+    en: str
+
+    def __new__(cls, code: str, zh: str = "", en: str = "") -> Self:
+        member = str.__new__(cls, code)
+        member._value_ = code
+        member.zh = zh
+        member.en = en
+        return member
+
+    def label(self, locale: object = None) -> str:
+        return self.en if is_english(locale) else self.zh
+
+    @classmethod
+    def choices(cls, locale: object = None) -> list[tuple[str, str]]:
+        """(code, label) pairs in declaration order, for a form's select."""
+        return [(member.value, member.label(locale)) for member in cls]
+
+    @classmethod
+    def codes(cls) -> list[str]:
+        return [member.value for member in cls]
+
+
+class CaseStatus(Vocabulary):
+    OPEN = ("open", "办理中", "Open")
+    WAITING_MATERIALS = ("waiting_materials", "待补材料", "Waiting for materials")
+    CLOSED = ("closed", "已办结", "Closed")
+    RETURNED = ("returned", "退回", "Returned")
+    ARCHIVED = ("archived", "已归档", "Archived")
+
+
+# Statuses of an item still being worked on (by staff or, for materials, by the resident).
+CASE_OPEN: frozenset[CaseStatus] = frozenset({CaseStatus.OPEN, CaseStatus.WAITING_MATERIALS})
+# Statuses that end an item: entering one sets closed_at.
+CASE_FINISHED: frozenset[CaseStatus] = frozenset({CaseStatus.CLOSED, CaseStatus.RETURNED, CaseStatus.ARCHIVED})
+
+
+class ItemKind(Vocabulary):
+    IMMEDIATE = ("immediate", "即办件", "Immediate")
+    PROMISED = ("promised", "承诺件", "Promised")
+    JOINT = ("joint", "联办件", "Joint")
+    ESCALATED = ("escalated", "上报件", "Escalated")
+    SPECIAL = ("special", "特办件", "Special")
+
+
+class Level(Vocabulary):
+    GROUP = ("group", "组", "Group")
+    VILLAGE = ("village", "村", "Village")
+    TOWNSHIP = ("township", "乡镇", "Township")
+    COUNTY = ("county", "县", "County")
+
+
+class UnitKind(Vocabulary):
+    COUNTY = ("county", "县", "County")
+    TOWNSHIP = ("township", "乡镇", "Township")
+    VILLAGE = ("village", "村", "Village")
+    GROUP = ("group", "村民小组", "Villager group")
+    DEPARTMENT = ("department", "部门", "Department")
+    STATION = ("station", "站所", "Station")
+    WINDOW = ("window", "窗口", "Window")
+
+
+class Role(Vocabulary):
+    """Role codes, the lane names of the diagrams. Each role's level and unit rule stay in config/roles.toml."""
+
+    GROUP_AGENT = ("group_agent", "组级代办员", "Group agent")
+    VILLAGE_AGENT = ("village_agent", "村级代办员", "Village agent")
+    TOWNSHIP_RECEPTION = ("township_reception", "乡镇便民服务中心", "Township reception")
+    STATION_HANDLER = ("station_handler", "站所经办人", "Station handler")
+    TOWNSHIP_AGENT = ("township_agent", "乡级代办员", "Township agent")
+    COUNTY_WINDOW = ("county_window", "县代办窗口", "County window")
+    DEPARTMENT_HANDLER = ("department_handler", "部门经办人", "Department handler")
+    SUPERVISOR = ("supervisor", "督查人员", "Supervisor")
+    DISCIPLINE_INSPECTOR = ("discipline_inspector", "乡纪委", "Discipline inspector")
+    ANALYST = ("analyst", "流程分析员", "Process analyst")
+    ADMIN = ("admin", "系统管理员", "Administrator")
+    LEADER = ("leader", "县领导", "County leader")
+
+
+# Named groups of roles, so a rule reads as who it is for instead of a tuple repeated per module.
+OPENING_ROLES = frozenset({Role.VILLAGE_AGENT, Role.GROUP_AGENT, Role.TOWNSHIP_RECEPTION, Role.COUNTY_WINDOW})
+EDITOR_ROLES = frozenset({Role.ANALYST, Role.ADMIN})  # the process library and the modeler
+SUPERVISION_ROLES = frozenset({Role.SUPERVISOR, Role.DISCIPLINE_INSPECTOR, Role.ADMIN, Role.LEADER})
+OVERSIGHT_ROLES = frozenset({Role.SUPERVISOR, Role.DISCIPLINE_INSPECTOR})  # see overdue tasks below their units
+REPORT_ROLES = SUPERVISION_ROLES | {Role.TOWNSHIP_RECEPTION, Role.COUNTY_WINDOW}
+COMPLAINT_ROLES = frozenset({Role.DISCIPLINE_INSPECTOR, Role.ADMIN})  # read complaints in full and close them
+CATALOG_APPROVER_ROLES = frozenset({Role.ADMIN, Role.LEADER})  # the catalog proposals and their approval
+BATCH_ROLES = frozenset({Role.TOWNSHIP_AGENT, Role.TOWNSHIP_RECEPTION})  # a township's batches from the window
+
+
+class TaskState(Vocabulary):
+    READY = ("ready", "待办理", "Ready")
+    COMPLETED = ("completed", "已完成", "Completed")
+    CANCELLED = ("cancelled", "已取消", "Cancelled")
+
+
+class TimerKind(Vocabulary):
+    DUE_SOON = ("due_soon", "即将到期", "Due soon")
+    OVERDUE = ("overdue", "已超期", "Overdue")
+    RESUBMISSION = ("resubmission", "补交材料期限", "Deadline for missing materials")
+
+
+class EventType(Vocabulary):
+    """Every type the append-only event log records (each command's one event, `Work.event` in the pipeline)."""
+
+    # An item's life
+    CASE_OPENED = ("case_opened", "事项受理", "Item opened")
+    TEST_RUN_STARTED = ("test_run_started", "开始测试运行", "Test run started")
+    TASK_COMPLETED = ("task_completed", "办理步骤完成", "Step completed")
+    TASK_CLAIMED = ("task_claimed", "签收任务", "Task taken")
+    TASK_UNCLAIMED = ("task_unclaimed", "退签任务", "Task released")
+    TASK_DELEGATED = ("task_delegated", "转交同事", "Task delegated")
+    TASK_RETURNED = ("task_returned", "退回", "Returned")
+    TASK_WITHDRAWN = ("task_withdrawn", "撤回", "Hand-over withdrawn")
+    TASK_TRANSFERRED = ("task_transferred", "转办", "Transferred to another unit")
+    DEPARTMENT_ADDED = ("department_added", "加签部门", "Department added")
+    ATTACHMENT_ADDED = ("attachment_added", "上传材料", "File attached")
+    TASK_DUE_SOON = ("task_due_soon", "即将到期", "Due soon")
+    TASK_OVERDUE = (
+        "task_overdue",
+        "已逾期:已报督查人员和乡纪委",
+        "Overdue: reported to the supervisor and the discipline committee",
+    )
+    RESUBMISSION_DUE = ("resubmission_due", "补交材料期限已到", "Deadline for the missing materials has passed")
+    TIMER_DISCARDED = ("timer_discarded", "清除失效的期限提醒", "Stale deadline timer discarded")
+    CASE_MIGRATED = ("case_migrated", "迁移到新流程版本", "Moved to a new process version")
+    DEADLINE_RECOMPUTED = ("deadline_recomputed", "办理时限重新计算", "Deadlines recomputed")
+    RESIDENT_RATED = ("resident_rated", "群众评价", "Rated by the resident")
+    # Batches between the county window and a township
+    BATCH_CREATED = ("batch_created", "生成交接批次", "Batch created")
+    BATCH_RECEIVED = ("batch_received", "签收交接批次", "Batch received")
+    BATCH_ITEM_RECEIVED = ("batch_item_received", "乡级代办员签收", "Received by the township agent")
+    # Oversight
+    COMPLAINT_FILED = ("complaint_filed", "群众投诉", "Complaint filed")
+    CALLBACKS_DRAWN = ("callbacks_drawn", "抽取回访样本", "Call-backs drawn")
+    CALLBACK_RECORDED = ("callback_recorded", "记录回访结果", "Call-back recorded")
+    REVIEW_CLOSED = ("review_closed", "复查结束", "Review closed")
+    COMPLAINT_CLOSED = ("complaint_closed", "投诉办结", "Complaint closed")
+    # The catalog and its approval (准入审批)
+    CATALOG_ITEM_PROPOSED = ("catalog_item_proposed", "提出新增事项", "Catalog item proposed")
+    CATALOG_PROPOSAL_REVIEWED = ("catalog_proposal_reviewed", "审核新增事项", "Catalog proposal reviewed")
+    CATALOG_ITEM_APPROVED = ("catalog_item_approved", "批准新增事项", "Catalog item approved")
+    CATALOG_ITEM_REJECTED = ("catalog_item_rejected", "驳回新增事项", "Catalog item rejected")
+    CATALOG_ITEM_CHANGED = ("catalog_item_changed", "修改事项", "Catalog item changed")
+    # Administration
+    CALENDAR_CHANGED = ("calendar_changed", "修改节假日", "Calendar changed")
+    LEDGER_IMPORTED = ("ledger_imported", "导入台账", "Ledger imported")
+    PROCESS_DRAFT_SAVED = ("process_draft_saved", "保存流程草稿", "Process draft saved")
+    PROCESS_DEPLOYED = ("process_deployed", "发布流程", "Process deployed")
+    UNIT_CREATED = ("unit_created", "新增单位", "Unit created")
+    UNIT_RENAMED = ("unit_renamed", "单位更名", "Unit renamed")
+    UNIT_MOVED = ("unit_moved", "单位调整上级", "Unit moved")
+    UNIT_RETIRED = ("unit_retired", "撤销单位", "Unit retired")
+    USER_CREATED = ("user_created", "新增用户", "User created")
+    USER_ACTIVATED = ("user_activated", "启用用户", "User activated")
+    USER_DEACTIVATED = ("user_deactivated", "停用用户", "User deactivated")
+    PASSWORD_RESET = ("password_reset", "重置密码", "Password reset")
+    ROLE_ASSIGNED = ("role_assigned", "分配角色", "Role assigned")
+    ROLE_REMOVED = ("role_removed", "撤销角色", "Role removed")
+    PEOPLE_IMPORTED = ("people_imported", "导入人员", "People imported")
+    DEMO_COUNTY_LOADED = ("demo_county_loaded", "载入演示县", "Demo county loaded")
+
+
+class BatchStatus(Vocabulary):
+    """A window batch (交接批次): waiting for its office day, signed for, or emptied because every
+    item in it was handed over another way (engine/cases/batch_membership.py)."""
+
+    SCHEDULED = ("scheduled", "待交接", "Scheduled")
+    RECEIVED = ("received", "已签收", "Received")
+    CANCELLED = ("cancelled", "已取消", "Cancelled")
+
+
+# The event a timer of each kind records when it fires.
+TIMER_EVENTS: dict[TimerKind, EventType] = {
+    TimerKind.DUE_SOON: EventType.TASK_DUE_SOON,
+    TimerKind.OVERDUE: EventType.TASK_OVERDUE,
+    TimerKind.RESUBMISSION: EventType.RESUBMISSION_DUE,
+}
+
+# Every vocabulary by the name templates and the OpenAPI document use for it.
+VOCABULARIES: dict[str, type[Vocabulary]] = {
+    "case_status": CaseStatus,
+    "item_kind": ItemKind,
+    "level": Level,
+    "unit_kind": UnitKind,
+    "role": Role,
+    "task_state": TaskState,
+    "timer_kind": TimerKind,
+    "event_type": EventType,
+    "batch_status": BatchStatus,
+}
+
+
+def event_type(value: str) -> EventType:
+    """The event type named `value`; ValueError for a type the log does not know, so a typo
+    in a command fails its first test instead of writing an event no page or report reads."""
+    try:
+        return EventType(value)
+    except ValueError:
+        raise ValueError(f"unknown event type: {value!r}") from None
+
+
+def lookup(code: object, vocabulary: str | None = None) -> Vocabulary | None:
+    """The member for `code`: in the named vocabulary, or else the first vocabulary that has it
+    (a level and a unit kind share codes; name the vocabulary where that matters)."""
+    if isinstance(code, Vocabulary):
+        return code
+    if not isinstance(code, str):
+        return None
+    kinds = [VOCABULARIES[vocabulary]] if vocabulary else list(VOCABULARIES.values())
+    for kind in kinds:
+        if code in kind._value2member_map_:
+            return kind(code)
+    return None
+
+
+def label(code: object, locale: object = None, vocabulary: str | None = None) -> str:
+    """The label of a code in the locale's language; an unknown code is shown as itself."""
+    member = lookup(code, vocabulary)
+    if member is None:
+        return "" if code is None else str(code)
+    return member.label(locale)

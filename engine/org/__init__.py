@@ -1,0 +1,1 @@
+"""The org tree, people and roles, who may see which item, and their administration."""

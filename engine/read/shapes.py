@@ -1,0 +1,114 @@
+"""Read side: the cases one may see and the JSON shapes of docs/api.md (no state changes here; the inbox
+is engine/read/inbox.py)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..cases.forms import task_form
+from ..cases.permissions import available_actions
+from ..cases.visibility import visible_task
+from ..kernel.vocabulary import ItemKind, TaskState
+from ..library.processes import spec_for
+from ..org.access import case_scope
+from ..runtime.spiff import find_task, load_state
+from ..store.models import Case, Event, TaskRow, User
+from ..store.paging import Page, clamp_page, iso
+from ..store.paging import paginate as _paginate
+
+
+def visible_cases(session: Session, user: User, page=1, per_page=20, status: str | None = None) -> Page:
+    page, per_page = clamp_page(page, per_page)
+    query = select(Case).where(case_scope(user), Case.is_test_run.is_(False))
+    if status:
+        query = query.where(Case.status == status)
+    return _paginate(session, query.order_by(Case.opened_at.desc(), Case.id.desc()), page, per_page)
+
+
+def case_events(session: Session, case: Case) -> list[Event]:
+    return list(session.scalars(select(Event).where(Event.case_id == case.id).order_by(Event.at, Event.id)))
+
+
+def open_tasks(session: Session, case: Case) -> list[TaskRow]:
+    return list(
+        session.scalars(
+            select(TaskRow)
+            .where(TaskRow.case_id == case.id, TaskRow.state == TaskState.READY)
+            .order_by(TaskRow.created_at)
+        )
+    )
+
+
+def task_dict(task: TaskRow) -> dict:
+    return {
+        "id": task.id,
+        "case_id": task.case_id,
+        "receipt_code": task.case.receipt_code,
+        "name": task.name,
+        "task": task.spec_name,
+        "role": task.role,
+        "org_unit": task.org_unit.code,
+        "assignee": task.assignee.username if task.assignee else None,
+        "due_at": iso(task.due_at),
+        "state": task.state,
+        "created_at": iso(task.created_at),
+        "due_state": task.due_state,
+        # Special items (特办件) are flagged wherever the task is listed.
+        "special": task.case.kind == ItemKind.SPECIAL,
+    }
+
+
+def task_detail(session: Session, user: User, task_id: str) -> dict:
+    task = visible_task(session, user, task_id)
+    return {
+        **task_dict(task),
+        "form": task_form(task) or {"type": "object", "properties": {}},
+        "data": task_context(task),
+        "available_actions": available_actions(session, user, task.case, task),
+    }
+
+
+def task_context(task: TaskRow) -> dict:
+    """The workflow data a handler needs to decide (routing facts and earlier answers): kept on the
+    row by the projection; rows projected before that was so read the workflow state."""
+    if task.context is not None:
+        return task.context
+
+    workflow = load_state(task.case.state, spec_for(task.case.process_version))
+    found = find_task(workflow, task.id)
+    return dict(found.data) if found is not None else {}
+
+
+def case_dict(session: Session, case: Case, user: User | None = None) -> dict:
+    """The case as the API shows it; with `user`, the case-level actions offered to them."""
+    actions = {"available_actions": available_actions(session, user, case)} if user is not None else {}
+    return {
+        "id": case.id,
+        "receipt_code": case.receipt_code,
+        "catalog_code": case.catalog_code,
+        "catalog_name": case.catalog_item.name,
+        "kind": case.kind,
+        "status": case.status,
+        "level": case.level,
+        "org_unit": case.org_unit.code if case.org_unit else None,
+        "village": case.village.code,
+        "owner": case.owner.username,
+        "resident": {"name": case.resident_name, "phone": mask_phone(case.resident_phone)},
+        "summary": case.summary,
+        "materials_provided": case.materials_provided,
+        "rating": case.rating,
+        "opened_at": iso(case.opened_at),
+        "due_at": iso(case.due_at),
+        "closed_at": iso(case.closed_at),
+        "process": {"key": case.process_version.key, "version": case.process_version.version},
+        "open_tasks": [task_dict(t) for t in open_tasks(session, case)],
+        "events": [
+            {"at": iso(e.at), "actor": e.actor, "type": e.type, "detail": e.detail} for e in case_events(session, case)
+        ],
+        **actions,
+    }
+
+
+def mask_phone(phone: str) -> str:
+    return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else "****"

@@ -1,0 +1,5 @@
+"""The tables, sessions and the unit of work every state change runs in (unit_of_work.py); the
+working-day calendar the county edits; paging."""
+
+# Every table joins the metadata when the store is imported, whichever module asked first.
+from . import admin_tables, audit, models, oversight_tables, throttle, timer_table, workspace_tables  # noqa: F401

@@ -1,0 +1,127 @@
+"""The one unit of work of every state change: act → exactly one audit event → commit, or a
+Conflict with nothing applied.
+
+A command supplies only its act step, a function of a `Work`: it validates, changes things and
+records its one event (`work.event`). Everything else happens here, once: a lost race in any
+statement (a stale version, a locked database, a deadlock, a duplicate row) is a Conflict (409)
+with the transaction rolled back, and a deadlock is retried once from the start first, so the act
+step reads only its inputs, never objects loaded before the command began. A command that finds
+nothing to change records no event and changes nothing.
+
+Commands on an item use the case pipeline built on this (engine/cases/pipeline.py: the case locked
+with its version, "may this actor?", its facts derived again from its workflow). No command
+commits, rolls back or writes an Event itself (tests/test_pipeline_only.py checks the source).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TypeVar
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..kernel.clock import utcnow
+from ..kernel.errors import Conflict, DomainError
+from ..kernel.i18n import N_
+from ..kernel.vocabulary import event_type
+from .models import Case, Event, User
+
+T = TypeVar("T")
+W = TypeVar("W", bound="Work")
+
+RACE_LOST = N_("the case was changed by someone else; reload and try again")
+
+
+@dataclass
+class Work:
+    """What an act step sees: the session, who acts and when, and where its one event goes."""
+
+    session: Session
+    actor: User | None
+    now: datetime
+    events: list[Event] = field(default_factory=list)
+
+    def event(self, type_: str, case: Case | int | None = None, task_id: str | None = None, **detail) -> None:
+        """The command's one audit event."""
+        if self.events:
+            raise RuntimeError(f"a command records one event; {self.events[0].type} was already recorded")
+        self.events.append(_event(case, self.actor, type_, self.now, task_id, detail))
+
+    def changed(self) -> bool:
+        """Whether the act changed anything (then it must have recorded its event)."""
+        return bool(self.session.new or self.session.dirty or self.session.deleted)
+
+
+def _event(case, actor: User | None, type_: str, now: datetime, task_id: str | None, detail: dict) -> Event:
+    case_id = case if isinstance(case, int) else (case.id if case is not None else None)
+    return Event(
+        case_id=case_id,
+        at=now,
+        actor_id=actor.id if actor else None,
+        actor=actor.username if actor else "system",
+        type=event_type(type_),  # an unknown type is a programming error, caught by the first test
+        task_id=task_id,
+        detail=detail,
+    )
+
+
+def run(
+    session: Session,
+    actor: User | None,
+    act: Callable[[W], T],
+    now: datetime | None,
+    work_type: type[W],
+    retries: int = 1,
+) -> T:
+    """Run one command: `act` in a fresh transaction, then the event and the commit."""
+    now = now or utcnow()
+    attempt = 0
+    while True:
+        work = work_type(session, actor, now)
+        try:
+            result = act(work)
+            _finish(work)
+            return result
+        except DomainError:
+            session.rollback()
+            raise
+        except (StaleDataError, IntegrityError, OperationalError) as err:
+            session.rollback()
+            if isinstance(err, OperationalError) and not _lost_race(err):
+                raise
+            if attempt < retries and _deadlock(err):
+                attempt += 1
+                continue
+            raise Conflict(RACE_LOST) from None
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def execute(session: Session, actor: User | None, act: Callable[[Work], T], now: datetime | None = None) -> T:
+    """One command that is not about one item (administration, the catalog, the calendar)."""
+    return run(session, actor, act, now, Work)
+
+
+def _finish(work: Work) -> None:
+    session = work.session
+    if not work.events:
+        if work.changed():
+            raise RuntimeError("a command that changes state records its event")
+        session.rollback()  # nothing changed: end the read transaction
+        return
+    session.add(work.events[0])
+    session.commit()
+
+
+def _lost_race(err: OperationalError) -> bool:
+    text = str(err.orig if err.orig is not None else err).lower()
+    return any(sign in text for sign in ("locked", "deadlock", "could not serialize", "lock timeout", "lock not"))
+
+
+def _deadlock(err: Exception) -> bool:
+    return isinstance(err, OperationalError) and "deadlock" in str(err.orig).lower()
