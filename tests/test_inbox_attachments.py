@@ -25,12 +25,12 @@ def _case(session, user, village="t3-v2", item="temporary-aid"):
     )
 
 
-def test_due_colours_follow_the_working_day_calendar():
+def test_due_colours_follow_the_working_day_calendar(session):
     friday_noon = datetime(2026, 11, 27, 4, tzinfo=UTC)  # 12:00 in Shanghai
     next_monday_end = datetime(2026, 11, 30, 9, 30, tzinfo=UTC)  # 17:30 Monday
-    assert due_colour(next_monday_end, friday_noon) == "due_soon"  # the weekend does not count
-    assert due_colour(next_monday_end + timedelta(days=1), friday_noon) == "normal"
-    assert due_colour(friday_noon - timedelta(minutes=1), friday_noon) == "overdue"
+    assert due_colour(session, next_monday_end, friday_noon) == "due_soon"  # the weekend does not count
+    assert due_colour(session, next_monday_end + timedelta(days=1), friday_noon) == "normal"
+    assert due_colour(session, friday_noon - timedelta(minutes=1), friday_noon) == "overdue"
 
 
 def test_inbox_tabs_count_and_filter_a_users_work(session, user):

@@ -79,7 +79,7 @@ def is_alongside(task: ReadyTask) -> bool:
 
 
 def task_due(
-    case: Case, task: ReadyTask, now: datetime, session: Session | None = None, calendar: WorkingCalendar | None = None
+    case: Case, task: ReadyTask, now: datetime, session: Session, calendar: WorkingCalendar | None = None
 ) -> datetime:
     """The task's own limit (working days; a number or an expression over the task data), never
     later than the case deadline, except a resident's resubmission deadline which is the resident's own."""

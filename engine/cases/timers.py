@@ -23,7 +23,7 @@ DUE_SOON, OVERDUE, RESUBMISSION = TimerKind.DUE_SOON, TimerKind.OVERDUE, TimerKi
 EVENT_TYPES = TIMER_EVENTS
 
 
-def due_soon_at(due_at: datetime, session: Session | None = None, calendar=None) -> datetime:
+def due_soon_at(due_at: datetime, session: Session, calendar=None) -> datetime:
     """One working day before the deadline: the end of the previous working day."""
     calendar = calendar or default_calendar(session)
     day = due_at.astimezone(TZ).date() - timedelta(days=1)

@@ -27,14 +27,14 @@ def overdue(now: datetime):
     return and_(still_open(), Case.due_at < now)
 
 
-def due_soon(now: datetime):
+def due_soon(session: Session, now: datetime):
     """Open and due by the end of the next working day."""
-    return and_(still_open(), Case.due_at >= now, Case.due_at <= default_calendar().deadline(now, 1))
+    return and_(still_open(), Case.due_at >= now, Case.due_at <= default_calendar(session).deadline(now, 1))
 
 
 def late_items(session: Session, unit: OrgUnit, which: str, now: datetime, page=1, per_page=20) -> Page:
     page, per_page = clamp_page(page, per_page)
-    condition = overdue(now) if which == TimerKind.OVERDUE else due_soon(now)
+    condition = overdue(now) if which == TimerKind.OVERDUE else due_soon(session, now)
     query = select(Case).where(in_unit(session, unit), condition)
     total = session.scalar(select(func.count()).select_from(Case).where(in_unit(session, unit), condition))
     items = list(

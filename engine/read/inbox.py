@@ -40,12 +40,12 @@ class Filters:
         )
 
 
-def due_soon_limit(now: datetime) -> datetime:
-    """Due soon: due by the end of the next working day."""
-    return default_calendar().deadline(now, 1)
+def due_soon_limit(session: Session, now: datetime) -> datetime:
+    """Due soon: due by the end of the next working day (of the county's calendar as edited)."""
+    return default_calendar(session).deadline(now, 1)
 
 
-def due_colour(due_at: datetime | None, now: datetime | None = None) -> str:
+def due_colour(session: Session, due_at: datetime | None, now: datetime | None = None) -> str:
     """A deadline's colour by the clock and the working-day calendar, for the window's lists of other units'
     work (the inbox marks its own tasks by their timers, `due_mark`)."""
     now = now or utcnow()
@@ -53,7 +53,7 @@ def due_colour(due_at: datetime | None, now: datetime | None = None) -> str:
         return "normal"
     if due_at < now:
         return TimerKind.OVERDUE
-    return TimerKind.DUE_SOON if due_at <= due_soon_limit(now) else "normal"
+    return TimerKind.DUE_SOON if due_at <= due_soon_limit(session, now) else "normal"
 
 
 # The one inbox, for pages and API alike. Each scope means one thing (docs/domain.md, "Inbox"):

@@ -12,6 +12,9 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
 from ..kernel.settings import CONFIG_DIR
 from .admin_tables import CalendarYear
 
@@ -106,22 +109,20 @@ def file_calendar() -> WorkingCalendar:
     return _file
 
 
-def default_calendar(session=None) -> WorkingCalendar:
+def default_calendar(session: Session) -> WorkingCalendar:
     """The county's calendar (table calendar_years, edited by administrators).
 
-    Cached per process; with a session, one tiny aggregate query (the database
-    and the sum of the years' revisions) tells whether another process changed
-    it. Without a session, the last calendar this process loaded.
+    Cached per process; one tiny aggregate query (the database and the sum of the
+    years' revisions) tells whether another process changed it. There is no form
+    without a session: it would answer a calendar the administrators may have
+    edited since.
     """
     global _cached
-    if session is None:
-        return _cached[1] if _cached is not None else file_calendar()
-    from sqlalchemy import func, select
-
     count, total = session.execute(select(func.count(), func.coalesce(func.sum(CalendarYear.revision), 0))).one()
     if not count:
         return file_calendar()
-    key = (str(session.get_bind().url), count, total)
+    bind = session.get_bind()
+    key = (str(bind.engine.url), count, total)  # a Connection or an Engine: both name their engine
     cached = _cached
     if cached is None or cached[0] != key:
         cached = (key, WorkingCalendar.from_years(session.scalars(select(CalendarYear)).all()))

@@ -1,6 +1,8 @@
 """County window (县代办窗口): incoming items and bulk dispatch, tracking at the departments,
 outgoing batches per township with the printed hand-over sheet; the township agent's receipt."""
 
+from functools import partial
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -35,7 +37,7 @@ def incoming():
         by_township=by_township,
         by_department=by_department,
         total=sum(len(g.rows) for g in by_township),
-        colour=due_colour,
+        colour=partial(due_colour, db.session),
     )
 
 
@@ -70,7 +72,10 @@ def _report(results) -> int:
 @login_required
 def tracking():
     return render_template(
-        "window/tracking.html", groups=_window_only(batches.tracking), now=utcnow(), colour=due_colour
+        "window/tracking.html",
+        groups=_window_only(batches.tracking),
+        now=utcnow(),
+        colour=partial(due_colour, db.session),
     )
 
 
