@@ -24,7 +24,7 @@ from .claims import reassign
 from .permissions import allowed, running_joint_handling
 from .pipeline import Work, execute
 from .projection import UnitResolver
-from .steps import close_rows, load_workflow, next_ready_rows, previous_user_task, ready_task, rewind
+from .steps import load_workflow, next_ready_rows, previous_user_task, ready_task, take_back
 from .visibility import check_open, check_visible
 
 REASON_MAX = 500
@@ -98,9 +98,7 @@ def return_task(session: Session, actor: User, task_id, reason, now: datetime | 
         if previous is None:
             raise Conflict(N_("this is the first step; there is nothing to return it to"))
         siblings = next_ready_rows(session, workflow, case, previous)
-        close_rows(session, siblings or [row], work.now, claimed_by=actor.id)
-        reopened = rewind(session, case, workflow, previous, work.now)
-        work.settle(case, workflow, reopened=[reopened] if reopened is not None else [])
+        reopened = take_back(work, case, workflow, previous, siblings or [row], claimed_by=actor.id)
         work.event(
             EventType.TASK_RETURNED,
             case,
@@ -164,9 +162,7 @@ def withdraw_task(session: Session, actor: User, task_id, reason, now: datetime 
         nexts = next_ready_rows(session, workflow, case, task) if task is not None else []
         if later or not nexts or task.state != SpiffState.COMPLETED:
             raise Conflict(N_("the next step has already been taken up; ask its holder to return it"))
-        close_rows(session, nexts, work.now)
-        reopened = rewind(session, case, workflow, task, work.now)
-        work.settle(case, workflow, reopened=[reopened] if reopened is not None else [])
+        take_back(work, case, workflow, task, nexts)
         work.event(
             EventType.TASK_WITHDRAWN,
             case,

@@ -20,6 +20,7 @@ from ..library.processes import spec_for
 from ..runtime.spiff import ReadyTask, find_task, lane_of, load_state
 from ..store.db import rowcount
 from ..store.models import Case, TaskRow, User
+from .pipeline import Work
 from .projection import task_due
 
 
@@ -101,6 +102,17 @@ def rewind(session: Session, case: Case, workflow, previous, now: datetime) -> T
         row.completed_at, row.completed_by_id = None, None
         row.created_at, row.due_at = now, task_due(case, ready, now, session)
     return row
+
+
+def take_back(
+    work: Work, case: Case, workflow, previous, closing: list[TaskRow], claimed_by: int | None = None
+) -> TaskRow | None:
+    """退回 and 撤回 alike: close the steps that followed, open `previous` again for whoever did it, and
+    settle the case (its reopened row gets a fresh deadline and timers). Returns the reopened row."""
+    close_rows(work.session, closing, work.now, claimed_by=claimed_by)
+    reopened = rewind(work.session, case, workflow, previous, work.now)
+    work.settle(case, workflow, reopened=[reopened] if reopened is not None else [])
+    return reopened
 
 
 def advance(workflow, task, data: dict) -> None:
