@@ -9,7 +9,7 @@ import re
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, not_, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..kernel.clock import utcnow
@@ -53,10 +53,12 @@ def is_online(user: User, now: datetime) -> bool:
 
 
 def _visible_users(paths: list[str]):
-    """Users holding a role inside the administered subtrees, or no role at all."""
-    inside = select(RoleAssignment.user_id).join(OrgUnit).where(scope_condition(paths))
-    anywhere = select(RoleAssignment.user_id)
-    return or_(User.id.in_(inside), User.id.not_in(anywhere))
+    """Users every one of whose role assignments lies inside the administered subtrees (or who hold none).
+
+    A township administrator must not reach a county account that merely also holds a township role:
+    resetting its password would hand the township the whole county."""
+    outside = select(RoleAssignment.user_id).join(OrgUnit).where(not_(scope_condition(paths)))
+    return User.id.not_in(outside)
 
 
 def list_users(
