@@ -6,15 +6,22 @@ import csv
 import io
 import tomllib
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
+
+from openpyxl import load_workbook
 
 from .errors import Invalid
 from .i18n import N_
 from .settings import CONFIG_DIR
 
-MAX_ROWS = 5000
+MAX_ROWS = 5000  # rows with data below the headings
+MAX_RAW_ROWS = 2 * MAX_ROWS  # counting blank rows too: a sheet of a million empty rows is refused early
+MAX_COLUMNS = 50
+MAX_BYTES = 2 * 1024 * 1024  # the uploaded file
+MAX_UNPACKED = 10 * 1024 * 1024  # an .xlsx is a zip: its parts unpacked
 
 
 @dataclass
@@ -60,47 +67,61 @@ def _text(value) -> str:
     return str(value).strip()
 
 
+def _too_big(detail: str) -> Invalid:
+    return Invalid(N_("the sheet is too large"), {"file": detail})
+
+
 def read_sheet(filename: str, data: bytes) -> Sheet:
-    """The first worksheet of an .xlsx, or a CSV (UTF-8, or GB18030 as Chinese Excel saves it)."""
+    """The first worksheet of an .xlsx, or a CSV (UTF-8, or GB18030 as Chinese Excel saves it).
+
+    Read as a stream with caps, so a small file that unpacks to millions of rows or cells is refused
+    after at most MAX_ROWS rows instead of tying up a web worker: at most MAX_BYTES uploaded, MAX_UNPACKED
+    unpacked from an .xlsx, MAX_ROWS rows (blank rows count towards MAX_RAW_ROWS) and MAX_COLUMNS columns."""
+    if len(data) > MAX_BYTES:
+        raise _too_big(N_("at most 2 MB"))
     name = (filename or "").lower()
+    rows: list[tuple[int, list[str]]] = []
+    headers: list[str] | None = None
     try:
-        if name.endswith(".xlsx") or data[:2] == b"PK":
-            raw = _xlsx_rows(data)
-        else:
-            raw = _csv_rows(data)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, csv.Error):
+        raw = _xlsx_rows(data) if name.endswith(".xlsx") or data[:2] == b"PK" else _csv_rows(data)
+        for number, values in raw:
+            if number > MAX_RAW_ROWS:
+                raise _too_big(N_("at most 5000 rows"))
+            if len(values) > MAX_COLUMNS and any(v not in (None, "") for v in values[MAX_COLUMNS:]):
+                raise _too_big(N_("at most 50 columns"))
+            cells = [_text(v) for v in values[:MAX_COLUMNS]]
+            if not any(cells):
+                continue
+            if headers is None:
+                headers = cells
+                continue
+            rows.append((number, cells))
+            if len(rows) > MAX_ROWS:
+                raise _too_big(N_("at most 5000 rows"))
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, csv.Error, EOFError, TypeError):
         raise Invalid(
             N_("not a readable .xlsx or .csv sheet"), {"file": N_("not a readable .xlsx or .csv sheet")}
         ) from None
-    rows: list[tuple[int, list[str]]] = []
-    headers: list[str] | None = None
-    for number, values in raw:
-        cells = [_text(v) for v in values]
-        if not any(cells):
-            continue
-        if headers is None:
-            headers = cells
-            continue
-        rows.append((number, cells))
-        if len(rows) > MAX_ROWS:
-            raise Invalid(N_("the sheet is too long"), {"file": N_("at most 5000 rows")})
     if not headers:
         raise Invalid(N_("the sheet is empty"), {"file": N_("the first row must hold the column headings")})
     return Sheet(headers, rows)
 
 
-def _xlsx_rows(data: bytes):
-    from openpyxl import load_workbook
-
+def _xlsx_rows(data: bytes) -> Iterator[tuple[int, tuple]]:
+    """The first worksheet's rows, streamed (openpyxl's read-only mode), after checking the unpacked size."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED:
+            raise _too_big(N_("the workbook unpacks to more than 10 MB"))
     book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
         sheet = book.worksheets[0]
-        return [(n, row) for n, row in enumerate(sheet.iter_rows(values_only=True), start=1)]
+        sheet.reset_dimensions()  # the stored size is the sender's claim: read what is there, within the caps
+        yield from enumerate(sheet.iter_rows(max_col=MAX_COLUMNS + 1, values_only=True), start=1)
     finally:
         book.close()
 
 
-def _csv_rows(data: bytes):
+def _csv_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(encoding)
@@ -109,4 +130,4 @@ def _csv_rows(data: bytes):
             continue
     else:
         raise ValueError("unknown encoding")
-    return list(enumerate(csv.reader(io.StringIO(text)), start=1))
+    yield from enumerate(csv.reader(io.StringIO(text)), start=1)

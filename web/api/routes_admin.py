@@ -8,6 +8,7 @@ from engine.kernel.errors import Invalid
 from engine.kernel.i18n import N_
 from engine.kernel.sheets import Sheet, read_sheet
 from engine.org import org_admin, people
+from engine.org.admin_scope import require_admin
 from engine.org.people_import import import_people
 
 from ..auth import current_engine_user
@@ -16,7 +17,10 @@ from . import api, json_body, token_required
 
 
 def run_import(command):
-    """An import endpoint: a preview (200) with `dry_run`, else the import (201) or 422 with nothing written."""
+    """An import endpoint: a preview (200) with `dry_run`, else the import (201) or 422 with nothing written.
+
+    Only an administrator's upload is read at all: the role is checked before the sheet is opened."""
+    require_admin(current_engine_user())
     sheet, mapping, dry_run = uploaded_sheet()
     result = command(db.session, current_engine_user(), sheet, mapping, dry_run)
     return jsonify(result), 200 if dry_run else 201

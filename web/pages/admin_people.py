@@ -2,14 +2,17 @@
 
 import json
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from engine.kernel.clock import utcnow
+from engine.kernel.errors import DomainError
 from engine.org import org_admin, people
+from engine.org.admin_scope import require_admin
 from engine.org.people_import import FIELDS, REQUIRED, import_people
 from engine.org.roles import roles
 
+from ..auth import current_engine_user
 from .admin import attempt, bp, posted_mapping, posted_sheet, shown
 
 
@@ -123,6 +126,10 @@ def import_page(kind: str, command, fields, required, action: str, imported):
         return render_template(
             "admin/import.html", kind=kind, fields=fields, required=required, result=None, sheet=None, action=action
         )
+    try:
+        require_admin(current_engine_user())  # the role first: a leader's upload is never read
+    except DomainError:
+        abort(403)
     sheet, errors = posted_sheet()
     result = None
     if sheet is not None:
