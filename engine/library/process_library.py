@@ -36,6 +36,12 @@ def validate(xml: bytes | str, decisions: dict | None = None) -> tuple[list[dict
     return validation.validate(xml, decisions)
 
 
+def check_diagram(actor: User, xml: bytes | str) -> tuple[list[dict], list[dict], dict]:
+    """The modeler's validate button: only the library's editors may have a diagram parsed."""
+    require_editor(actor)
+    return validate(xml)
+
+
 def save_draft(session: Session, actor: User, xml: bytes | str) -> ProcessVersion:
     def act(work: Work) -> ProcessVersion:
         require_editor(actor)

@@ -126,10 +126,12 @@ def _check_properties(root, errors: list[dict]) -> None:
 
 
 def _check_gateways(root, errors: list[dict]) -> None:
-    flows = {f.get("id"): f for f in root.iter(f"{{{BPMN_NS}}}sequenceFlow")}
+    by_source: dict[str | None, list] = {}
+    for flow in root.iter(f"{{{BPMN_NS}}}sequenceFlow"):  # one pass: linear in the diagram's size
+        by_source.setdefault(flow.get("sourceRef"), []).append(flow)
     for tag in ("exclusiveGateway", "inclusiveGateway"):
         for gateway in root.iter(f"{{{BPMN_NS}}}{tag}"):
-            outgoing = [f for f in flows.values() if f.get("sourceRef") == gateway.get("id")]
+            outgoing = by_source.get(gateway.get("id"), [])
             if len(outgoing) < 2:
                 continue
             for flow in outgoing:

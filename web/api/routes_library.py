@@ -5,6 +5,8 @@ from flask_babel import gettext
 
 from engine.cases import commands
 from engine.kernel.errors import Invalid
+from engine.kernel.i18n import N_
+from engine.kernel.xml import MAX_XML_BYTES
 from engine.library import process_library as library
 from engine.read.shapes import case_dict
 from engine.store.paging import iso
@@ -13,13 +15,11 @@ from ..auth import current_engine_user
 from ..extensions import db
 from . import api, json_body, problem, token_required
 
-MAX_DIAGRAM = 2 * 1024 * 1024
-
 
 def _diagram() -> bytes:
     data = request.get_data(cache=False)
-    if len(data) > MAX_DIAGRAM:
-        raise Invalid("the diagram is too large", {"diagram": [{"element": None, "message": "larger than 2 MiB"}]})
+    if len(data) > MAX_XML_BYTES:
+        raise Invalid(N_("the diagram is too large"), {"diagram": N_("at most 1 MB")})
     return data
 
 
@@ -41,7 +41,7 @@ def processes():
 @api.post("/processes/validate")
 @token_required
 def validate():
-    found, errors, _forms = library.validate(_diagram())
+    found, errors, _forms = library.check_diagram(current_engine_user(), _diagram())
     if errors:
         return problem(422, "Unprocessable Entity", gettext("the diagram is not valid"), _diagram_errors(errors))
     return jsonify(ok=True, processes=found)
