@@ -20,6 +20,7 @@ from engine.store.models import User
 from engine.store.throttle import is_locked, record_failure
 
 from .extensions import db, login_manager
+from .security import local_target
 
 bp = Blueprint("auth", __name__)
 login_manager.login_view = "auth.login"
@@ -111,10 +112,7 @@ def login():
             return render_template("auth/login.html", form=form), 429
         if user is not None:
             login_user(SessionUser(user))
-            target = request.args.get("next", "")
-            return redirect(
-                target if target.startswith("/") and not target.startswith("//") else url_for("inbox.index")
-            )
+            return redirect(local_target(request.args.get("next")) or url_for("inbox.index"))
         flash(_("Wrong username or password."), "error")
     return render_template("auth/login.html", form=form)
 

@@ -1,6 +1,8 @@
 """Web hygiene: security headers on every response, cookie flags, and a strict CSP that
 allows only our own static files (county networks serve everything themselves)."""
 
+from urllib.parse import urlsplit
+
 from flask import Flask
 
 CSP = (
@@ -63,3 +65,19 @@ def init_input_guard(app: Flask) -> None:
                     {"body": _("The input contains control characters.")},
                 )
             abort(400)
+
+
+def local_target(target) -> str | None:
+    r"""`target` if it is a same-site relative path, after normalising it the way a browser would; else None.
+
+    Browsers drop tabs and line breaks inside a URL and read a backslash as a slash, so `/\t/evil.example`
+    and `/\evil.example` both mean `//evil.example`, another site: those are refused, not passed on."""
+    if not isinstance(target, str):
+        return None
+    cleaned = "".join(c for c in target if c not in "\t\r\n")
+    if any(ord(c) < 32 or ord(c) == 127 or c == "\\" for c in cleaned):
+        return None
+    parts = urlsplit(cleaned)
+    if parts.scheme or parts.netloc or not cleaned.startswith("/") or cleaned.startswith("//"):
+        return None
+    return cleaned

@@ -13,6 +13,7 @@ from engine.read.shapes import task_detail
 
 from ..auth import current_engine_user
 from ..extensions import db
+from ..security import local_target
 from ..taskform import field_widgets, form_to_data
 from . import flash_error, or_404
 
@@ -151,6 +152,4 @@ def _act(task_id, command, message, *args, done=None):
             abort(403)
         flash_error(err)
         done = None
-    target = request.form.get("next", "")
-    local = target.startswith("/") and not target.startswith("//")
-    return redirect(done or (target if local else url_for("inbox.task", task_id=task_id)))
+    return redirect(done or local_target(request.form.get("next")) or url_for("inbox.task", task_id=task_id))
