@@ -31,13 +31,13 @@ def sign_in(app, username="village_agent@t1-v1", password="demo", next_=None):
         "/\x00/evil.example",
     ],
 )
-def test_login_never_redirects_to_another_site(app, target):
-    _client, response = sign_in(app, next_=target)
+def test_login_never_redirects_to_another_site(client, target):
+    _client, response = sign_in(client.application, next_=target)
     assert response.status_code == 302
     location = response.headers["Location"]
     assert location.startswith("/") and not location.startswith("//") and "evil" not in location
 
 
-def test_login_returns_to_the_page_the_user_asked_for(app):
-    _client, response = sign_in(app, next_="/inbox?scope=mine")
+def test_login_returns_to_the_page_the_user_asked_for(client):
+    _client, response = sign_in(client.application, next_="/inbox?scope=mine")
     assert response.headers["Location"] == "/inbox?scope=mine"
