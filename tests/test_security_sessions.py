@@ -7,8 +7,8 @@ from .conftest import csrf_token
 from .isolated_db import app, demo_db, own_database_url  # noqa: F401  (a fresh database per module)
 
 
-def sign_in(app, username="village_agent@t1-v1", password="demo", next_=None):
-    client = app.test_client()
+def sign_in(flask_app, username="village_agent@t1-v1", password="demo", next_=None):
+    client = flask_app.test_client()
     token = csrf_token(client.get("/login").get_data(as_text=True))
     query = {"next": next_} if next_ is not None else {}
     response = client.post(
