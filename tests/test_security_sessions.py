@@ -41,3 +41,57 @@ def test_login_never_redirects_to_another_site(client, target):
 def test_login_returns_to_the_page_the_user_asked_for(client):
     _client, response = sign_in(client.application, next_="/inbox?scope=mine")
     assert response.headers["Location"] == "/inbox?scope=mine"
+
+
+def _replay(flask_app, cookie: str, path="/inbox"):
+    """A different browser presenting a copied session cookie."""
+    thief = flask_app.test_client()
+    thief.set_cookie("session", cookie)
+    return thief.get(path)
+
+
+def test_a_session_cookie_replayed_after_logout_is_signed_out(client):
+    agent, _response = sign_in(client.application, "village_agent@t1-v3")
+    assert agent.get("/inbox").status_code == 200
+    cookie = agent.get_cookie("session").value
+    assert _replay(client.application, cookie).status_code == 200
+    page = agent.get("/inbox").get_data(as_text=True)
+    assert agent.post("/logout", data={"csrf_token": csrf_token(page)}).status_code == 302
+    replayed = _replay(client.application, cookie)
+    assert replayed.status_code == 302 and "/login" in replayed.headers["Location"]
+
+
+def test_logout_also_ends_the_api_tokens_issued_before(client):
+    token = client.post("/api/v1/auth/token", json={"username": "village_agent@t2-v1", "password": "demo"}).get_json()[
+        "token"
+    ]
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    agent, _response = sign_in(client.application, "village_agent@t2-v1")
+    page = agent.get("/inbox").get_data(as_text=True)
+    agent.post("/logout", data={"csrf_token": csrf_token(page)})
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_a_password_reset_ends_the_users_web_sessions(client, api):
+    agent, _response = sign_in(client.application, "village_agent@t2-v2")
+    assert agent.get("/inbox").status_code == 200
+    api.call("POST", "/api/v1/admin/users/village_agent@t2-v2/password", "admin", {"password": "new-secret-5"})
+    assert agent.get("/inbox").status_code == 302
+    again, response = sign_in(client.application, "village_agent@t2-v2", "new-secret-5")
+    assert response.status_code == 302 and again.get("/inbox").status_code == 200
+
+
+def test_a_session_ends_after_the_idle_timeout_and_after_the_absolute_timeout(client):
+    agent, _response = sign_in(client.application, "village_agent@t2-v3")
+    idle = client.application.config["SESSION_IDLE_MINUTES"] * 60
+    with agent.session_transaction() as stored:
+        stored["seen_at"] -= idle - 120  # used two minutes before the idle limit: still signed in
+    assert agent.get("/inbox").status_code == 200
+    with agent.session_transaction() as stored:
+        stored["seen_at"] -= idle + 60
+    assert agent.get("/inbox").status_code == 302
+
+    agent, _response = sign_in(client.application, "village_agent@t2-v3")
+    with agent.session_transaction() as stored:
+        stored["login_at"] -= client.application.config["SESSION_HOURS"] * 3600 + 60  # busy all day long
+    assert agent.get("/inbox").status_code == 302

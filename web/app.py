@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 
 from flask import Flask, jsonify, redirect, url_for
 from sqlalchemy import text
@@ -45,6 +46,9 @@ def create_app(config: dict | None = None) -> Flask:
         SQLALCHEMY_ENGINE_OPTIONS={},
         DAIBAN_DEMO=settings.demo,
         TOKEN_HOURS=settings.token_hours,
+        SESSION_IDLE_MINUTES=settings.session_idle_minutes,
+        SESSION_HOURS=settings.session_hours,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_hours),
         BABEL_DEFAULT_LOCALE="zh_CN",
         BABEL_DEFAULT_TIMEZONE="Asia/Shanghai",
         SESSION_COOKIE_HTTPONLY=True,

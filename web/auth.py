@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin, current_user, login_required, login_user, logout_user
@@ -16,6 +17,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from engine.kernel.passwords import check_password
+from engine.org.people import end_sessions
 from engine.store.models import User
 from engine.store.throttle import is_locked, record_failure
 
@@ -46,7 +48,35 @@ def _signed_in(user_id) -> User | None:
 @login_manager.user_loader
 def load_user(user_id: str):
     user = _signed_in(int(user_id)) if user_id.isdigit() else None
-    return SessionUser(user) if user is not None and user.active else None
+    return SessionUser(user) if user is not None and user.active and _session_current(user) else None
+
+
+def _session_current(user: User) -> bool:
+    """The signed cookie is only half of a session: it must be of the user's current epoch (not ended by a
+    logout or a password reset) and within the idle and absolute timeouts of the settings."""
+    now = time.time()
+    login_at, seen_at = session.get("login_at"), session.get("seen_at")
+    if session.get("epoch") != user.session_epoch or not isinstance(login_at, int) or not isinstance(seen_at, int):
+        return False
+    if now - login_at > current_app.config["SESSION_HOURS"] * 3600:
+        return False
+    if now - seen_at > current_app.config["SESSION_IDLE_MINUTES"] * 60:
+        return False
+    if now - seen_at > 60:  # refresh the idle clock at most once a minute (each refresh rewrites the cookie)
+        session["seen_at"] = int(now)
+    return True
+
+
+def start_session(user: User) -> None:
+    """A fresh session for the user (nothing carried over from before the login but the language)."""
+    language = session.get("lang")
+    session.clear()
+    if language:
+        session["lang"] = language
+    login_user(SessionUser(user))
+    now = int(time.time())
+    session.update(epoch=user.session_epoch, login_at=now, seen_at=now)
+    session.permanent = True  # the cookie expires with the absolute timeout, not with the browser
 
 
 @login_manager.request_loader
@@ -80,7 +110,7 @@ def _serializer() -> URLSafeTimedSerializer:
 
 def issue_token(user: User) -> tuple[str, datetime]:
     hours = current_app.config["TOKEN_HOURS"]
-    token = _serializer().dumps({"u": user.id, "p": user.password_hash[-12:]})
+    token = _serializer().dumps({"u": user.id, "p": user.password_hash[-12:], "e": user.session_epoch})
     return token, datetime.now(UTC) + timedelta(hours=hours)
 
 
@@ -90,8 +120,13 @@ def user_for_token(token: str) -> User | None:
     except (BadSignature, SignatureExpired):
         return None
     user = _signed_in(payload.get("u")) if isinstance(payload, dict) else None
-    # A password change invalidates the tokens issued before it.
-    if user is None or not user.active or user.password_hash[-12:] != payload.get("p"):
+    # A password change, a reset or a logout invalidates the tokens issued before it.
+    if (
+        user is None
+        or not user.active
+        or user.password_hash[-12:] != payload.get("p")
+        or user.session_epoch != payload.get("e")
+    ):
         return None
     return user
 
@@ -111,7 +146,7 @@ def login():
             flash(_("Too many failed logins. Wait 15 minutes and try again."), "error")
             return render_template("auth/login.html", form=form), 429
         if user is not None:
-            login_user(SessionUser(user))
+            start_session(user)
             return redirect(local_target(request.args.get("next")) or url_for("inbox.index"))
         flash(_("Wrong username or password."), "error")
     return render_template("auth/login.html", form=form)
@@ -120,7 +155,12 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    end_sessions(db.session, current_engine_user())
     logout_user()
+    language = session.get("lang")
+    session.clear()
+    if language:
+        session["lang"] = language
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
 

@@ -32,6 +32,8 @@ class Settings:
     secret_key: str | None
     demo: bool
     token_hours: int = 12
+    session_idle_minutes: int = 120  # a web session unused this long ends
+    session_hours: int = 12  # and every web session ends this long after its login, used or not
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -40,4 +42,6 @@ class Settings:
             secret_key=os.environ.get("SECRET_KEY"),
             demo=os.environ.get("DAIBAN_DEMO", "") not in ("", "0", "false"),
             token_hours=int(os.environ.get("DAIBAN_TOKEN_HOURS", "12")),
+            session_idle_minutes=int(os.environ.get("DAIBAN_SESSION_IDLE_MINUTES", "120")),
+            session_hours=int(os.environ.get("DAIBAN_SESSION_HOURS", "12")),
         )

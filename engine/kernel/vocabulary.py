@@ -182,6 +182,7 @@ class EventType(Vocabulary):
     USER_ACTIVATED = ("user_activated", "启用用户", "User activated")
     USER_DEACTIVATED = ("user_deactivated", "停用用户", "User deactivated")
     PASSWORD_RESET = ("password_reset", "重置密码", "Password reset")
+    SIGNED_OUT = ("signed_out", "退出登录", "Signed out")
     ROLE_ASSIGNED = ("role_assigned", "分配角色", "Role assigned")
     ROLE_REMOVED = ("role_removed", "撤销角色", "Role removed")
     PEOPLE_IMPORTED = ("people_imported", "导入人员", "People imported")

@@ -226,10 +226,21 @@ def reset_password(session: Session, actor: User, username, password=None, now: 
             raise Invalid(N_("the password cannot be set"), {"password": N_("at least 8 characters")})
         chosen = password or new_password()
         user.password_hash = hash_password(chosen)
+        user.session_epoch += 1  # whoever was signed in as the user is signed out everywhere
         work.event(EventType.PASSWORD_RESET, None, user=user.username)
         return chosen
 
     return execute(session, actor, act, now)
+
+
+def end_sessions(session: Session, actor: User, now: datetime | None = None) -> None:
+    """Logout: the actor's web sessions and API tokens, on every device, stop working (one event)."""
+
+    def act(work: Work) -> None:
+        actor.session_epoch += 1
+        work.event(EventType.SIGNED_OUT, None, user=actor.username)
+
+    execute(session, actor, act, now)
 
 
 def touch_last_seen(session: Session, user: User, now: datetime | None = None) -> bool:

@@ -82,6 +82,8 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # Touched at most once a minute per user (web/presence): who is online, cheaply.
     last_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Raised at logout and at a password reset: every web session and API token issued before stops working.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     # Loaded when asked (the signed-in user's), never for every case owner or assignee a query joins.
     roles: Mapped[list[RoleAssignment]] = relationship(back_populates="user", lazy="select")
