@@ -95,3 +95,20 @@ def test_a_session_ends_after_the_idle_timeout_and_after_the_absolute_timeout(cl
     with agent.session_transaction() as stored:
         stored["login_at"] -= client.application.config["SESSION_HOURS"] * 3600 + 60  # busy all day long
     assert agent.get("/inbox").status_code == 302
+
+
+def test_another_site_cannot_use_an_administrators_page_session_on_the_api(client):
+    admin, _response = sign_in(client.application, "admin")
+    path = "/api/v1/admin/users/village_agent@t3-v1/password"
+    forged = admin.post(path, data={"password": "attacker-1"}, headers={"Origin": "http://evil.example"})
+    assert forged.status_code == 403
+    no_token = admin.post(path, data={"password": "attacker-1"})
+    assert no_token.status_code == 403
+    assert admin.post(path, json={"password": "attacker-1"}, headers={"Origin": "http://localhost"}).status_code == 403
+    signed_out, response = sign_in(client.application, "village_agent@t3-v1")
+    assert response.status_code == 302  # the password is unchanged
+
+    # The modeler's way: our own page's CSRF token in the header.
+    page = admin.get("/inbox").get_data(as_text=True)
+    own = admin.post(path, json={}, headers={"X-CSRFToken": csrf_token(page), "Origin": "http://localhost"})
+    assert own.status_code == 200

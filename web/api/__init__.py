@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from functools import wraps
+from urllib.parse import urlsplit
 
 from flask import Blueprint, jsonify, request
 from flask_babel import gettext
 from flask_login import current_user
+from flask_wtf.csrf import validate_csrf
+from wtforms import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from engine.kernel.errors import DomainError, Invalid
@@ -40,6 +43,27 @@ def domain_error(err: DomainError):
 @api.errorhandler(HTTPException)
 def http_error(err: HTTPException):
     return problem(err.code or 500, err.name, err.description or err.name)
+
+
+@api.before_request
+def cookie_sessions_need_csrf_and_origin():
+    """The API is for bearer tokens; a page session may use it too (the modeler does) but, like a form, only
+    with the page's CSRF token and from our own origin, so another site cannot make a signed-in
+    administrator's browser post to it."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or request.headers.get("Authorization", "").startswith("Bearer "):
+        return None
+    if not current_user.is_authenticated:
+        return None
+    origin = request.headers.get("Origin") or request.headers.get("Referer")
+    if origin is not None and urlsplit(origin).netloc != request.host:
+        return problem(403, "Forbidden", gettext("Requests from another site are refused."))
+    try:
+        validate_csrf(request.headers.get("X-CSRFToken") or request.form.get("csrf_token"))
+    except ValidationError:
+        return problem(
+            403, "Forbidden", gettext("A signed-in page must send its CSRF token; other clients a bearer token.")
+        )
+    return None
 
 
 def token_required(view):
