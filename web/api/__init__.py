@@ -9,8 +9,8 @@ from flask import Blueprint, jsonify, request
 from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
-from wtforms import ValidationError
 from werkzeug.exceptions import HTTPException
+from wtforms import ValidationError
 
 from engine.kernel.errors import DomainError, Invalid
 from engine.kernel.i18n import N_
