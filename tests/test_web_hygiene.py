@@ -7,7 +7,7 @@ from sqlalchemy import delete, select
 
 from engine.kernel.passwords import check_password, hash_password
 from engine.store.models import User
-from engine.store.throttle import MAX_PER_USERNAME, LoginFailure
+from engine.store.throttle import PAIR_FREE, LoginFailure
 
 
 def test_every_page_has_security_headers_and_a_self_only_csp(client):
@@ -50,14 +50,15 @@ def clean_failures(demo_db):
         s.commit()
 
 
-def test_repeated_failed_logins_lock_the_username(client, clean_failures):
-    for _ in range(MAX_PER_USERNAME):
+def test_repeated_failed_logins_make_that_username_wait_from_that_address(client, clean_failures):
+    for _ in range(PAIR_FREE):
         assert (
             client.post("/api/v1/auth/token", json={"username": "supervisor@qx", "password": "guess"}).status_code
             == 401
         )
     locked = client.post("/api/v1/auth/token", json={"username": "supervisor@qx", "password": "demo"})
     assert locked.status_code == 429 and locked.mimetype == "application/problem+json"
+    assert 0 < int(locked.headers["Retry-After"]) <= 30
     # Another user from elsewhere is unaffected.
     ok = client.post(
         "/api/v1/auth/token",

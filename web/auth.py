@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import math
+import secrets
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -19,11 +22,12 @@ from wtforms.validators import DataRequired, Length
 from engine.kernel.passwords import check_password
 from engine.org.people import end_sessions
 from engine.store.models import User
-from engine.store.throttle import is_locked, record_failure
+from engine.store.throttle import Attempt, record_failure, wait_seconds
 
 from .extensions import db, login_manager
 from .security import local_target
 
+log = logging.getLogger("daiban.security")
 bp = Blueprint("auth", __name__)
 login_manager.login_view = "auth.login"
 login_manager.login_message = _l("Please log in to continue.")
@@ -89,17 +93,68 @@ def load_user_from_token(req):
 
 
 class LoginLocked(Exception):
-    """Too many failed logins for this username or address; try again later."""
+    """Too many failed logins for this username from here; try again after `seconds`."""
+
+    def __init__(self, seconds: int):
+        super().__init__(seconds)
+        self.seconds = seconds
+
+
+DEVICE_COOKIE = "daiban_device"
+DEVICE_DAYS = 180
+
+
+def _device_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="daiban-known-device")
+
+
+def known_device(user: User | None) -> str | None:
+    """The id of this browser if the user has signed in from it before (its signed cookie names them)."""
+    value = request.cookies.get(DEVICE_COOKIE)
+    if user is None or not value:
+        return None
+    try:
+        payload = _device_serializer().loads(value, max_age=DEVICE_DAYS * 86400)
+    except (BadSignature, SignatureExpired):
+        return None
+    if not isinstance(payload, dict) or payload.get("u") != user.id or not isinstance(payload.get("d"), str):
+        return None
+    return payload["d"]
+
+
+def remember_device(response, user: User):
+    """After a successful login: this browser is now one the user is known to sign in from."""
+    if known_device(user) is None:
+        value = _device_serializer().dumps({"u": user.id, "d": secrets.token_hex(8)})
+        response.set_cookie(
+            DEVICE_COOKIE,
+            value,
+            max_age=DEVICE_DAYS * 86400,
+            httponly=True,
+            samesite="Lax",
+            secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+        )
+    return response
 
 
 def authenticate(username: str, password: str) -> User | None:
-    """The active user with this password; failures are counted per username and address."""
-    address = request.remote_addr or "?"
-    if is_locked(db.session, username, address):
-        raise LoginLocked()
+    """The active user with this password. Failures slow down further attempts (engine/store/throttle.py):
+    of this username from this address or known browser, and, for unknown browsers only, of this username
+    from anywhere and of this address for any username; a wait is logged for the administrators."""
     user = db.session.scalar(select(User).where(User.username == username))
+    attempt = Attempt(username, request.remote_addr or "?", known_device(user))
+    wait = wait_seconds(db.session, attempt)
+    if wait:
+        log.warning(
+            "login refused for %d s: username %r from %s%s",
+            wait,
+            username[:120],
+            attempt.address,
+            " (known browser)" if attempt.device else "",
+        )
+        raise LoginLocked(wait)
     if user is None or not user.active or not check_password(user.password_hash, password):
-        record_failure(db.session, username, address)
+        record_failure(db.session, attempt)
         return None
     return user
 
@@ -142,12 +197,18 @@ def login():
     if form.validate_on_submit():
         try:
             user = authenticate(form.username.data.strip(), form.password.data)
-        except LoginLocked:
-            flash(_("Too many failed logins. Wait 15 minutes and try again."), "error")
-            return render_template("auth/login.html", form=form), 429
+        except LoginLocked as locked:
+            flash(
+                _(
+                    "Too many failed logins. Try again in %(minutes)s minutes.",
+                    minutes=max(1, math.ceil(locked.seconds / 60)),
+                ),
+                "error",
+            )
+            return render_template("auth/login.html", form=form), 429, {"Retry-After": str(locked.seconds)}
         if user is not None:
             start_session(user)
-            return redirect(local_target(request.args.get("next")) or url_for("inbox.index"))
+            return remember_device(redirect(local_target(request.args.get("next")) or url_for("inbox.index")), user)
         flash(_("Wrong username or password."), "error")
     return render_template("auth/login.html", form=form)
 

@@ -20,6 +20,7 @@ from ..kernel.vocabulary import EventType, Role
 from ..store.db import rowcount
 from ..store.models import OrgUnit, RoleAssignment, User
 from ..store.paging import Page, clamp_page, iso
+from ..store.throttle import DEVICE_PREFIX, lockouts
 from ..store.unit_of_work import Work, execute
 from .admin_scope import clean_text, in_scope, require_admin, scope_condition
 from .roles import roles
@@ -231,6 +232,30 @@ def reset_password(session: Session, actor: User, username, password=None, now: 
         return chosen
 
     return execute(session, actor, act, now)
+
+
+def login_lockouts(session: Session, actor: User, now: datetime | None = None) -> list[dict]:
+    """Logins that must wait right now (engine/store/throttle.py), for the administrators: a township
+    administrator sees its own people's; an administrator of the whole county also sees unknown usernames
+    and addresses trying many usernames (password spraying)."""
+    paths = require_admin(actor)
+    found = lockouts(session, now)
+    county_wide = any(path.count("/") == 2 for path in paths)  # "/qx/": the root of the tree
+    named = {lock.username for lock in found if lock.username}
+    managed = set(session.scalars(select(User.username).where(User.username.in_(named), _visible_users(paths))))
+    return [
+        {
+            "username": lock.username,
+            "address": None if lock.source == "*" or lock.source.startswith(DEVICE_PREFIX) else lock.source,
+            "known_browser": lock.source.startswith(DEVICE_PREFIX),
+            "any_address": lock.source == "*",
+            "failures": lock.failures,
+            "last_failure_at": lock.last_at,
+            "until": lock.until,
+        }
+        for lock in found
+        if county_wide or lock.username in managed
+    ]
 
 
 def end_sessions(session: Session, actor: User, now: datetime | None = None) -> None:

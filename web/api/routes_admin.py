@@ -10,6 +10,7 @@ from engine.kernel.sheets import Sheet, read_sheet
 from engine.org import org_admin, people
 from engine.org.admin_scope import require_admin
 from engine.org.people_import import import_people
+from engine.store.paging import iso
 
 from ..auth import current_engine_user
 from ..extensions import db
@@ -151,6 +152,17 @@ def admin_reset_password(username):
         db.session, current_engine_user(), username, body.get("password") if isinstance(body, dict) else None
     )
     return jsonify(username=username, password=password)
+
+
+@api.get("/admin/login-lockouts")
+@token_required
+def admin_login_lockouts():
+    return jsonify(
+        [
+            {**lock, "last_failure_at": iso(lock["last_failure_at"]), "until": iso(lock["until"])}
+            for lock in people.login_lockouts(db.session, current_engine_user())
+        ]
+    )
 
 
 @api.post("/admin/users/import")

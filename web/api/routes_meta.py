@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 from flask import jsonify, request
+from flask_babel import gettext
 from sqlalchemy import select
 
 from engine.kernel.errors import Invalid
@@ -88,8 +89,14 @@ def token():
         )
     try:
         user = authenticate(username, password)
-    except LoginLocked:
-        return problem(429, "Too Many Requests", "too many failed logins; wait 15 minutes")
+    except LoginLocked as locked:
+        response = problem(
+            429,
+            "Too Many Requests",
+            gettext("Too many failed logins. Try again in %(seconds)s seconds.", seconds=locked.seconds),
+        )
+        response.headers["Retry-After"] = str(locked.seconds)
+        return response
     if user is None:
         return problem(401, "Unauthorized", "wrong username or password")
     value, expires = issue_token(user)

@@ -33,6 +33,7 @@ def people_list():
         online=online,
         is_online=people.is_online,
         now=utcnow(),
+        lockouts=shown(people.login_lockouts),
     )
 
 
