@@ -19,6 +19,7 @@ from ..library.process_library import test_village
 from ..library.processes import live_version, spec_for
 from ..org.access import has_role, may_open_for
 from ..org.org import child_with_function, enclosing_unit, unit_by_code
+from ..runtime.failures import running
 from ..runtime.spiff import new_workflow
 from ..runtime.task_properties import CASE_FIELDS
 from ..store.calendar import TZ, default_calendar
@@ -221,8 +222,9 @@ def complete_task(session: Session, actor: User, task_id: str, data, now: dateti
             task.data.update(valid)
         if props.get("return_flag"):  # done, not returned (the flag may be left from an earlier return)
             task.data[props["return_flag"]] = False
-        task.run()
-        workflow.do_engine_steps()
+        with running():  # a failing script or condition is the diagram's fault: 422 naming the element
+            task.run()
+            workflow.do_engine_steps()
         for name in (f.strip() for f in (props.get("case_fields") or "").split(",")):
             if name in CASE_FIELDS and name in valid:
                 setattr(case, name, valid[name])

@@ -44,6 +44,7 @@ import time
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
@@ -648,5 +649,22 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         return True
 
 
+class RestrictedScriptEngine(PythonScriptEngine):
+    """Evaluates with the restricted environment; a failure is raised as the task's WorkflowTaskException
+    with the evaluator's message first, so whoever catches it can name the element."""
+
+    def evaluate(self, task, expression, external_context=None):
+        try:
+            return self.environment.evaluate(expression, task.data, external_context)
+        except ExpressionError as err:
+            raise WorkflowTaskException(str(err), task=task, exception=err) from err
+
+    def execute(self, task, script, external_context=None):
+        try:
+            return self.environment.execute(script, task.data, external_context or {})
+        except ExpressionError as err:
+            raise WorkflowTaskException(str(err), task=task, exception=err) from err
+
+
 def script_engine() -> PythonScriptEngine:
-    return PythonScriptEngine(environment=RestrictedEnvironment())
+    return RestrictedScriptEngine(environment=RestrictedEnvironment())

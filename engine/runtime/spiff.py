@@ -25,6 +25,7 @@ from SpiffWorkflow.task import TaskState
 
 from ..kernel.xml import parse_xml
 from .expressions import script_engine
+from .failures import running
 
 
 def content_hash(xml: bytes | str) -> str:
@@ -131,7 +132,8 @@ def new_workflow(process: ProcessSpec, data: dict) -> BpmnWorkflow:
     start = workflow.get_tasks(state=TaskState.READY)
     for task in start:
         task.data.update(data)
-    workflow.do_engine_steps()
+    with running():
+        workflow.do_engine_steps()
     return workflow
 
 
