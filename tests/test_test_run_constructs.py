@@ -5,11 +5,13 @@ with the data bare SpiffWorkflow ends with on the same file."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
@@ -38,10 +40,7 @@ def bare_spiffworkflow(xml: str) -> tuple[bool, dict, list[str]]:
             break
         waiting = [t for t in workflow.get_tasks(state=TaskState.WAITING) if hasattr(t.task_spec, "event_definition")]
         manual = [t for t in workflow.get_tasks(state=TaskState.READY) if t.task_spec.manual]
-        if manual:
-            waited.append(manual[0].task_spec.bpmn_id)
-            manual[0].run()
-        elif waiting:
+        if waiting:  # waits first, then manual steps: the order the test run lists them
             task = waiting[0]
             definition = task.task_spec.event_definition
             if isinstance(definition, MultipleEventDefinition):  # an event-based gateway: its first branch
@@ -49,9 +48,16 @@ def bare_spiffworkflow(xml: str) -> tuple[bool, dict, list[str]]:
             waited.append(task.task_spec.bpmn_id)
             if isinstance(definition, (MessageEventDefinition, SignalEventDefinition)):
                 workflow.catch(BpmnEvent(type(definition)(definition.name), {}))
+            elif isinstance(definition, CycleTimerEventDefinition):  # its next round comes
+                value = task._get_internal_data("event_value")
+                value["next"] = (datetime.now(UTC) - timedelta(seconds=1)).isoformat()
+                workflow.refresh_timers()
             else:  # a timer: its time has come
                 task._set_internal_data(event_fired=True)
                 workflow.refresh_timers()
+        elif manual:
+            waited.append(manual[0].task_spec.bpmn_id)
+            manual[0].run()
         else:
             break
         workflow.do_engine_steps()
