@@ -10,18 +10,21 @@ and a failing script names its element (422, nothing changed).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..kernel.errors import Invalid, NotFound
+from ..kernel.errors import Conflict, Invalid, NotFound
 from ..kernel.i18n import N_
-from ..kernel.vocabulary import EventType, WaitKind
+from ..kernel.vocabulary import CaseStatus, EventType, TaskState, WaitKind
 from ..library.processes import spec_for
 from ..runtime.expressions import PRINT_LOG
-from ..runtime.spiff import load_state
-from ..runtime.waits import finish_manual, fire_timer, send, waits
-from ..store.models import Case, User
+from ..runtime.failures import DiagramFailed, running
+from ..runtime.spiff import dump_state, load_state
+from ..runtime.waits import NOT_WAITING, finish_manual, fire_timer, send, waits
+from ..store.models import Case, Event, TaskRow, User
 from .pipeline import Work, execute
 
 MAX_PAYLOAD = 20_000  # characters of a message's or signal's JSON payload
@@ -53,7 +56,8 @@ def test_run_state(session: Session, actor: User, case_id) -> dict:
         "id": case.id,
         "status": case.status,
         "finished": workflow.is_completed(),
-        "waits": waits(workflow),
+        "failed": failure_of(session, case),
+        "waits": [] if case.status == CaseStatus.FAILED else waits(workflow),
         "data": data,
         "printed": data.get(PRINT_LOG) or [],
     }
@@ -86,23 +90,63 @@ def drive_test_run(session: Session, actor: User, case_id, body, now: datetime |
         _own_test_run(session, actor, case_id if isinstance(case_id, int) else None)
         case = work.lock_case(case_id)
         work.may("drive_test_run", case=case)
+        if case.status == CaseStatus.FAILED:
+            raise Conflict(NOT_WAITING)
         workflow = work.workflow(case)
         if kind == WaitKind.TIMER:
-            fire_timer(workflow, task_id)
+            step = lambda: fire_timer(workflow, task_id)  # noqa: E731
         elif kind == WaitKind.MANUAL:
-            finish_manual(workflow, task_id)
+            step = lambda: finish_manual(workflow, task_id)  # noqa: E731
         else:
-            send(workflow, kind, name, payload)
+            step = lambda: send(workflow, kind, name, payload)  # noqa: E731
+        failure = run_steps(work, case, workflow, step)
+        said = {"task_id": task_id} if kind in (WaitKind.TIMER, WaitKind.MANUAL) else {"name": name}
+        if failure is not None:
+            work.event(EventType.TEST_RUN_DRIVEN, case, kind=kind, **said, status=case.status, failed=failure.as_dict())
+            failures.append(failure)
+            return case
         facts = work.settle(case, workflow)
         extra = {"status": case.status} if facts.status_changed else {}
-        work.event(
-            EventType.TEST_RUN_DRIVEN,
-            case,
-            kind=kind,
-            **({"task_id": task_id} if task_id and kind in (WaitKind.TIMER, WaitKind.MANUAL) else {"name": name}),
-            next=[r.name for r in facts.new_rows],
-            **extra,
-        )
+        work.event(EventType.TEST_RUN_DRIVEN, case, kind=kind, **said, next=[r.name for r in facts.new_rows], **extra)
         return case
 
-    return execute(session, actor, act, now)
+    failures: list[DiagramFailed] = []
+    case = execute(session, actor, act, now)
+    if failures:  # recorded: the run ended as failed; the analyst is told which element failed
+        raise failures[0]
+    return case
+
+
+def run_steps(work: Work, case: Case, workflow, steps: Callable[[], object]) -> DiagramFailed | None:
+    """Run engine `steps` on `case`'s workflow. A diagram failure in production is raised (422, nothing
+    changed); an analyst's test run ends as failed instead: its status, the state it failed in and
+    its closed steps are kept, and the failure is returned for the command's one event."""
+    try:
+        with running():
+            steps()
+        return None
+    except DiagramFailed as failure:
+        if not case.is_test_run:
+            raise
+        case.status, case.closed_at = CaseStatus.FAILED, work.now
+        case.state = dump_state(workflow)
+        for row in work.session.scalars(
+            select(TaskRow).where(TaskRow.case_id == case.id, TaskRow.state == TaskState.READY)
+        ):
+            row.state, row.completed_at, row.context = TaskState.CANCELLED, work.now, None
+        work.settled.add(id(case))
+        failure.errors["test_run"] = case.id
+        return failure
+
+
+def failure_of(session: Session, case: Case) -> dict | None:
+    """The failure that ended a test run (element, element_name, message, detail), from its events."""
+    if case.status != CaseStatus.FAILED:
+        return None
+    detail = session.scalar(
+        select(Event.detail)
+        .where(Event.case_id == case.id, Event.detail.is_not(None))
+        .order_by(Event.id.desc())
+        .limit(1)
+    )
+    return (detail or {}).get("failed")

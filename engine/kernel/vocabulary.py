@@ -54,12 +54,15 @@ class CaseStatus(Vocabulary):
     CLOSED = ("closed", "已办结", "Closed")
     RETURNED = ("returned", "退回", "Returned")
     ARCHIVED = ("archived", "已归档", "Archived")
+    FAILED = ("failed", "运行出错", "Failed")  # only an analyst's test run: its diagram failed
 
 
 # Statuses of an item still being worked on (by staff or, for materials, by the resident).
 CASE_OPEN: frozenset[CaseStatus] = frozenset({CaseStatus.OPEN, CaseStatus.WAITING_MATERIALS})
 # Statuses that end an item: entering one sets closed_at.
-CASE_FINISHED: frozenset[CaseStatus] = frozenset({CaseStatus.CLOSED, CaseStatus.RETURNED, CaseStatus.ARCHIVED})
+CASE_FINISHED: frozenset[CaseStatus] = frozenset(
+    {CaseStatus.CLOSED, CaseStatus.RETURNED, CaseStatus.ARCHIVED, CaseStatus.FAILED}
+)
 
 
 class ItemKind(Vocabulary):
