@@ -19,6 +19,7 @@ from ..kernel.i18n import N_
 from ..kernel.vocabulary import CaseStatus, EventType, TaskState, UnitKind
 from ..org.org import active_children, unit_by_code
 from ..org.roles import roles
+from ..runtime.failures import running
 from ..store.models import Case, OrgUnit, RoleAssignment, TaskRow, User
 from .claims import reassign
 from .permissions import allowed, running_joint_handling
@@ -119,8 +120,9 @@ def _return_as_completed(work: Work, row: TaskRow, workflow, task, flag: str, re
     window, to be sent on again); the other departments' parts and answers stay as they are."""
     case = row.case
     task.data.update({flag: True, "return_reason": reason})
-    task.run()
-    workflow.do_engine_steps()
+    with running():
+        task.run()
+        workflow.do_engine_steps()
     assert work.actor is not None  # a return is always someone's
     facts = work.settle(case, workflow, completed=(row.id, work.actor.id))
     to = facts.new_rows[0] if facts.new_rows else None
@@ -215,7 +217,8 @@ def add_department(session: Session, actor: User, case: Case, department, reason
             raise Invalid(N_("this department already handles the item"), {"department": N_("already joined")})
         listed.append(unit.code)
         joint.task_spec.create_child(joint, unit.code, len(listed) - 1)
-        workflow.do_engine_steps()
+        with running():
+            workflow.do_engine_steps()
         facts = work.settle(locked, workflow)
         work.event(
             EventType.DEPARTMENT_ADDED,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -19,6 +20,7 @@ from ..library.process_library import test_village
 from ..library.processes import live_version, spec_for
 from ..org.access import has_role, may_open_for
 from ..org.org import child_with_function, enclosing_unit, unit_by_code
+from ..runtime.failures import DiagramFailed
 from ..runtime.spiff import new_workflow
 from ..runtime.task_properties import CASE_FIELDS
 from ..store.calendar import TZ, default_calendar
@@ -27,6 +29,7 @@ from .claims import claim_task, unclaim_task  # noqa: F401  (commands live toget
 from .forms import task_form, validate_form
 from .pipeline import Work, execute
 from .steps import ready_task
+from .test_runs import run_steps
 from .visibility import check_open
 
 PHONE = re.compile(r"^\+?[0-9][0-9 -]{5,18}[0-9]$")
@@ -186,10 +189,16 @@ def _start(
             state="",
             **fields,
         )
-        workflow = new_workflow(spec_for(version), routing)
+        # A test run starts its workflow here, so a failing first script ends the run as failed.
+        workflow = new_workflow(spec_for(version), routing, start=not case.is_test_run)
         session.add(case)
         session.flush()  # the case's id, for its rows and its event
-        work.settle(case, workflow)
+        failure = run_steps(work, case, workflow, workflow.do_engine_steps) if case.is_test_run else None
+        if failure is None:
+            work.settle(case, workflow)
+        else:
+            failures.append(failure)
+        outcome: dict[str, Any] = {"status": case.status, "failed": failure.as_dict()} if failure else {}
         work.event(
             EventType.TEST_RUN_STARTED if case.is_test_run else EventType.CASE_OPENED,
             case,
@@ -197,10 +206,15 @@ def _start(
             receipt_code=case.receipt_code,
             process=version.key,
             version=version.version,
+            **outcome,
         )
         return case
 
-    return execute(session, actor, act, now)
+    failures: list[DiagramFailed] = []
+    case = execute(session, actor, act, now)
+    if failures:  # the test run is recorded as failed; the analyst is told which element failed
+        raise failures[0]
+    return case
 
 
 def complete_task(session: Session, actor: User, task_id: str, data, now: datetime | None = None) -> Case:
@@ -221,8 +235,28 @@ def complete_task(session: Session, actor: User, task_id: str, data, now: dateti
             task.data.update(valid)
         if props.get("return_flag"):  # done, not returned (the flag may be left from an earlier return)
             task.data[props["return_flag"]] = False
-        task.run()
-        workflow.do_engine_steps()
+
+        def steps() -> None:
+            task.run()
+            workflow.do_engine_steps()
+
+        # A failing script or condition is the diagram's fault: 422 naming the element, nothing
+        # changed (a test run ends as failed, the failure recorded with its step).
+        failure = run_steps(work, case, workflow, steps)
+        if failure is not None:
+            failures.append(failure)
+            work.event(
+                EventType.TASK_COMPLETED,
+                case,
+                task_id=row.id,
+                task=row.spec_name,
+                name=row.name,
+                unit=row.org_unit.code,
+                data=valid,
+                status=case.status,
+                failed=failure.as_dict(),
+            )
+            return case
         for name in (f.strip() for f in (props.get("case_fields") or "").split(",")):
             if name in CASE_FIELDS and name in valid:
                 setattr(case, name, valid[name])
@@ -244,4 +278,8 @@ def complete_task(session: Session, actor: User, task_id: str, data, now: dateti
         )
         return case
 
-    return execute(session, actor, act, now)
+    failures: list[DiagramFailed] = []
+    case = execute(session, actor, act, now)
+    if failures:
+        raise failures[0]
+    return case

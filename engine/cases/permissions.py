@@ -42,6 +42,7 @@ REFUSALS = (
     N_("only the lead department or the county window may add a department"),
     N_("only the county window may do this"),
     N_("only the township agent confirms receipt"),
+    N_("only the analyst who started the test run may move it on"),
 )
 
 
@@ -128,6 +129,10 @@ def _task_unit(actor: User, rule: Rule, s: Subject) -> bool:
     )
 
 
+def _test_run_owner(actor: User, rule: Rule, s: Subject) -> bool:
+    return s.case is not None and s.case.is_test_run and s.case.owner_id == actor.id
+
+
 def _claimer(actor: User, rule: Rule, s: Subject) -> bool:
     return s.row is not None and s.row.assignee_id == actor.id
 
@@ -174,11 +179,12 @@ RELATIONS: dict[str, Relation] = {
     "case_window": _case_window,
     "lead_department": _lead_department,
     "anywhere": _anywhere,
+    "test_run_owner": _test_run_owner,
 }
 # Relations that name the unit but not the role: a rule must say which roles count there.
 NEEDS_ROLES = ("case_window", "lead_department", "anywhere", "case_township", "case_subtree")
 # Relations to the person, not to a role: roles would mean nothing.
-NO_ROLES = ("claimer", "completer")
+NO_ROLES = ("claimer", "completer", "test_run_owner")
 
 
 def _ready_claimed_by(s: Subject, *claimers: int | None) -> bool:
@@ -198,6 +204,7 @@ STATES: dict[str, Callable[[User, Subject], bool]] = {
     "completed": lambda actor, s: s.row is not None and s.row.state == "completed",
     "joint_running": lambda actor, s: s.joint is not None,
     "batch_scheduled": lambda actor, s: s.batch is not None and s.batch.status == "scheduled",
+    "test_run": lambda actor, s: s.case is not None and s.case.is_test_run,
 }
 
 

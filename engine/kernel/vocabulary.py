@@ -54,12 +54,15 @@ class CaseStatus(Vocabulary):
     CLOSED = ("closed", "已办结", "Closed")
     RETURNED = ("returned", "退回", "Returned")
     ARCHIVED = ("archived", "已归档", "Archived")
+    FAILED = ("failed", "运行出错", "Failed")  # only an analyst's test run: its diagram failed
 
 
 # Statuses of an item still being worked on (by staff or, for materials, by the resident).
 CASE_OPEN: frozenset[CaseStatus] = frozenset({CaseStatus.OPEN, CaseStatus.WAITING_MATERIALS})
 # Statuses that end an item: entering one sets closed_at.
-CASE_FINISHED: frozenset[CaseStatus] = frozenset({CaseStatus.CLOSED, CaseStatus.RETURNED, CaseStatus.ARCHIVED})
+CASE_FINISHED: frozenset[CaseStatus] = frozenset(
+    {CaseStatus.CLOSED, CaseStatus.RETURNED, CaseStatus.ARCHIVED, CaseStatus.FAILED}
+)
 
 
 class ItemKind(Vocabulary):
@@ -127,12 +130,23 @@ class TimerKind(Vocabulary):
     RESUBMISSION = ("resubmission", "补交材料期限", "Deadline for missing materials")
 
 
+class WaitKind(Vocabulary):
+    """What a test run's workflow waits on, and what the analyst sends to move it on."""
+
+    TIMER = ("timer", "定时器", "Timer")
+    MESSAGE = ("message", "消息", "Message")
+    SIGNAL = ("signal", "信号", "Signal")
+    MANUAL = ("manual", "人工步骤", "Manual step")
+    EVENT = ("event", "其他事件", "Other event")
+
+
 class EventType(Vocabulary):
     """Every type the append-only event log records (each command's one event, `Work.event` in the pipeline)."""
 
     # An item's life
     CASE_OPENED = ("case_opened", "事项受理", "Item opened")
     TEST_RUN_STARTED = ("test_run_started", "开始测试运行", "Test run started")
+    TEST_RUN_DRIVEN = ("test_run_driven", "测试运行推进", "Test run moved on")
     TASK_COMPLETED = ("task_completed", "办理步骤完成", "Step completed")
     TASK_CLAIMED = ("task_claimed", "签收任务", "Task taken")
     TASK_UNCLAIMED = ("task_unclaimed", "退签任务", "Task released")

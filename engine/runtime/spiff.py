@@ -25,6 +25,7 @@ from SpiffWorkflow.task import TaskState
 
 from ..kernel.xml import parse_xml
 from .expressions import script_engine
+from .failures import running
 
 
 def content_hash(xml: bytes | str) -> str:
@@ -125,13 +126,15 @@ SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config))
 SCRIPT_ENGINE = script_engine()
 
 
-def new_workflow(process: ProcessSpec, data: dict) -> BpmnWorkflow:
+def new_workflow(process: ProcessSpec, data: dict, start: bool = True) -> BpmnWorkflow:
+    """A workflow with `data`, run to its first waits (`start=False`: not yet run)."""
     workflow = BpmnWorkflow(process.spec, process.subprocess_specs, script_engine=SCRIPT_ENGINE)
     workflow.data.update(data)
-    start = workflow.get_tasks(state=TaskState.READY)
-    for task in start:
+    for task in workflow.get_tasks(state=TaskState.READY):
         task.data.update(data)
-    workflow.do_engine_steps()
+    if start:
+        with running():
+            workflow.do_engine_steps()
     return workflow
 
 

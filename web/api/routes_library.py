@@ -3,7 +3,7 @@
 from flask import jsonify, request
 from flask_babel import gettext
 
-from engine.cases import commands
+from engine.cases import commands, test_runs
 from engine.kernel.errors import Invalid
 from engine.kernel.i18n import N_
 from engine.kernel.xml import MAX_XML_BYTES
@@ -83,3 +83,18 @@ def test_run(key, version):
     target = library.get_version(db.session, key, version)
     case = commands.start_test_run(db.session, current_engine_user(), target, body.get("data", {}))
     return jsonify(case_dict(db.session, case, current_engine_user())), 201
+
+
+@api.get("/test-runs/<int:case_id>")
+@token_required
+def test_run_state(case_id):
+    return jsonify(test_runs.test_run_state(db.session, current_engine_user(), case_id))
+
+
+@api.post("/test-runs/<int:case_id>/events")
+@token_required
+def test_run_event(case_id):
+    body = json_body()
+    user = current_engine_user()
+    test_runs.drive_test_run(db.session, user, case_id, body)
+    return jsonify(test_runs.test_run_state(db.session, user, case_id))
