@@ -219,6 +219,11 @@ def complete_task(session: Session, actor: User, task_id: str, data, now: dateti
             task.data[props["result_variable"]] = stamped
         else:
             task.data.update(valid)
+        if props.get("supplies_materials"):  # a resubmission ticks materials off; it never replaces the list
+            on_record = list(case.materials_provided or [])
+            supplied = [m for m in valid.get(props["supplies_materials"].strip(), []) if m not in on_record]
+            case.materials_provided = [*on_record, *supplied]
+            task.data["materials_provided"] = list(case.materials_provided)
         if props.get("return_flag"):  # done, not returned (the flag may be left from an earlier return)
             task.data[props["return_flag"]] = False
         task.run()
