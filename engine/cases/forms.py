@@ -25,6 +25,9 @@ MESSAGES = {
     "minLength": N_("required"),
     "maximum": N_("too large"),
     "minimum": N_("too small"),
+    "pattern": N_("not in the expected format"),
+    "minItems": N_("choose at least one"),
+    "uniqueItems": N_("chosen twice"),
 }
 
 CHOICE_MESSAGES = {
