@@ -271,4 +271,64 @@ def case_context(session: Session, task: TaskRow, data: dict) -> dict:
             for a in attachments
         ],
         "return_reason": return_reason,
+        "answer": outcome(earlier, units),
+        "refusal": refusal(earlier),
     }
+
+
+# The fields a handling step writes its result into (村级办理, 站所办理, 牵头部门汇总), in any process.
+ANSWER_FIELD, APPROVED_FIELD = "answer", "approved"
+
+
+def outcome(events: list[Event], units: dict[str, OrgUnit] | None = None) -> dict | None:
+    """The answer the item got: the last handling step's result (the lead department's consolidated
+    answer, the station's or the village's), with whether it was granted and by which unit."""
+    answer = None
+    for event in events:
+        data = event.detail.get("data") or {} if event.type == EventType.TASK_COMPLETED else {}
+        if isinstance(data.get(ANSWER_FIELD), str) and data[ANSWER_FIELD].strip():
+            answer = {
+                "text": data[ANSWER_FIELD].strip(),
+                "approved": data.get(APPROVED_FIELD) if isinstance(data.get(APPROVED_FIELD), bool) else None,
+                "step": event.detail.get("name"),
+                "unit": _unit(units or {}, event.detail.get("unit")),
+                "at": iso(event.at),
+            }
+    return answer
+
+
+def refusal(events: list[Event]) -> dict | None:
+    """Why an item ended without being handled: not accepted or guided to go in person (the reason
+    and where to go), or withdrawn by the resident while materials were missing (the agent's note)."""
+    for event in reversed(events):
+        data = event.detail.get("data") or {} if event.type == EventType.TASK_COMPLETED else {}
+        if data.get("acceptance") in ("refuse", "guide_in_person"):
+            return {
+                "kind": data["acceptance"],
+                "reason": data.get("reason"),
+                "where_to_go": data.get("where_to_go"),
+                "at": iso(event.at),
+                "by": event.actor,
+            }
+        if data.get("withdrawn"):
+            return {
+                "kind": "withdrawn",
+                "reason": data.get("note"),
+                "where_to_go": None,
+                "at": iso(event.at),
+                "by": event.actor,
+            }
+    return None
+
+
+def case_outcome(session: Session, case: Case) -> tuple[dict | None, dict | None]:
+    """(the answer, the refusal) of an item, unit names resolved."""
+    events = list(
+        session.scalars(
+            select(Event)
+            .where(Event.case_id == case.id, Event.type == EventType.TASK_COMPLETED)
+            .order_by(Event.at, Event.id)
+        )
+    )
+    units = _units(session, {str(e.detail.get("unit")) for e in events if e.detail.get("unit")})
+    return outcome(events, units), refusal(events)
