@@ -49,6 +49,7 @@ class Driver:
         self.password = password
         self.tokens: dict[str, str] = {}
         self.requests = 0
+        self.catalog: dict[str, list] = {}
 
     def call(self, method: str, path: str, user: str | None, body: dict | None = None, expect: int = 200) -> dict:
         token = self.token(user) if user else None
@@ -84,11 +85,18 @@ class Driver:
             {
                 "catalog_code": catalog_code,
                 "summary": "代办测试",
-                "materials_provided": materials or [],
+                "materials_provided": self.materials_of(catalog_code) if materials is None else materials,
                 "resident": {"name": name, "phone": phone, "village": village},
             },
             expect=201,
         )
+
+    def materials_of(self, catalog_code: str) -> list:
+        """Everything the catalog asks for: by default a resident brings complete materials."""
+        if not self.catalog:
+            status, items = self.transport("GET", "/api/v1/catalog", None, None)
+            self.catalog = {i["code"]: i["materials"] for i in items} if status == 200 else {}
+        return list(self.catalog.get(catalog_code, []))
 
     def step(self, case: dict, answers: dict | None = None) -> tuple[dict, tuple[str, str]]:
         """Complete the first open task as `{role}@{org_unit}`; `answers` by task name choose the path

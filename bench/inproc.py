@@ -38,7 +38,8 @@ def raw_spiff(url: str, cases: int, full_state: bool = False) -> dict:
         version = live_version(s, "proxy_case")
         process, forms = spec_for(version), version.forms
         # The routing facts the engine gives the joint county case (what open_case computes).
-        routing = _routing_data(s, current_item(s, "house-building"), unit_by_code(s, RESIDENT["village"]), [])
+        item = current_item(s, "house-building")
+        routing = _routing_data(s, item, unit_by_code(s, RESIDENT["village"]), list(item.materials))
     engine.dispose()
     sizes = []
     with Stopwatch() as clock:
@@ -85,7 +86,8 @@ def engine_commands(url: str, cases: int) -> dict:
 
 def _run(session, users, cases: int) -> None:
     for _ in range(cases):
-        case = commands.open_case(session, users["village_agent@t1-v1"], "house-building", RESIDENT, "bench", [])
+        materials = list(current_item(session, "house-building").materials)  # the resident brings them all
+        case = commands.open_case(session, users["village_agent@t1-v1"], "house-building", RESIDENT, "bench", materials)
         while True:
             view = case_dict(session, case)
             if not view["open_tasks"]:

@@ -8,11 +8,15 @@ from datetime import datetime
 from sqlalchemy import select
 
 from engine.cases import commands
+from engine.library.catalog import current_item
 from engine.read.inbox import inbox
 from engine.store.calendar import TZ
 from engine.store.models import Event, TaskRow
 
 RESIDENT = {"name": "李桂兰", "phone": "13900005678"}
+# What the catalog asks for the two items most scenarios use: the resident brings everything.
+HOUSE_MATERIALS = ["户口簿", "身份证", "农村宅基地和建房(规划许可)申请表", "村民小组会议记录", "建房设计图或通用图"]
+AID_MATERIALS = ["身份证", "户口簿", "临时救助申请书", "困难情况证明材料"]
 
 
 def at(month: int, day: int, hour: int = 9, minute: int = 0) -> datetime:
@@ -25,8 +29,11 @@ def local(moment: datetime | None) -> str | None:
 
 
 class Item:
-    def __init__(self, session, user, catalog_code: str, agent: str, village: str, now: datetime, materials=()):
+    def __init__(self, session, user, catalog_code: str, agent: str, village: str, now: datetime, materials=None):
+        """`materials`: what the resident brings; by default everything the catalog asks for."""
         self.session, self.user = session, user
+        if materials is None:
+            materials = current_item(session, catalog_code).materials
         self.case = commands.open_case(
             session, user(agent), catalog_code, {**RESIDENT, "village": village}, "代办场景", list(materials), now=now
         )

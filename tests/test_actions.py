@@ -10,6 +10,8 @@ from engine.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from engine.read.shapes import task_context
 from engine.store.models import Event, TaskRow
 
+from .scenario import HOUSE_MATERIALS
+
 RESIDENT = {"name": "李春花", "phone": "13900002222", "village": "t1-v1"}
 PATH = [
     ("accept_item", "village_agent@t1-v1", {"materials_complete": True, "commission_signed": True}),
@@ -19,7 +21,7 @@ PATH = [
 
 
 def _open(session, user):
-    return commands.open_case(session, user("village_agent@t1-v1"), "house-building", RESIDENT, "建房", ["户口簿"])
+    return commands.open_case(session, user("village_agent@t1-v1"), "house-building", RESIDENT, "建房", HOUSE_MATERIALS)
 
 
 def _rows(session, case, state="ready"):

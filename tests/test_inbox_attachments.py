@@ -14,14 +14,14 @@ from engine.read.inbox import Filters, due_colour, inbox_page, tab_counts
 PDF = b"%PDF-1.4\n% scanned ID card\n"
 
 
-def _case(session, user, village="t3-v2", item="temporary-aid"):
+def _case(session, user, village="t3-v2", item="temporary-aid", materials=("身份证",)):
     return commands.open_case(
         session,
         user(f"village_agent@{village}"),
         item,
         {"name": "吴婶", "phone": "13600003333", "village": village},
         "申请救助",
-        ["身份证"],
+        list(materials),
     )
 
 
@@ -34,7 +34,7 @@ def test_due_colours_follow_the_working_day_calendar(session):
 
 
 def test_inbox_tabs_count_and_filter_a_users_work(session, user):
-    case = _case(session, user)
+    case = _case(session, user, materials=("身份证", "户口簿", "临时救助申请书", "困难情况证明材料"))
     agent = user("village_agent@t3-v2")
     counts = tab_counts(session, agent)
     assert counts["available"] >= 1 and counts["mine"] == 0

@@ -9,6 +9,8 @@ from engine.read.inbox import inbox
 from engine.read.shapes import case_dict, task_context
 from engine.store.models import Event, TaskRow
 
+from .scenario import AID_MATERIALS, HOUSE_MATERIALS
+
 RESIDENT = {"name": "王秀英", "phone": "13800001234", "village": "t1-v1"}
 STEPS = [
     # (task, user who owns it, form data)
@@ -50,7 +52,7 @@ def test_joint_county_item_is_handled_by_three_departments_and_archived(session,
         "house-building",
         RESIDENT,
         "申请在自家承包地旁新建住房",
-        ["户口簿", "身份证"],
+        HOUSE_MATERIALS,
     )
     assert case.receipt_code.startswith("DB") and case.status == "open"
     assert case.owner.username == "village_agent@t1-v1"
@@ -99,7 +101,7 @@ def test_township_item_is_handled_by_the_township_station(session, user):
         "temporary-aid",
         {**RESIDENT, "village": "t2-v3"},
         "因病致贫申请临时救助",
-        [],
+        AID_MATERIALS,
     )
     steps = [
         ("accept_item", "village_agent@t2-v3", {"materials_complete": True, "commission_signed": True}),

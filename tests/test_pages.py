@@ -34,7 +34,13 @@ def test_village_agent_opens_an_item_and_completes_the_first_step_in_pages(login
             "resident_name": "赵大爷",
             "resident_phone": "13611112222",
             "summary": "翻建旧房",
-            "materials": ["户口簿", "身份证"],
+            "materials": [
+                "户口簿",
+                "身份证",
+                "农村宅基地和建房(规划许可)申请表",
+                "村民小组会议记录",
+                "建房设计图或通用图",
+            ],
         },
     )
     assert response.status_code == 302

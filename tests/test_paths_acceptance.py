@@ -4,6 +4,7 @@ and the one-time complete notice of missing materials with the resident's resubm
 import pytest
 from sqlalchemy import select
 
+from engine.cases.forms import task_form
 from engine.cases.timer_sweep import fire_due_timers
 from engine.kernel.errors import Invalid
 from engine.store.models import TaskRow
@@ -72,7 +73,7 @@ def test_missing_materials_wait_without_going_overdue_and_resume_with_a_new_dead
 
     item.do(
         "record_materials",
-        {"materials_provided": ["身份证", "户口簿", "临时救助申请书", "困难情况证明材料"]},
+        {"materials_supplied": ["户口簿", "临时救助申请书", "困难情况证明材料"]},
         at(12, 8, 10),
     )
     assert case.status == "open" and len(case.materials_provided) == 4
@@ -83,8 +84,32 @@ def test_missing_materials_wait_without_going_overdue_and_resume_with_a_new_dead
 def test_a_resident_who_withdraws_while_materials_are_missing_closes_the_item_as_returned(session, user):
     item = Item(session, user, "temporary-aid", "village_agent@t2-v1", "t2-v1", at(11, 23))
     item.do("accept_item", {**ACCEPT, "materials_complete": False}, at(11, 23, 10))
-    item.do("record_materials", {"materials_provided": [], "withdrawn": True, "note": "群众不再申请"}, at(11, 25))
+    item.do("record_materials", {"materials_supplied": [], "withdrawn": True, "note": "群众不再申请"}, at(11, 25))
     assert item.case.status == "returned" and item.holders() == []
+
+
+def test_a_resubmission_ticks_materials_off_and_the_item_waits_until_none_is_missing(session, user):
+    item = Item(session, user, "temporary-aid", "village_agent@t2-v2", "t2-v2", at(11, 23), ["身份证"])
+    case = item.case
+    item.do("accept_item", {**ACCEPT, "materials_complete": False}, at(11, 23, 10))
+    form = task_form(item.task("record_materials"))["properties"]["materials_supplied"]["items"]
+    assert form["enum"] == ["户口簿", "临时救助申请书", "困难情况证明材料"]  # only what is still missing
+    with pytest.raises(Invalid) as err:  # something the item does not ask for, or already on record
+        item.do("record_materials", {"materials_supplied": ["身份证"]}, at(11, 24, 10))
+    assert set(err.value.errors) == {"materials_supplied"}
+    session.rollback()
+
+    item.do("record_materials", {"materials_supplied": ["户口簿"], "note": "先交户口簿"}, at(11, 24, 10))
+    assert case.materials_provided == ["身份证", "户口簿"]  # added to the record, never replacing it
+    assert case.status == "waiting_materials"  # the gate does not let an incomplete item through
+    assert item.holders() == ["record_materials village_agent@t2-v2"]
+    assert item.events()[-1].detail["notice"]["missing_materials"] == ["临时救助申请书", "困难情况证明材料"]
+    again = task_form(item.task("record_materials"))["properties"]["materials_supplied"]["items"]
+    assert again["enum"] == ["临时救助申请书", "困难情况证明材料"]
+
+    item.do("record_materials", {"materials_supplied": ["临时救助申请书", "困难情况证明材料"]}, at(11, 25, 10))
+    assert case.materials_provided == ["身份证", "户口簿", "临时救助申请书", "困难情况证明材料"]
+    assert case.status == "open" and item.holders() == ["township_review township_reception@t2"]
 
 
 def _overdue_ids(session):

@@ -8,7 +8,13 @@ from .scenario import ACCEPT, REPLY, Item, at, local
 
 def test_immediate_village_item_is_done_at_the_village_the_same_working_day(session, user):
     item = Item(
-        session, user, "social-security-annual-review", "village_agent@t1-v1", "t1-v1", at(11, 23), ["身份证", "户口簿"]
+        session,
+        user,
+        "social-security-annual-review",
+        "village_agent@t1-v1",
+        "t1-v1",
+        at(11, 23),
+        ["身份证", "社会保障卡"],
     )
     case = item.case
     assert case.kind == "immediate" and local(case.due_at) == "2026-11-23 17:30"

@@ -27,6 +27,8 @@ from engine.org.roles import roles
 from engine.read.inbox import SCOPES
 from engine.store.models import TaskRow
 
+from .scenario import HOUSE_MATERIALS
+
 RESIDENT = {"name": "赵大爷", "phone": "13900007777", "village": "t1-v1"}
 ACCEPT = {"materials_complete": True, "commission_signed": True}
 # The demo user of each role nearest to an item of village t1-v1 (same village, township, county).
@@ -47,7 +49,7 @@ NEAR = {
 
 
 def _open(session, user):
-    return commands.open_case(session, user("village_agent@t1-v1"), "house-building", RESIDENT, "建房", ["户口簿"])
+    return commands.open_case(session, user("village_agent@t1-v1"), "house-building", RESIDENT, "建房", HOUSE_MATERIALS)
 
 
 def _ready(session, case, name):
@@ -225,7 +227,7 @@ def test_an_analysts_test_run_is_the_analysts_alone(session, user):
 
 
 def test_the_api_shows_available_actions(api, session):
-    case = api.open_case("village_agent@t1-v1", "house-building", "t1-v1", materials=["户口簿"])
+    case = api.open_case("village_agent@t1-v1", "house-building", "t1-v1")
     case, _ = api.step(case, {"accept_item": ACCEPT})
     review = case["open_tasks"][0]
     detail = api.call("GET", f"/api/v1/tasks/{review['id']}", "township_reception@t1")

@@ -11,6 +11,8 @@ from engine.cases import batches, commands, window
 from engine.kernel.errors import Conflict, Forbidden, Invalid
 from engine.store.models import Event, TaskRow
 
+from .scenario import HOUSE_MATERIALS
+
 WINDOW = "county_window@qx-window"
 ACCEPT = {"materials_complete": True, "commission_signed": True}
 
@@ -23,7 +25,7 @@ def _to_window(session, user, village):
         "house-building",
         {"name": "周老汉", "phone": "13700001111", "village": village},
         "建房",
-        [],
+        HOUSE_MATERIALS,
     )
     for name, owner, data in (
         ("accept_item", f"village_agent@{village}", ACCEPT),

@@ -8,8 +8,8 @@ from .conftest import csrf_token as _csrf
 PDF = b"%PDF-1.4\n% commission scan\n"
 
 
-def _open_item(api, village="t2-v2", item="house-building"):
-    return api.open_case(f"village_agent@{village}", item, village)
+def _open_item(api, village="t2-v2", item="house-building", materials=None):
+    return api.open_case(f"village_agent@{village}", item, village, materials=materials)
 
 
 def _task_url(html, step, receipt):
@@ -73,7 +73,7 @@ def test_window_pages_are_for_the_window_only(login):
 
 def test_attachments_upload_download_and_scope(login, api, app, tmp_path, monkeypatch):
     monkeypatch.setitem(app.config, "ATTACHMENTS_DIR", tmp_path)
-    case = _open_item(api, "t2-v3", "temporary-aid")
+    case = _open_item(api, "t2-v3", "temporary-aid", materials=[])  # brought nothing yet
     agent = login("village_agent@t2-v3")
     page = agent.get(f"/cases/{case['id']}").get_data(as_text=True)
     assert "临时救助申请书" in page and "缺" in page
@@ -96,7 +96,7 @@ def test_attachments_upload_download_and_scope(login, api, app, tmp_path, monkey
 
 
 def test_printable_forms_are_a4_and_chinese(login, api):
-    case = _open_item(api, "t1-v3", "temporary-aid")
+    case = _open_item(api, "t1-v3", "temporary-aid", materials=[])  # the notice lists what is missing
     agent = login("village_agent@t1-v3")
     for path, title in (("commission", "代办委托单"), ("notice", "一次性告知单"), ("result-card", "代办落实卡")):
         page = agent.get(f"/cases/{case['id']}/print/{path}").get_data(as_text=True)

@@ -6,8 +6,10 @@ from flask_babel import format_datetime, get_locale
 
 from engine.cases.permissions import permission
 from engine.kernel.vocabulary import BATCH_ROLES, EDITOR_ROLES, SUPERVISION_ROLES, VOCABULARIES, Role, label
+from engine.org.org import unit_by_code
 from engine.store.calendar import TZ
 
+from .extensions import db
 from .i18n import localized, localized_name
 
 
@@ -21,6 +23,12 @@ def register(app) -> None:
     @app.template_filter("unit_name")
     def unit_name(unit):
         return localized_name(unit) if unit is not None else ""
+
+    @app.template_filter("unit_code_name")
+    def unit_code_name(code):
+        """A unit's name from its code (workflow data keeps codes; people read names)."""
+        unit = unit_by_code(db.session, code) if code else None
+        return localized_name(unit) if unit is not None else (code or "")
 
     app.add_template_filter(vocabulary_label, "label")
     app.add_template_global(vocabulary_labels, "labels")

@@ -35,8 +35,14 @@ def field_widgets(schema: dict) -> list[dict]:
     fields = []
     for name, prop in schema.get("properties", {}).items():
         widget = "text"
+        items = prop.get("items") if isinstance(prop.get("items"), dict) else {}
         if prop.get("type") == "boolean":
             widget = "checkbox"
+        elif prop.get("type") == "array" and "enum" in items:
+            widget = "checkboxes"  # a checklist: tick what applies
+            prop = {**prop, "enum": items["enum"]}
+            prop.setdefault("x-enum-titles", items.get("x-enum-titles", items["enum"]))
+            prop.setdefault("x-enum-titles-en", items.get("x-enum-titles-en", items["enum"]))
         elif "enum" in prop:
             widget = "radio"
         elif prop.get("type") == "string" and prop.get("maxLength", 2000) > 200:

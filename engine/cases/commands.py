@@ -25,6 +25,7 @@ from ..runtime.spiff import new_workflow
 from ..runtime.task_properties import CASE_FIELDS
 from ..store.calendar import TZ, default_calendar
 from ..store.models import Case, OrgUnit, ProcessVersion, User
+from . import materials
 from .claims import claim_task, unclaim_task  # noqa: F401  (commands live together for callers)
 from .forms import task_form, validate_form
 from .pipeline import Work, execute
@@ -233,6 +234,10 @@ def complete_task(session: Session, actor: User, task_id: str, data, now: dateti
             task.data[props["result_variable"]] = stamped
         else:
             task.data.update(valid)
+        if props.get("materials_check"):
+            materials.check_acceptance(case, props["materials_check"].strip(), valid, work.now)
+        if props.get("supplies_materials"):
+            materials.supply(case, props["supplies_materials"].strip(), valid, task.data)
         if props.get("return_flag"):  # done, not returned (the flag may be left from an earlier return)
             task.data[props["return_flag"]] = False
 

@@ -6,6 +6,7 @@ import json
 from functools import lru_cache
 
 from jsonschema import Draft202012Validator
+from sqlalchemy.orm import object_session
 
 from ..kernel.errors import Invalid
 from ..kernel.i18n import N_
@@ -24,9 +25,15 @@ MESSAGES = {
     "minLength": N_("required"),
     "maximum": N_("too large"),
     "minimum": N_("too small"),
+    "pattern": N_("not in the expected format"),
+    "minItems": N_("choose at least one"),
+    "uniqueItems": N_("chosen twice"),
 }
 
-CHOICE_MESSAGES = {"county_departments": N_("choose a department of this county")}
+CHOICE_MESSAGES = {
+    "county_departments": N_("choose a department of this county"),
+    "missing_materials": N_("choose among the materials still missing"),
+}
 
 
 def validate_form(schema: dict | None, data) -> dict:
@@ -45,7 +52,11 @@ def validate_form(schema: dict | None, data) -> dict:
                 errors[extra] = N_("unknown field")
         else:
             field = ".".join(str(p) for p in err.absolute_path) or "data"
-            choices = err.validator == "enum" and schema.get("properties", {}).get(field, {}).get("x-choices")
+            prop = schema.get("properties", {}).get(str(err.absolute_path[0]) if err.absolute_path else field, {})
+            if err.absolute_path and len(err.absolute_path) > 1:
+                field = str(err.absolute_path[0])
+                prop = prop.get("items", {})
+            choices = err.validator == "enum" and prop.get("x-choices")
             errors.setdefault(field, CHOICE_MESSAGES.get(choices) or MESSAGES.get(err.validator, N_("invalid value")))
     if errors:
         raise Invalid(N_("the form has errors"), errors)
@@ -59,39 +70,59 @@ def delay_explanation_field() -> dict:
 
 def county_departments(row) -> list:
     """The active departments of the case's county: the units a county department task may go to."""
-    from sqlalchemy.orm import object_session
-
     session = object_session(row)
     assert session is not None  # the row was read in a session
     county = UnitResolver(session, row.case).case_unit(UnitKind.COUNTY)
     return active_children(session, county.id, UnitKind.DEPARTMENT) if county is not None else []
 
 
-# `x-choices` on a form field: the values come from the case (its county's departments), so the
-# server offers and accepts only units that have a handler for the task the choice creates.
-CHOICES = {"county_departments": county_departments}
+def _department_choices(row) -> list[tuple[str, str, str]]:
+    return [(u.code, u.name, u.name_en or u.name) for u in county_departments(row)]
+
+
+def _missing_material_choices(row) -> list[tuple[str, str, str]]:
+    """The catalog's materials for the item not yet on record: what a resubmission can tick off."""
+    provided = set(row.case.materials_provided or [])
+    return [(m, m, m) for m in row.case.catalog_item.materials if m not in provided]
+
+
+# `x-choices` on a form field (or on an array field's items): the values come from the case (its
+# county's departments, its missing materials), so the server offers and accepts only those.
+CHOICES = {"county_departments": _department_choices, "missing_materials": _missing_material_choices}
+
+
+def _choice(prop: dict, row) -> dict:
+    source = CHOICES.get(str(prop.get("x-choices")))
+    if source is None:
+        return prop
+    values = source(row)
+    return {
+        **prop,
+        "enum": [v for v, _, _ in values],
+        "x-enum-titles": [zh for _, zh, _ in values],
+        "x-enum-titles-en": [en for _, _, en in values],
+    }
 
 
 def _with_choices(schema: dict, row) -> dict:
     properties = dict(schema.get("properties", {}))
     for name, prop in properties.items():
-        source = CHOICES.get(prop.get("x-choices"))
-        if source is not None:
-            units = source(row)
-            properties[name] = {
-                **prop,
-                "enum": [u.code for u in units],
-                "x-enum-titles": [u.name for u in units],
-                "x-enum-titles-en": [u.name_en or u.name for u in units],
-            }
+        if isinstance(prop.get("items"), dict) and "x-choices" in prop["items"]:
+            properties[name] = {**prop, "items": _choice(prop["items"], row)}
+        else:
+            properties[name] = _choice(prop, row)
     return {**schema, "properties": properties}
+
+
+def _has_choices(prop: dict) -> bool:
+    return "x-choices" in prop or (isinstance(prop.get("items"), dict) and "x-choices" in prop["items"])
 
 
 def task_form(row) -> dict | None:
     """The form of an inbox row. Responsibility (责任追究): whoever finishes an overdue task
     explains the delay to the resident, so an overdue task's form also asks for that."""
     schema = forms_for(row.case.process_version).get(row.form)
-    if schema is not None and any("x-choices" in p for p in schema.get("properties", {}).values()):
+    if schema is not None and any(_has_choices(p) for p in schema.get("properties", {}).values()):
         schema = _with_choices(schema, row)
     if schema is None or row.due_state != TimerKind.OVERDUE:
         return schema

@@ -219,7 +219,26 @@ TIMER_EVENTS: dict[TimerKind, EventType] = {
     TimerKind.RESUBMISSION: EventType.RESUBMISSION_DUE,
 }
 
+
 # Every vocabulary by the name templates and the OpenAPI document use for it.
+class MaterialState(Vocabulary):
+    """Where one of an item's required materials stands (the case panel's checklist)."""
+
+    PROVIDED = ("provided", "已收", "Provided")
+    SUPPLIED = ("supplied", "已补交", "Supplied later")
+    PROMISED = ("promised", "容缺待补", "Promised (accepted with materials to follow)")
+    MISSING = ("missing", "缺", "Missing")
+
+
+class PartState(Vocabulary):
+    """A department's part in a joint handling."""
+
+    READY = ("ready", "办理中", "In hand")
+    COMPLETED = ("completed", "已答复", "Answered")
+    RETURNED = ("returned", "已退回", "Returned")
+    CANCELLED = ("cancelled", "已撤销", "Cancelled")
+
+
 VOCABULARIES: dict[str, type[Vocabulary]] = {
     "case_status": CaseStatus,
     "item_kind": ItemKind,
@@ -230,6 +249,8 @@ VOCABULARIES: dict[str, type[Vocabulary]] = {
     "timer_kind": TimerKind,
     "event_type": EventType,
     "batch_status": BatchStatus,
+    "material_state": MaterialState,
+    "part_state": PartState,
 }
 
 

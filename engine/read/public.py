@@ -13,6 +13,7 @@ from ..kernel.errors import Conflict, Invalid, NotFound
 from ..kernel.i18n import N_
 from ..kernel.vocabulary import CaseStatus, EventType
 from ..store.models import Case, Event
+from .context import case_outcome
 from .progress import current_step
 from .shapes import iso
 
@@ -45,6 +46,8 @@ def progress(session: Session, receipt_code, phone_last4) -> dict:
     case = own_case(session, receipt_code, phone_last4)
 
     rated = _resident_rated(session, case)
+    answer, refused = case_outcome(session, case)
+    replied = case.status in REPLIED
     return {
         "receipt_code": case.receipt_code,
         "status": case.status,
@@ -56,6 +59,13 @@ def progress(session: Session, receipt_code, phone_last4) -> dict:
         "may_rate": case.status in REPLIED and not rated,
         "rated": rated,
         "notices": written_notices(session, case),
+        # The answer once the village agent has given it to the resident (never a step's draft).
+        "result": answer["text"] if replied and answer else None,
+        "approved": answer["approved"] if replied and answer else None,
+        "answered_by": answer["unit"] if replied and answer else None,
+        # Why an item not accepted (or withdrawn) ended, and where to go instead.
+        "reason": refused["reason"] if case.status == CaseStatus.RETURNED and refused else None,
+        "where_to_go": refused["where_to_go"] if case.status == CaseStatus.RETURNED and refused else None,
     }
 
 

@@ -16,6 +16,7 @@ from ..runtime.spiff import find_task, load_state
 from ..store.models import Case, Event, TaskRow, User
 from ..store.paging import Page, clamp_page, iso
 from ..store.paging import paginate as _paginate
+from .context import case_context
 
 
 def visible_cases(session: Session, user: User, page=1, per_page=20, status: str | None = None) -> Page:
@@ -61,10 +62,12 @@ def task_dict(task: TaskRow) -> dict:
 
 def task_detail(session: Session, user: User, task_id: str) -> dict:
     task = visible_task(session, user, task_id)
+    data = task_context(task)
     return {
         **task_dict(task),
         "form": task_form(task) or {"type": "object", "properties": {}},
-        "data": task_context(task),
+        "data": data,
+        "context": case_context(session, task, data),
         "available_actions": available_actions(session, user, task.case, task),
     }
 

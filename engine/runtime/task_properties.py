@@ -2,7 +2,8 @@
 the values the engine accepts for each.
 
 The engine reads them in casefacts (case_status, case_deadline, notice), projection (form,
-time_limit_days, deadline_kind, unit), commands (result_variable, case_fields) and actions
+time_limit_days, deadline_kind, unit), commands (result_variable, case_fields, supplies_materials: the form field whose
+materials are added to the item's record; materials_check: the field claiming the materials complete) and actions
 (return_flag: 退回 completes the task with that variable true; the process routes the part).
 Validation checks every value here before a diagram enters the library, and the modeler offers the same
 choices, so an analyst cannot deploy a property the engine would misread.
@@ -66,6 +67,8 @@ RULES = {
     "unit": _unit,
     "alongside": lambda v: None if v.strip() in ("true", "false") else N_("alongside is true or false"),
     "return_flag": lambda v: None if NAME.match(v.strip()) else N_("not a variable name"),
+    "materials_check": lambda v: None if NAME.match(v.strip()) else N_("not a variable name"),
+    "supplies_materials": lambda v: None if NAME.match(v.strip()) else N_("not a variable name"),
 }
 
 

@@ -20,6 +20,7 @@ from engine.kernel.errors import DomainError, NotFound
 from engine.kernel.vocabulary import CaseStatus
 from engine.library.catalog import active_items, categories, current_item
 from engine.org.access import opening_villages
+from engine.read.context import case_outcome
 from engine.read.shapes import case_events, open_tasks, visible_cases
 
 from ..auth import current_engine_user
@@ -101,9 +102,12 @@ def show(case_id):
     case = or_404(get_case, db.session, user, case_id)
     files = case_attachments(db.session, case)
     offered = available_actions(db.session, user, case)
+    answer, refusal = case_outcome(db.session, case)
     return render_template(
         "cases/show.html",
         case=case,
+        answer=answer,
+        refusal=refusal if case.status == CaseStatus.RETURNED else None,
         events=case_events(db.session, case),
         tasks=open_tasks(db.session, case),
         attachments=files,
