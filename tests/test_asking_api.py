@@ -155,6 +155,10 @@ def test_a_priority_household_past_its_period_is_an_overdue_visit(api, session, 
     by_id = {d["household"]["id"]: d for d in due}
     assert by_id[late.id]["overdue"] is True and by_id[late.id]["period_days"] == 30
     assert by_id[fresh["id"]]["overdue"] is False and plain["id"] not in by_id
+    inbox = api.call("GET", "/api/v1/tasks?scope=overdue", "village_agent@t2-v1")["items"]
+    visit_entry = next(e for e in inbox if e.get("household_id") == late.id)
+    assert visit_entry["kind"] == "visit" and visit_entry["due_state"] == "overdue"
+    assert fresh["id"] not in [e.get("household_id") for e in inbox]
     overdue = api.call("GET", "/api/v1/visits/due?village=t2-v1&overdue=1", "supervisor@qx")["items"]
     assert late.id in [d["household"]["id"] for d in overdue] and fresh["id"] not in [
         d["household"]["id"] for d in overdue
@@ -163,6 +167,8 @@ def test_a_priority_household_past_its_period_is_an_overdue_visit(api, session, 
     api.call("POST", "/api/v1/visits", "village_agent@t2-v1", {"household_id": late.id, "needs": []}, expect=201)
     due = api.call("GET", "/api/v1/visits/due?village=t2-v1&overdue=1", "village_agent@t2-v1")["items"]
     assert late.id not in [d["household"]["id"] for d in due]
+    inbox = api.call("GET", "/api/v1/tasks?scope=overdue", "village_agent@t2-v1")["items"]
+    assert late.id not in [e.get("household_id") for e in inbox]
 
 
 def test_a_residents_online_request_is_called_back_and_looked_up_by_reference(api, client):
@@ -173,6 +179,13 @@ def test_a_residents_online_request_is_called_back_and_looked_up_by_reference(ap
     )
     assert sent.status_code == 201
     reference = sent.json["reference"]
+    inbox = api.call("GET", "/api/v1/tasks", "village_agent@t1-v2")["items"]
+    entry = next(e for e in inbox if e.get("reference") == reference)
+    assert entry["kind"] == "inquiry" and entry["case_id"] is None and entry["text"] == "想问问残疾证怎么办"
+    assert reference in [
+        e.get("reference") for e in api.call("GET", "/api/v1/tasks?scope=available", "village_agent@t1-v2")["items"]
+    ]
+    assert reference not in [e.get("reference") for e in api.call("GET", "/api/v1/tasks", AGENT)["items"]]
     waiting = api.call("GET", "/api/v1/requests?status=awaiting_callback&village=t1-v2", "village_agent@t1-v2")
     request = next(r for r in waiting["items"] if r["reference"] == reference)
     assert request["text"] == "想问问残疾证怎么办" and request["due_at"] > request["submitted_at"]
@@ -193,6 +206,8 @@ def test_a_residents_online_request_is_called_back_and_looked_up_by_reference(ap
     origin = api.call("GET", f"/api/v1/cases/{answered['case_id']}/origin", "village_agent@t1-v2")["origin"]
     assert origin == {"source": "request", "request_id": request["id"], "reference": reference, "text": request["text"]}
 
+    inbox = api.call("GET", "/api/v1/tasks", "village_agent@t1-v2")["items"]
+    assert reference not in [e.get("reference") for e in inbox]  # called back: out of the inbox
     lookup = client.get(f"/api/v1/public/requests/{reference}?phone_last4=2222", environ_base=PUBLIC).json
     assert lookup["status"] == "called_back" and lookup["outcome"] == "case" and lookup["receipt_code"]
 

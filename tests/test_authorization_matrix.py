@@ -108,6 +108,7 @@ def test_foreign_items_never_leak_and_nothing_errors(matrix_app, demo_db):  # no
         "household_id": household["id"],
         "request_id": 1,
         "reference": "WS000000AAAAAA",
+        "target": "ask",
     }
     with demo_db() as s:
         events_before = s.scalar(select(func.count()).select_from(Event).where(Event.case_id == foreign["id"]))

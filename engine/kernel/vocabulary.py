@@ -191,6 +191,7 @@ class EventType(Vocabulary):
     VISIT_RECORDED = ("visit_recorded", "记录走访", "Visit recorded")
     RESIDENT_REQUEST_RECEIVED = ("resident_request_received", "群众网上诉求", "Resident's request received")
     RESIDENT_REQUEST_CLOSED = ("resident_request_closed", "诉求已回复", "Resident's request answered")
+    CONTACT_CARD_CHANGED = ("contact_card_changed", "修改联系卡电话", "Contact card phone changed")
 
 
 class BatchStatus(Vocabulary):

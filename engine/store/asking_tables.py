@@ -99,3 +99,12 @@ class ResidentRequest(Base):
 
     village: Mapped[OrgUnit] = relationship(foreign_keys=[village_id], lazy="joined")
     closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id], lazy="joined")
+
+
+class ContactCard(Base):
+    """What an agent prints on the contact cards (联系卡/便民卡) handed to households: the phone residents call."""
+
+    __tablename__ = "contact_cards"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -21,6 +21,17 @@ depends_on = None
 
 def upgrade():
     op.create_table(
+        "contact_cards",
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("phone", sa.String(length=20), nullable=False),
+        sa.Column("updated_at", engine.store.models.UtcDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+        ),
+        sa.PrimaryKeyConstraint("user_id"),
+    )
+    op.create_table(
         "households",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("village_id", sa.Integer(), nullable=False),
@@ -151,6 +162,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_table("contact_cards")
     with op.batch_alter_table("visit_needs", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_visit_needs_visit_id"))
         batch_op.drop_index(batch_op.f("ix_visit_needs_case_id"))
