@@ -215,3 +215,13 @@ def test_a_residents_online_request_is_called_back_and_looked_up_by_reference(ap
 def test_a_public_request_with_missing_fields_names_them(client):
     bad = client.post("/api/v1/public/requests", json={"village": "qx-mzj", "phone": "x"}, environ_base=PUBLIC)
     assert bad.status_code == 422 and set(bad.json["errors"]) == {"name", "phone", "village", "text"}
+
+
+def test_every_demo_village_has_a_household_of_every_priority_tag(api):
+    from engine.asking.tags import tags
+
+    villages = [u["code"] for u in api.call("GET", "/api/v1/org/units", "supervisor@qx") if u["kind"] == "village"]
+    assert villages
+    for village in villages:
+        listed = api.call("GET", f"/api/v1/households?village={village}&per_page=100", "supervisor@qx")["items"]
+        assert set(tags()) <= {t for h in listed for t in h["tags"]}, village

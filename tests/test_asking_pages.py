@@ -141,3 +141,33 @@ def test_the_contact_card_prints_a_qr_code_that_reads_back_as_the_portal_url(log
     decoded = [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(image.data)))]
     assert decoded == ["http://localhost/public/ask/"]
     assert agent.get("/asking/villages/t2-v1/card").status_code == 404
+
+
+def test_an_item_opened_from_a_need_shows_where_it_came_from(app, api):
+    from flask import render_template_string
+
+    from engine.store.models import Case
+    from web.extensions import db
+
+    household = api.call(
+        "POST",
+        "/api/v1/households",
+        AGENT,
+        {"village": "t1-v3", "head_name": "蒋来源", "phone": "13500002222", "tags": []},
+        expect=201,
+    )
+    visit = api.call(
+        "POST",
+        "/api/v1/visits",
+        AGENT,
+        {
+            "household_id": household["id"],
+            "needs": [{"text": "办残疾证", "outcome": "case", "catalog_code": "disability-certificate"}],
+        },
+        expect=201,
+    )
+    with app.test_request_context("/"):
+        case = db.session.get(Case, visit["needs"][0]["case_id"])
+        html = render_template_string('{% include "asking/_origin.html" %}', case=case)
+    assert "蒋来源" in html and "办残疾证" in html and "入户走访" in html
+    assert f"/asking/households/{household['id']}" in html

@@ -11,7 +11,7 @@ from flask_login import login_required
 
 from engine.asking import cards, households, requests, visits
 from engine.asking.scope import keeping_villages, may_keep, may_see
-from engine.asking.shapes import household_dict
+from engine.asking.shapes import case_origin, household_dict
 from engine.asking.tags import tags
 from engine.kernel.clock import utcnow
 from engine.kernel.errors import DomainError
@@ -31,6 +31,12 @@ NEED_ROWS = 3
 def _asking_globals():
     locale = get_locale()
     return {"tag_labels": {code: tag.label(locale) for code, tag in tags().items()}, "now_utc": utcnow()}
+
+
+@bp.app_template_global("case_origin")
+def _case_origin(case_id):
+    """For the case page: the need or request the item came from (web/templates/asking/_origin.html)."""
+    return case_origin(db.session, case_id)
 
 
 def _keeper_villages():
