@@ -225,3 +225,50 @@ def test_every_demo_village_has_a_household_of_every_priority_tag(api):
     for village in villages:
         listed = api.call("GET", f"/api/v1/households?village={village}&per_page=100", "supervisor@qx")["items"]
         assert set(tags()) <= {t for h in listed for t in h["tags"]}, village
+
+
+def test_supervision_counts_visits_per_agent_priority_coverage_needs_by_outcome_and_call_back_time(
+    api, client, session, user
+):
+    agent = "village_agent@t2-v3"
+    long_ago = utcnow() - timedelta(days=45)
+    for name in ("卫已访", "蒋未访"):
+        households.register_household(
+            session,
+            user(agent),
+            {"village": "t2-v3", "head_name": name, "phone": "13700000002", "tags": ["poor"]},
+            now=long_ago,
+        )
+    before = api.call("GET", "/api/v1/reports/asking?unit=t2", "supervisor@qx")
+    visited = api.call("GET", "/api/v1/households?village=t2-v3&q=卫已访", agent)["items"][0]
+    api.call(
+        "POST",
+        "/api/v1/visits",
+        agent,
+        {"household_id": visited["id"], "needs": [{"text": "问补贴", "outcome": "declined", "reason": "不符合条件"}]},
+        expect=201,
+    )
+    sent = client.post(
+        "/api/v1/public/requests",
+        json={"name": "沈", "phone": "13600003333", "village": "t2-v3", "text": "问路灯"},
+        environ_base=PUBLIC,
+    ).json
+    request_id = next(
+        r["id"]
+        for r in api.call("GET", "/api/v1/requests?village=t2-v3", agent)["items"]
+        if r["reference"] == sent["reference"]
+    )
+    api.call("POST", f"/api/v1/requests/{request_id}/answer", agent, {"outcome": "answered", "answer": "已报修"})
+
+    after = api.call("GET", "/api/v1/reports/asking?unit=t2", "supervisor@qx")
+    row = next(a for a in after["visits_per_agent"] if a["agent"] == agent)
+    old = next(a for a in before["visits_per_agent"] if a["agent"] == agent)
+    assert row["visits"] == old["visits"] + 1 and row["quota"] == 8 and row["met"] is (row["visits"] >= 8)
+    assert after["needs_by_outcome"]["declined"] == before["needs_by_outcome"]["declined"] + 1
+    assert after["needs_by_outcome"]["answered"] == before["needs_by_outcome"]["answered"] + 1
+    assert after["priority"]["households_due"] == before["priority"]["households_due"]
+    assert after["priority"]["visited_in_period"] == before["priority"]["visited_in_period"] + 1
+    assert after["requests"]["called_back"] == before["requests"]["called_back"] + 1
+    assert after["requests"]["median_hours_to_contact"] is not None
+    api.call("GET", "/api/v1/reports/asking?unit=t2", agent, expect=403)
+    api.call("GET", "/api/v1/reports/asking?month=2026-13", "supervisor@qx", expect=422)

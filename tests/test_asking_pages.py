@@ -171,3 +171,11 @@ def test_an_item_opened_from_a_need_shows_where_it_came_from(app, api):
         html = render_template_string('{% include "asking/_origin.html" %}', case=case)
     assert "蒋来源" in html and "办残疾证" in html and "入户走访" in html
     assert f"/asking/households/{household['id']}" in html
+
+
+def test_the_supervisor_reads_the_asking_figures_and_an_agent_may_not(login):
+    page = login("supervisor@qx").get("/asking/report?unit=t1")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "重点户走访覆盖率" in html and "代办员走访次数" in html and "当场解答" in html
+    assert login(AGENT).get("/asking/report").status_code == 403

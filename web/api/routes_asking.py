@@ -6,6 +6,7 @@ from flask import jsonify, request
 from engine.asking import households, requests, visits
 from engine.asking.shapes import case_origin, due_dict, household_dict, request_dict, visit_dict
 from engine.cases.visibility import get_case
+from engine.oversight.asking_report import asking_report
 from engine.oversight.ratelimit import check_portal
 from engine.store.paging import clamp_page
 
@@ -119,3 +120,10 @@ def public_request():
 def public_request_status(reference):
     check_portal(db.session, request.remote_addr, reference)
     return jsonify(requests.public_status(db.session, reference, request.args.get("phone_last4")))
+
+
+@api.get("/reports/asking")
+@token_required
+def asking_report_view():
+    a = request.args
+    return jsonify(asking_report(db.session, current_engine_user(), a.get("unit"), a.get("month")))

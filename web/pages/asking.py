@@ -18,6 +18,7 @@ from engine.kernel.errors import DomainError
 from engine.kernel.vocabulary import ContactChannel, NeedOutcome, RequestStatus, UnitKind
 from engine.library.catalog import active_items
 from engine.org.org import active_children, unit_by_code
+from engine.oversight.asking_report import asking_report
 
 from ..auth import current_engine_user
 from ..extensions import db
@@ -287,3 +288,20 @@ def qr(target):
     segno.make(url_for(endpoint, _external=True), error="m").save(image, kind="png", scale=8, border=4)
     image.seek(0)
     return send_file(image, mimetype="image/png", max_age=3600)
+
+
+@bp.get("/report")
+@login_required
+def report():
+    """Supervision of asking: visits per agent against the quota, priority coverage, needs, call-back time."""
+    try:
+        figures = asking_report(
+            db.session, current_engine_user(), request.args.get("unit") or None, request.args.get("month") or None
+        )
+    except DomainError as err:
+        db.session.rollback()
+        if err.status in (403, 404):
+            abort(err.status)
+        flash_error(err)
+        figures = asking_report(db.session, current_engine_user())
+    return render_template("asking/report.html", f=figures)
