@@ -9,6 +9,7 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, select, text
 
+from engine.asking.demo import load_demo_households
 from engine.cases.calendar_admin import sync_calendar
 from engine.library.catalog import sync_catalog
 from engine.library.processes import deploy_from_files
@@ -55,6 +56,7 @@ def load_demo_database(url: str):
     Base.metadata.create_all(engine)
     with make_sessionmaker(engine)() as session:
         load_demo_county(session)
+        load_demo_households(session)
         sync_catalog(session)
         sync_calendar(session)
         deploy_from_files(session)

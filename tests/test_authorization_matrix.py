@@ -77,6 +77,13 @@ def test_foreign_items_never_leak_and_nothing_errors(matrix_app, demo_db):  # no
     api = Driver(transport)
     foreign = api.open_case("village_agent@t3-v3", "house-building", "t3-v3", phone="13955556666", name="欧阳秘密")
     task = foreign["open_tasks"][0]
+    household = api.call(
+        "POST",
+        "/api/v1/households",
+        "village_agent@t3-v3",
+        {"village": "t3-v3", "head_name": "欧阳秘密", "phone": "13955556666", "tags": ["petitioner"]},
+        expect=201,
+    )
     secrets = [foreign["receipt_code"], "欧阳秘密", "13955556666", "5556666"]
     values = {
         "case_id": foreign["id"],
@@ -98,6 +105,10 @@ def test_foreign_items_never_leak_and_nothing_errors(matrix_app, demo_db):  # no
         "proposal_id": 1,
         "kind": "reviews",
         "record_id": 1,
+        "household_id": household["id"],
+        "request_id": 1,
+        "reference": "WS000000AAAAAA",
+        "target": "ask",
     }
     with demo_db() as s:
         events_before = s.scalar(select(func.count()).select_from(Event).where(Event.case_id == foreign["id"]))

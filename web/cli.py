@@ -6,6 +6,7 @@ import threading
 import click
 from flask.cli import AppGroup
 
+from engine.asking.demo import load_demo_households
 from engine.cases.calendar_admin import sync_calendar
 from engine.cases.timer_sweep import fire_due_timers
 from engine.kernel.clock import utcnow
@@ -41,12 +42,14 @@ def register(app) -> None:
             raise click.ClickException("refusing to load demo users: set DAIBAN_DEMO=1 (scripts/run --demo)")
         exclusive(db.session, SETUP_LOCK)
         users = load_demo_county(db.session)
+        households = load_demo_households(db.session)
         items = sync_catalog(db.session)
         sync_calendar(db.session)
         versions = deploy_from_files(db.session)
         db.session.commit()
         click.echo(
-            f"demo users created: {users}; catalog entries added: {items}; process versions deployed: {len(versions)}"
+            f"demo users created: {users}; households: {households}; catalog entries added: {items}; "
+            f"process versions deployed: {len(versions)}"
         )
 
     @group.command("check")

@@ -201,6 +201,12 @@ class EventType(Vocabulary):
     ROLE_REMOVED = ("role_removed", "撤销角色", "Role removed")
     PEOPLE_IMPORTED = ("people_imported", "导入人员", "People imported")
     DEMO_COUNTY_LOADED = ("demo_county_loaded", "载入演示县", "Demo county loaded")
+    # Asking (问事): the household register, visits and the needs diary, residents' requests
+    HOUSEHOLD_REGISTERED = ("household_registered", "登记农户", "Household registered")
+    VISIT_RECORDED = ("visit_recorded", "记录走访", "Visit recorded")
+    RESIDENT_REQUEST_RECEIVED = ("resident_request_received", "群众网上诉求", "Resident's request received")
+    RESIDENT_REQUEST_CLOSED = ("resident_request_closed", "诉求已回复", "Resident's request answered")
+    CONTACT_CARD_CHANGED = ("contact_card_changed", "修改联系卡电话", "Contact card phone changed")
 
 
 class BatchStatus(Vocabulary):
@@ -210,6 +216,32 @@ class BatchStatus(Vocabulary):
     SCHEDULED = ("scheduled", "待交接", "Scheduled")
     RECEIVED = ("received", "已签收", "Received")
     CANCELLED = ("cancelled", "已取消", "Cancelled")
+
+
+class ContactChannel(Vocabulary):
+    """How an agent and a household met (走访、电话、来访、网上诉求、民情热线)."""
+
+    HOME_VISIT = ("home_visit", "入户走访", "Home visit")
+    PHONE = ("phone", "电话联系", "Phone call")
+    WALK_IN = ("walk_in", "来村办事", "Walk-in")
+    ONLINE = ("online", "网上诉求", "Online request")
+    HOTLINE = ("hotline", "民情热线", "Hotline")
+
+
+class NeedOutcome(Vocabulary):
+    """What became of a need in the needs diary (民情日记)."""
+
+    ANSWERED = ("answered", "当场解答", "Answered on the spot")
+    CASE = ("case", "受理为代办事项", "Opened as a proxy item")
+    REFERRED = ("referred", "转交调解", "Referred to mediation")
+    DECLINED = ("declined", "不予受理", "Declined")
+
+
+class RequestStatus(Vocabulary):
+    """A resident's online request: waiting for the agent's call-back, or answered."""
+
+    AWAITING_CALLBACK = ("awaiting_callback", "待联系", "Waiting for a call-back")
+    CALLED_BACK = ("called_back", "已回复", "Answered")
 
 
 # The event a timer of each kind records when it fires.
@@ -251,6 +283,9 @@ VOCABULARIES: dict[str, type[Vocabulary]] = {
     "batch_status": BatchStatus,
     "material_state": MaterialState,
     "part_state": PartState,
+    "contact_channel": ContactChannel,
+    "need_outcome": NeedOutcome,
+    "request_status": RequestStatus,
 }
 
 

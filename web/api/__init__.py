@@ -87,6 +87,7 @@ def json_body() -> dict:
 
 from . import (  # noqa: E402,F401
     routes_admin,
+    routes_asking,
     routes_cases,
     routes_library,
     routes_meta,

@@ -4,7 +4,8 @@ from flask import jsonify, request
 
 from engine.cases import commands
 from engine.cases.visibility import get_case
-from engine.read.inbox import SCOPES, Filters, inbox_page
+from engine.read.asking_inbox import api_inbox
+from engine.read.inbox import SCOPES, Filters
 from engine.read.shapes import case_dict, task_detail, task_dict
 
 from ..auth import current_engine_user
@@ -37,20 +38,22 @@ def read_case(case_id):
 @api.get("/tasks")
 @token_required
 def tasks():
-    """The one inbox (engine/read/inbox.py): the same scopes, filters and items as the inbox page."""
+    """The one inbox (engine/read/inbox.py): the same scopes, filters and items as the inbox page, with
+    asking's inquiries and visits due first (engine/read/asking_inbox.py)."""
     scope = request.args.get("scope", "mine")
     if scope not in SCOPES:
         names = ", ".join(SCOPES)
         return problem(422, "Unprocessable Entity", f"scope must be one of {names}", {"scope": names})
-    page = inbox_page(
-        db.session,
-        current_engine_user(),
-        scope,
-        Filters.from_args(request.args),
-        request.args.get("page"),
-        request.args.get("per_page"),
+    return jsonify(
+        api_inbox(
+            db.session,
+            current_engine_user(),
+            scope,
+            Filters.from_args(request.args),
+            request.args.get("page"),
+            request.args.get("per_page"),
+        )
     )
-    return jsonify(page.to_dict(task_dict))
 
 
 @api.get("/tasks/<task_id>")

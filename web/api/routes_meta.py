@@ -9,7 +9,18 @@ from sqlalchemy import select
 
 from engine.kernel.errors import Invalid
 from engine.kernel.i18n import N_
-from engine.kernel.vocabulary import CaseStatus, EventType, ItemKind, Level, Role, UnitKind, Vocabulary
+from engine.kernel.vocabulary import (
+    CaseStatus,
+    ContactChannel,
+    EventType,
+    ItemKind,
+    Level,
+    NeedOutcome,
+    RequestStatus,
+    Role,
+    UnitKind,
+    Vocabulary,
+)
 from engine.library.catalog import active_items
 from engine.oversight import reports
 from engine.oversight.ratelimit import check_portal
@@ -39,6 +50,13 @@ VOCABULARY_PROPERTIES: dict[tuple[str, ...], type[Vocabulary]] = {
     ("RoleInput", "role"): Role,
     ("CatalogProposal", "task", "role"): Role,
     ("Quota", "role"): Role,
+    ("Visit", "channel"): ContactChannel,
+    ("VisitInput", "channel"): ContactChannel,
+    ("Need", "outcome"): NeedOutcome,
+    ("NeedInput", "outcome"): NeedOutcome,
+    ("RequestAnswer", "outcome"): NeedOutcome,
+    ("ResidentRequest", "status"): RequestStatus,
+    ("PublicRequestStatus", "status"): RequestStatus,
 }
 
 
