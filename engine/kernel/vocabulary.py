@@ -186,6 +186,8 @@ class EventType(Vocabulary):
     ROLE_REMOVED = ("role_removed", "撤销角色", "Role removed")
     PEOPLE_IMPORTED = ("people_imported", "导入人员", "People imported")
     DEMO_COUNTY_LOADED = ("demo_county_loaded", "载入演示县", "Demo county loaded")
+    # Notifications
+    NOTIFICATIONS_READ = ("notifications_read", "阅读通知", "Notifications read")
 
 
 class BatchStatus(Vocabulary):
@@ -195,6 +197,19 @@ class BatchStatus(Vocabulary):
     SCHEDULED = ("scheduled", "待交接", "Scheduled")
     RECEIVED = ("received", "已签收", "Received")
     CANCELLED = ("cancelled", "已取消", "Cancelled")
+
+
+class NotificationKind(Vocabulary):
+    """Why a person is told something in the app (engine/cases/notices.py writes them in the
+    command that causes them)."""
+
+    NEW_TASK = ("new_task", "新待办", "New task")
+    RETURNED_TO_ME = ("returned_to_me", "退回给我", "Returned to you")
+    URGED = ("urged", "被催办", "Urged")
+    DUE_SOON_REMINDER = ("due_soon_reminder", "待办即将到期", "Task due soon")
+    OVERDUE_REMINDER = ("overdue_reminder", "待办已逾期", "Task overdue")
+    COPIED_TO_ME = ("copied_to_me", "抄送给我", "Copied to you")
+    APPROVAL_WAITING = ("approval_waiting", "待审批", "Approval waiting")
 
 
 # The event a timer of each kind records when it fires.
@@ -215,6 +230,7 @@ VOCABULARIES: dict[str, type[Vocabulary]] = {
     "timer_kind": TimerKind,
     "event_type": EventType,
     "batch_status": BatchStatus,
+    "notification_kind": NotificationKind,
 }
 
 
