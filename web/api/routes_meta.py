@@ -8,7 +8,16 @@ from sqlalchemy import select
 
 from engine.kernel.errors import Invalid
 from engine.kernel.i18n import N_
-from engine.kernel.vocabulary import CaseStatus, EventType, ItemKind, Level, Role, UnitKind, Vocabulary
+from engine.kernel.vocabulary import (
+    CaseStatus,
+    EventType,
+    ItemKind,
+    Level,
+    NotificationKind,
+    Role,
+    UnitKind,
+    Vocabulary,
+)
 from engine.library.catalog import active_items
 from engine.oversight import reports
 from engine.oversight.ratelimit import check_portal
@@ -38,6 +47,7 @@ VOCABULARY_PROPERTIES: dict[tuple[str, ...], type[Vocabulary]] = {
     ("RoleInput", "role"): Role,
     ("CatalogProposal", "task", "role"): Role,
     ("Quota", "role"): Role,
+    ("Notification", "kind"): NotificationKind,
 }
 
 

@@ -1,0 +1,58 @@
+"""The notifications page (通知) and the bell's unread count on every page."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from engine.kernel.errors import DomainError
+from engine.read.notifications import list_notifications, mark_read, text, unread_count
+
+from ..auth import current_engine_user
+from ..extensions import db
+from ..notices import notification_link
+from . import flash_error
+
+bp = Blueprint("notices", __name__)
+
+
+@bp.app_template_global("unread_notifications")
+def unread_notifications() -> int:
+    """The bell's number: the signed-in user's unread notifications."""
+    if not current_user.is_authenticated:
+        return 0
+    return unread_count(db.session, current_engine_user())
+
+
+@bp.get("/notifications")
+@login_required
+def index():
+    unread = request.args.get("show") == "unread"
+    page = list_notifications(
+        db.session, current_engine_user(), request.args.get("page"), request.args.get("per_page"), unread=unread
+    )
+    return render_template(
+        "notices/index.html",
+        page=page,
+        unread=unread,
+        text=lambda n: text(n, _),
+        link=notification_link,
+    )
+
+
+@bp.post("/notifications/read")
+@login_required
+def read():
+    chosen = request.form.getlist("id")
+    try:
+        if request.form.get("all"):
+            count = mark_read(db.session, current_engine_user(), all_=True)
+        else:
+            count = mark_read(db.session, current_engine_user(), [int(i) if i.isdigit() else i for i in chosen])
+    except DomainError as err:
+        flash_error(err)
+    else:
+        flash(_("%(count)s marked read", count=count), "ok")
+    go = request.form.get("next")
+    if go and go.startswith("/") and not go.startswith("//"):
+        return redirect(go)
+    return redirect(url_for("notices.index", show=request.args.get("show")))
