@@ -207,8 +207,12 @@ def test_available_actions_of_a_ready_task(session, user):
     offered = available_actions(session, holder, case, review)
     assert {"complete", "claim", "return", "transfer", "delegate"} <= set(offered)
     assert "unclaim" not in offered and "withdraw" not in offered
+    # Only the first-ask agent, the county window (once it sees the item), supervisors and the township's
+    # discipline committee may urge (催办) it.
+    urgers = {"village_agent@t1-v1", "county_window@qx-window", "supervisor@qx", "discipline_inspector@t1"}
     for outsider in _others(user, "township_reception@t1"):
-        assert available_actions(session, outsider, case, review) == [], outsider.username
+        expected = ["urge"] if outsider.username in urgers else []
+        assert available_actions(session, outsider, case, review) == expected, outsider.username
     commands.claim_task(session, holder, review.id)
     offered = available_actions(session, holder, case, review)
     assert "unclaim" in offered and "claim" not in offered and "complete" in offered
@@ -230,7 +234,7 @@ def test_the_api_shows_available_actions(api, session):
     review = case["open_tasks"][0]
     detail = api.call("GET", f"/api/v1/tasks/{review['id']}", "township_reception@t1")
     assert {"complete", "claim", "return", "transfer", "delegate"} <= set(detail["available_actions"])
-    assert api.call("GET", f"/api/v1/tasks/{review['id']}", "supervisor@qx")["available_actions"] == []
+    assert api.call("GET", f"/api/v1/tasks/{review['id']}", "supervisor@qx")["available_actions"] == ["urge"]
     assert api.call("GET", f"/api/v1/cases/{case['id']}", "township_reception@t1")["available_actions"] == []
     case, _ = api.step(case, {"township_review": {"opinion": "报县"}})
     case, _ = api.step(case)  # the window sorts it to the departments

@@ -42,6 +42,7 @@ REFUSALS = (
     N_("only the lead department or the county window may add a department"),
     N_("only the county window may do this"),
     N_("only the township agent confirms receipt"),
+    N_("only the item's first-ask agent, the county window, supervisors and the discipline committee may urge"),
 )
 
 
@@ -136,6 +137,10 @@ def _completer(actor: User, rule: Rule, s: Subject) -> bool:
     return s.row is not None and s.row.completed_by_id == actor.id
 
 
+def _case_owner(actor: User, rule: Rule, s: Subject) -> bool:
+    return s.case is not None and s.case.owner_id == actor.id
+
+
 def _case_subtree(actor: User, rule: Rule, s: Subject) -> bool:
     path = s.case.village.path if s.case is not None else None
     return path is not None and any(
@@ -169,6 +174,7 @@ RELATIONS: dict[str, Relation] = {
     "task_unit": _task_unit,
     "claimer": _claimer,
     "completer": _completer,
+    "case_owner": _case_owner,
     "case_subtree": _case_subtree,
     "case_township": _case_township,
     "case_window": _case_window,
@@ -178,7 +184,7 @@ RELATIONS: dict[str, Relation] = {
 # Relations that name the unit but not the role: a rule must say which roles count there.
 NEEDS_ROLES = ("case_window", "lead_department", "anywhere", "case_township", "case_subtree")
 # Relations to the person, not to a role: roles would mean nothing.
-NO_ROLES = ("claimer", "completer")
+NO_ROLES = ("claimer", "completer", "case_owner")
 
 
 def _ready_claimed_by(s: Subject, *claimers: int | None) -> bool:

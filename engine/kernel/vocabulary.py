@@ -153,6 +153,7 @@ class EventType(Vocabulary):
     CASE_MIGRATED = ("case_migrated", "迁移到新流程版本", "Moved to a new process version")
     DEADLINE_RECOMPUTED = ("deadline_recomputed", "办理时限重新计算", "Deadlines recomputed")
     RESIDENT_RATED = ("resident_rated", "群众评价", "Rated by the resident")
+    TASK_URGED = ("task_urged", "催办", "Urged")
     # Batches between the county window and a township
     BATCH_CREATED = ("batch_created", "生成交接批次", "Batch created")
     BATCH_RECEIVED = ("batch_received", "签收交接批次", "Batch received")

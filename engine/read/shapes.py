@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from ..cases.forms import task_form
 from ..cases.permissions import available_actions
+from ..cases.urges import urge_count
 from ..cases.visibility import visible_task
 from ..kernel.vocabulary import ItemKind, TaskState
 from ..library.processes import spec_for
@@ -66,6 +67,7 @@ def task_detail(session: Session, user: User, task_id: str) -> dict:
         "form": task_form(task) or {"type": "object", "properties": {}},
         "data": task_context(task),
         "available_actions": available_actions(session, user, task.case, task),
+        "urges": urge_count(session, task.id),
     }
 
 

@@ -2,9 +2,11 @@
 
 from flask import jsonify, request
 
+from engine.cases.urges import urge_task
 from engine.kernel.errors import Invalid
 from engine.kernel.i18n import N_
 from engine.read.notifications import list_notifications, mark_read, unread_count
+from engine.read.shapes import task_detail
 
 from ..auth import current_engine_user
 from ..extensions import db
@@ -33,3 +35,12 @@ def read_notifications():
     else:
         raise Invalid(N_("choose the notifications to mark read"), {"ids": N_("a list of notification ids")})
     return jsonify({"marked": count, "unread": unread_count(db.session, user)})
+
+
+@api.post("/tasks/<task_id>/urge")
+@token_required
+def urge(task_id):
+    """催办: `{"note"}` optional; 409 when the caller already urged this task this working day."""
+    user = current_engine_user()
+    row = urge_task(db.session, user, task_id, json_body().get("note"))
+    return jsonify(task_detail(db.session, user, row.id))

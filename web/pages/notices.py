@@ -1,10 +1,11 @@
 """The notifications page (通知) and the bell's unread count on every page."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from engine.kernel.errors import DomainError
+from engine.cases.urges import urge_task
+from engine.kernel.errors import DomainError, NotFound
 from engine.read.notifications import list_notifications, mark_read, text, unread_count
 
 from ..auth import current_engine_user
@@ -56,3 +57,20 @@ def read():
     if go and go.startswith("/") and not go.startswith("//"):
         return redirect(go)
     return redirect(url_for("notices.index", show=request.args.get("show")))
+
+
+@bp.post("/tasks/<task_id>/urge")
+@login_required
+def urge(task_id):
+    """催办 from the task page: the holder (or the unit) is told; a second urge today is refused."""
+    try:
+        urge_task(db.session, current_engine_user(), task_id, request.form.get("note"))
+    except NotFound:
+        abort(404)
+    except DomainError as err:
+        if err.status == 403:
+            abort(403)
+        flash_error(err)
+    else:
+        flash(_("Urged: the holder has been notified"), "success")
+    return redirect(url_for("inbox.task", task_id=task_id))
