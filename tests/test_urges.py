@@ -103,3 +103,26 @@ def test_a_claimed_task_tells_only_its_holder_and_strangers_may_not_urge(session
     commands.complete_task(session, holder, review.id, {"opinion": "报县"})
     with pytest.raises(Conflict):  # finished: nothing to urge
         urge_task(session, user("village_agent@t1-v2"), review.id, None, now=WEDNESDAY)
+
+
+def test_supervision_counts_the_urges_of_each_village_and_in_all(session, user):
+    from datetime import timedelta
+
+    from engine.oversight.assessment import figures
+    from engine.store.models import OrgUnit
+
+    review = _review(session, user)
+    township = session.scalar(select(OrgUnit).where(OrgUnit.code == "t1"))
+    today = datetime.now(TZ).date()
+    period = (today - timedelta(days=1), today + timedelta(days=1))
+
+    def counted():
+        total = figures(session, township, *period)[0].urges
+        villages = {f.key: f.urges for f in figures(session, township, *period, "village")}
+        agents = {f.key: f.urges for f in figures(session, township, *period, "agent")}
+        return total, villages.get("t1-v2", 0), agents.get("village_agent@t1-v2", 0)
+
+    before = counted()
+    urge_task(session, user("supervisor@qx"), review.id, None, now=TUESDAY)
+    urge_task(session, user("discipline_inspector@t1"), review.id, None, now=TUESDAY)
+    assert counted() == tuple(n + 2 for n in before)
