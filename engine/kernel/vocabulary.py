@@ -154,6 +154,7 @@ class EventType(Vocabulary):
     DEADLINE_RECOMPUTED = ("deadline_recomputed", "办理时限重新计算", "Deadlines recomputed")
     RESIDENT_RATED = ("resident_rated", "群众评价", "Rated by the resident")
     TASK_URGED = ("task_urged", "催办", "Urged")
+    CASE_COPIED = ("case_copied", "抄送", "Copied to colleagues")
     # Batches between the county window and a township
     BATCH_CREATED = ("batch_created", "生成交接批次", "Batch created")
     BATCH_RECEIVED = ("batch_received", "签收交接批次", "Batch received")

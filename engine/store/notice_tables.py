@@ -9,7 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .models import Base, BigId, JsonDoc, User, UtcDateTime
+from .models import Base, BigId, Case, JsonDoc, User, UtcDateTime
 
 
 class Notification(Base):
@@ -61,6 +61,10 @@ class CaseReader(Base):
     added_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     at: Mapped[datetime] = mapped_column(UtcDateTime)
     note: Mapped[str | None] = mapped_column(Text)
+
+    case: Mapped[Case] = relationship(lazy="joined")
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
+    added_by: Mapped[User] = relationship(foreign_keys=[added_by_id], lazy="joined")
 
 
 class SmsMessage(Base):

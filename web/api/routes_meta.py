@@ -48,6 +48,7 @@ VOCABULARY_PROPERTIES: dict[tuple[str, ...], type[Vocabulary]] = {
     ("CatalogProposal", "task", "role"): Role,
     ("Quota", "role"): Role,
     ("Notification", "kind"): NotificationKind,
+    ("Copy", "status"): CaseStatus,
 }
 
 

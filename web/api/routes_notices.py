@@ -2,11 +2,14 @@
 
 from flask import jsonify, request
 
+from engine.cases.copies import copied_to_me, copy_case, readers
 from engine.cases.urges import urge_task
+from engine.cases.visibility import get_case
 from engine.kernel.errors import Invalid
 from engine.kernel.i18n import N_
 from engine.read.notifications import list_notifications, mark_read, unread_count
 from engine.read.shapes import task_detail
+from engine.store.paging import iso
 
 from ..auth import current_engine_user
 from ..extensions import db
@@ -44,3 +47,34 @@ def urge(task_id):
     user = current_engine_user()
     row = urge_task(db.session, user, task_id, json_body().get("note"))
     return jsonify(task_detail(db.session, user, row.id))
+
+
+@api.post("/cases/<case_id>/cc")
+@token_required
+def cc(case_id):
+    """抄送: `{"usernames": [...], "note"}`; the recipients may read the item, never act on it."""
+    body = json_body()
+    user = current_engine_user()
+    copied = copy_case(db.session, user, case_id, body.get("usernames"), body.get("note"))
+    case = get_case(db.session, user, case_id)
+    return jsonify({"copied": copied, "readers": [r.user.username for r in readers(db.session, case)]})
+
+
+def _copy_dict(r) -> dict:
+    return {
+        "case_id": r.case_id,
+        "receipt_code": r.case.receipt_code,
+        "item": r.case.catalog_item.name,
+        "status": r.case.status,
+        "by": r.added_by.username,
+        "at": iso(r.at),
+        "note": r.note,
+    }
+
+
+@api.get("/cases/copied-to-me")
+@token_required
+def copied():
+    """抄送我的: the items copied to the caller, newest first."""
+    page = copied_to_me(db.session, current_engine_user(), request.args.get("page"), request.args.get("per_page"))
+    return jsonify(page.to_dict(_copy_dict))

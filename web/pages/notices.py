@@ -4,6 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from engine.cases.copies import copied_to_me, copy_case, readers
 from engine.cases.urges import urge_task
 from engine.kernel.errors import DomainError, NotFound
 from engine.read.notifications import list_notifications, mark_read, text, unread_count
@@ -22,6 +23,19 @@ def unread_notifications() -> int:
     if not current_user.is_authenticated:
         return 0
     return unread_count(db.session, current_engine_user())
+
+
+@bp.app_template_global("copied_count")
+def copied_count() -> int:
+    """The 抄送我的 tab's number: items copied to the signed-in user."""
+    if not current_user.is_authenticated:
+        return 0
+    return copied_to_me(db.session, current_engine_user(), 1, 1).total
+
+
+@bp.app_template_global("case_readers")
+def case_readers(case):
+    return readers(db.session, case)
 
 
 @bp.get("/notifications")
@@ -74,3 +88,32 @@ def urge(task_id):
     else:
         flash(_("Urged: the holder has been notified"), "success")
     return redirect(url_for("inbox.task", task_id=task_id))
+
+
+@bp.get("/copied")
+@login_required
+def copied():
+    """抄送我的: the items copied to me, newest first."""
+    page = copied_to_me(db.session, current_engine_user(), request.args.get("page"), request.args.get("per_page"))
+    return render_template("notices/copied.html", page=page, copied_tab=True)
+
+
+@bp.post("/cases/<case_id>/cc")
+@login_required
+def cc(case_id):
+    """抄送 from the case page: user names separated by commas or spaces."""
+    names = [n for n in request.form.get("usernames", "").replace(",", " ").replace("，", " ").split() if n]
+    try:
+        copied_names = copy_case(db.session, current_engine_user(), case_id, names, request.form.get("note"))
+    except NotFound:
+        abort(404)
+    except DomainError as err:
+        if err.status == 403:
+            abort(403)
+        flash_error(err)
+    else:
+        if copied_names:
+            flash(_("Copied to %(names)s", names=", ".join(copied_names)), "success")
+        else:
+            flash(_("Already copied to everyone named; nothing changed"), "info")
+    return redirect(url_for("cases.show", case_id=case_id))
