@@ -97,7 +97,7 @@ def test_the_table_loads_with_known_relations_and_roles():
 @pytest.mark.parametrize(
     ("rules", "error"),
     [
-        ('[{ relation = "task_holder" }]', "unknown relation"),
+        ('[{ relation = "task_watcher" }]', "unknown relation"),
         ('[{ relation = "anywhere", roles = ["mayor"] }]', "unknown role mayor"),
         ('[{ relation = "anywhere" }]', "needs roles"),
         ('[{ relation = "claimer", roles = ["admin"] }]', "takes no roles"),
@@ -171,12 +171,15 @@ def test_the_lead_department_or_the_window_adds_a_department(session, user):
     case = _at_departments(session, user)
     for name in ("department_handler@qx-zrzy", "county_window@qx-window"):
         assert allowed(session, user(name), "add_department", case)
-        assert available_actions(session, user(name), case) == ["add_department"]
+        assert available_actions(session, user(name), case) == ["add_department", "cc"]
     for other in _others(user, "department_handler@qx-zrzy", "county_window@qx-window") + [
         user("department_handler@qx-nync")
     ]:
         assert not allowed(session, other, "add_department", case), other.username
-        assert available_actions(session, other, case) == []
+        assert "add_department" not in available_actions(session, other, case)
+    # 抄送 is offered to whoever holds one of its tasks (the other department), else to nobody else.
+    assert available_actions(session, user("department_handler@qx-nync"), case) == ["cc"]
+    assert available_actions(session, user("supervisor@qx"), case) == []
     with pytest.raises(Forbidden):
         actions.add_department(session, user("department_handler@qx-nync"), case, "qx-mzj", "需民政意见")
 
@@ -209,8 +212,12 @@ def test_available_actions_of_a_ready_task(session, user):
     offered = available_actions(session, holder, case, review)
     assert {"complete", "claim", "return", "transfer", "delegate"} <= set(offered)
     assert "unclaim" not in offered and "withdraw" not in offered
+    # Only the first-ask agent, the county window (once it sees the item), supervisors and the township's
+    # discipline committee may urge (催办) it.
+    urgers = {"village_agent@t1-v1", "county_window@qx-window", "supervisor@qx", "discipline_inspector@t1"}
     for outsider in _others(user, "township_reception@t1"):
-        assert available_actions(session, outsider, case, review) == [], outsider.username
+        expected = ["urge"] if outsider.username in urgers else []
+        assert available_actions(session, outsider, case, review) == expected, outsider.username
     commands.claim_task(session, holder, review.id)
     offered = available_actions(session, holder, case, review)
     assert "unclaim" in offered and "claim" not in offered and "complete" in offered
@@ -232,12 +239,12 @@ def test_the_api_shows_available_actions(api, session):
     review = case["open_tasks"][0]
     detail = api.call("GET", f"/api/v1/tasks/{review['id']}", "township_reception@t1")
     assert {"complete", "claim", "return", "transfer", "delegate"} <= set(detail["available_actions"])
-    assert api.call("GET", f"/api/v1/tasks/{review['id']}", "supervisor@qx")["available_actions"] == []
-    assert api.call("GET", f"/api/v1/cases/{case['id']}", "township_reception@t1")["available_actions"] == []
+    assert api.call("GET", f"/api/v1/tasks/{review['id']}", "supervisor@qx")["available_actions"] == ["urge"]
+    assert api.call("GET", f"/api/v1/cases/{case['id']}", "township_reception@t1")["available_actions"] == ["cc"]
     case, _ = api.step(case, {"township_review": {"opinion": "报县"}})
     case, _ = api.step(case)  # the window sorts it to the departments
     shown = api.call("GET", f"/api/v1/cases/{case['id']}", "county_window@qx-window")
-    assert shown["available_actions"] == ["add_department"]
+    assert shown["available_actions"] == ["add_department", "cc"]
 
 
 def _page_ids(client, scope: str, query: str = "") -> list[str]:

@@ -98,7 +98,19 @@ def create_app(config: dict | None = None) -> Flask:
 
     from . import auth, cli, filters, presence
     from .api import api
-    from .pages import admin, asking, asking_public, cases, inbox, modeler, printables, public, supervision, window
+    from .pages import (
+        admin,
+        asking,
+        asking_public,
+        cases,
+        inbox,
+        modeler,
+        notices,
+        printables,
+        public,
+        supervision,
+        window,
+    )
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
@@ -109,6 +121,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(printables.bp)
     app.register_blueprint(window.bp)
     app.register_blueprint(supervision.bp)
+    app.register_blueprint(notices.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(asking.bp)
     app.register_blueprint(asking_public.bp)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from ..kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from ..kernel.i18n import N_
-from ..kernel.vocabulary import CATALOG_APPROVER_ROLES, EventType, Level, UnitKind
+from ..kernel.vocabulary import CATALOG_APPROVER_ROLES, EventType, Level, NotificationKind, UnitKind
 from ..library.catalog import FIELDS, KINDS, LEVELS, categories, current_item
 from ..library.processes import live_version, spec_for
 from ..org.access import has_role
@@ -21,6 +21,7 @@ from ..runtime.spiff import dump_state, find_task, load_state, new_workflow, rea
 from ..store.admin_tables import CatalogProposal
 from ..store.models import CatalogItem, OrgUnit, User
 from .forms import validate_form
+from .notices import role_holders
 from .pipeline import Work, execute
 
 CODE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
@@ -175,6 +176,7 @@ def propose_item(session: Session, actor: User, body: dict, now: datetime | None
         session.add(proposal)
         session.flush()
         work.event(EventType.CATALOG_ITEM_PROPOSED, None, proposal=proposal.id, code=code, name=values["name"])
+        _tell_approvers(work, proposal)
         return proposal
 
     return execute(session, actor, act, now)
@@ -254,6 +256,19 @@ def decide(session: Session, actor: User, proposal_id, data, now: datetime | Non
                 proposal.catalog_item_id = item.id
             event = EventType.CATALOG_ITEM_APPROVED if approved else EventType.CATALOG_ITEM_REJECTED
         work.event(event, None, proposal=proposal.id, code=proposal.code, opinion=answers.get("opinion"))
+        if proposal.status == "pending":
+            _tell_approvers(work, proposal)
         return proposal
 
     return execute(session, actor, act, now)
+
+
+def _tell_approvers(work: Work, proposal: CatalogProposal) -> None:
+    """An approval is waiting: everyone holding the role of the proposal's open review is told."""
+    work.notify(
+        role_holders(work.session, proposal.lane),
+        NotificationKind.APPROVAL_WAITING,
+        name=proposal.task_name,
+        item=proposal.fields.get("name"),
+        proposal=proposal.id,
+    )

@@ -21,6 +21,7 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import ParallelMultiInstanceTask
 from SpiffWorkflow.task import TaskState
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..kernel.errors import Forbidden
@@ -43,6 +44,8 @@ REFUSALS = (
     N_("only the county window may do this"),
     N_("only the township agent confirms receipt"),
     N_("only the analyst who started the test run may move it on"),
+    N_("only the item's first-ask agent, the county window, supervisors and the discipline committee may urge"),
+    N_("only someone holding a task of the item, the county window or the lead department may copy it"),
 )
 
 
@@ -83,6 +86,14 @@ class Subject:
         county = ancestor_of_kind(self.session, self.case.village, "county") if self.case else None
         window = child_of_kind(self.session, county, "window") if county else None
         return window.id if window else None
+
+    @cached_property
+    def open_rows(self) -> list[TaskRow]:
+        """The case's open tasks (only asked for by the `task_holder` relation)."""
+        if self.case is None or self.case.id is None:
+            return []
+        query = select(TaskRow).where(TaskRow.case_id == self.case.id, TaskRow.state == "ready")
+        return list(self.session.scalars(query))
 
     @cached_property
     def joint(self):
@@ -141,6 +152,19 @@ def _completer(actor: User, rule: Rule, s: Subject) -> bool:
     return s.row is not None and s.row.completed_by_id == actor.id
 
 
+def _case_owner(actor: User, rule: Rule, s: Subject) -> bool:
+    return s.case is not None and s.case.owner_id == actor.id
+
+
+def _task_holder(actor: User, rule: Rule, s: Subject) -> bool:
+    """Holds an open task of the case: claimed it, or holds its role at its unit while nobody took it."""
+    return any(
+        r.assignee_id == actor.id
+        or (r.assignee_id is None and any(a.role == r.role and a.org_unit_id == r.org_unit_id for a in actor.roles))
+        for r in s.open_rows
+    )
+
+
 def _case_subtree(actor: User, rule: Rule, s: Subject) -> bool:
     path = s.case.village.path if s.case is not None else None
     return path is not None and any(
@@ -174,6 +198,8 @@ RELATIONS: dict[str, Relation] = {
     "task_unit": _task_unit,
     "claimer": _claimer,
     "completer": _completer,
+    "case_owner": _case_owner,
+    "task_holder": _task_holder,
     "case_subtree": _case_subtree,
     "case_township": _case_township,
     "case_window": _case_window,
@@ -184,7 +210,7 @@ RELATIONS: dict[str, Relation] = {
 # Relations that name the unit but not the role: a rule must say which roles count there.
 NEEDS_ROLES = ("case_window", "lead_department", "anywhere", "case_township", "case_subtree")
 # Relations to the person, not to a role: roles would mean nothing.
-NO_ROLES = ("claimer", "completer", "test_run_owner")
+NO_ROLES = ("claimer", "completer", "test_run_owner", "case_owner", "task_holder")
 
 
 def _ready_claimed_by(s: Subject, *claimers: int | None) -> bool:
@@ -205,6 +231,7 @@ STATES: dict[str, Callable[[User, Subject], bool]] = {
     "joint_running": lambda actor, s: s.joint is not None,
     "batch_scheduled": lambda actor, s: s.batch is not None and s.batch.status == "scheduled",
     "test_run": lambda actor, s: s.case is not None and s.case.is_test_run,
+    "case_open": lambda actor, s: s.case is not None and s.case.closed_at is None,
 }
 
 

@@ -22,11 +22,13 @@ from sqlalchemy.orm import Session, defaultload, undefer
 
 from ..kernel.errors import NotFound
 from ..kernel.i18n import N_
+from ..kernel.vocabulary import TaskState
 from ..library.processes import spec_for
 from ..runtime.spiff import load_state
 from ..store import unit_of_work
 from ..store.models import Case, TaskRow, User
 from .casefacts import Facts, completed_ids, derive_facts
+from .notices import arrival_kind, holders, task_detail
 from .permissions import require
 
 T = TypeVar("T")
@@ -39,6 +41,7 @@ class Work(unit_of_work.Work):
 
     settled: set[int] = field(default_factory=set)
     passed: dict[int, set] = field(default_factory=dict)  # by case: what its workflow had completed
+    arrived: dict[str, tuple[TaskRow, Case]] = field(default_factory=dict)  # tasks opened or reopened now
 
     def workflow(self, case: Case):
         """The case's workflow from its pinned version, remembering what it had passed (for notices)."""
@@ -91,7 +94,21 @@ class Work(unit_of_work.Work):
         facts = derive_facts(self.session, case, workflow, self.now, before, completed, reopened or [])
         self.passed[id(case)] = completed_ids(workflow)
         self.settled.add(id(case))
+        for row in [*facts.new_rows, *(reopened or [])]:
+            self.arrived[row.id] = (row, case)
         return facts
+
+    def before_commit(self) -> None:
+        """Tell the people each task this command opened or reopened reached (engine/cases/notices.py):
+        its holder, or every member of its unit's role; returned work is said to be returned."""
+        if not self.arrived:
+            return
+        self.session.flush()  # a new item has its id now
+        kind = arrival_kind(self.events[0].type)
+        for row, case in self.arrived.values():
+            if row.state != TaskState.READY or case.is_test_run:
+                continue
+            self.notify(holders(self.session, row), kind, case, row.id, **task_detail(row, case))
 
     def changed(self) -> bool:
         return bool(self.settled) or super().changed()

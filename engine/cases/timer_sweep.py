@@ -15,13 +15,20 @@ from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session, lazyload
 
 from ..kernel.errors import Conflict
-from ..kernel.vocabulary import TimerKind
+from ..kernel.vocabulary import NotificationKind, TimerKind
 from ..store.db import rowcount
-from ..store.models import OrgUnit, TaskRow
+from ..store.models import Case, CatalogItem, OrgUnit, TaskRow
+from .notices import holders
 from .pipeline import Work, execute
 from .timers import EVENT_TYPES, Timer
 
 Outcome = Literal["fired", "lost", "discarded"] | None
+
+# What the task's holder (or its unit) is told when a timer fires.
+REMINDERS = {
+    TimerKind.DUE_SOON: NotificationKind.DUE_SOON_REMINDER,
+    TimerKind.OVERDUE: NotificationKind.OVERDUE_REMINDER,
+}
 
 
 def fire_due_timers(session: Session, now: datetime, limit: int = 100) -> int:
@@ -64,7 +71,23 @@ def _fire_next(work: Work, postgres: bool) -> Outcome:
         role=row.role,
         due_at=row.due_at.isoformat(),
     )
+    _remind(work, row, kind)
     return "fired"
+
+
+def _remind(work: Work, row: TaskRow, kind: str) -> None:
+    """Tell whoever has the task that it is due soon or overdue (not an analyst's test run)."""
+    reminder = REMINDERS.get(TimerKind(kind))
+    item = work.session.execute(
+        select(Case.receipt_code, Case.is_test_run, CatalogItem.name)
+        .join(CatalogItem, CatalogItem.id == Case.catalog_item_id)
+        .where(Case.id == row.case_id)
+    ).first()
+    if reminder is None or item is None or item.is_test_run:
+        return
+    due_at = row.due_at.isoformat() if row.due_at else None
+    detail = {"name": row.name, "receipt_code": item.receipt_code, "item": item.name, "due_at": due_at}
+    work.notify(holders(work.session, row), reminder, row.case_id, row.id, **detail)
 
 
 def _due(now: datetime):

@@ -167,6 +167,8 @@ class EventType(Vocabulary):
     CASE_MIGRATED = ("case_migrated", "迁移到新流程版本", "Moved to a new process version")
     DEADLINE_RECOMPUTED = ("deadline_recomputed", "办理时限重新计算", "Deadlines recomputed")
     RESIDENT_RATED = ("resident_rated", "群众评价", "Rated by the resident")
+    TASK_URGED = ("task_urged", "催办", "Urged")
+    CASE_COPIED = ("case_copied", "抄送", "Copied to colleagues")
     # Batches between the county window and a township
     BATCH_CREATED = ("batch_created", "生成交接批次", "Batch created")
     BATCH_RECEIVED = ("batch_received", "签收交接批次", "Batch received")
@@ -207,6 +209,8 @@ class EventType(Vocabulary):
     RESIDENT_REQUEST_RECEIVED = ("resident_request_received", "群众网上诉求", "Resident's request received")
     RESIDENT_REQUEST_CLOSED = ("resident_request_closed", "诉求已回复", "Resident's request answered")
     CONTACT_CARD_CHANGED = ("contact_card_changed", "修改联系卡电话", "Contact card phone changed")
+    # Notifications
+    NOTIFICATIONS_READ = ("notifications_read", "阅读通知", "Notifications read")
 
 
 class BatchStatus(Vocabulary):
@@ -242,6 +246,19 @@ class RequestStatus(Vocabulary):
 
     AWAITING_CALLBACK = ("awaiting_callback", "待联系", "Waiting for a call-back")
     CALLED_BACK = ("called_back", "已回复", "Answered")
+
+
+class NotificationKind(Vocabulary):
+    """Why a person is told something in the app (engine/cases/notices.py writes them in the
+    command that causes them)."""
+
+    NEW_TASK = ("new_task", "新待办", "New task")
+    RETURNED_TO_ME = ("returned_to_me", "退回给我", "Returned to you")
+    URGED = ("urged", "被催办", "Urged")
+    DUE_SOON_REMINDER = ("due_soon_reminder", "待办即将到期", "Task due soon")
+    OVERDUE_REMINDER = ("overdue_reminder", "待办已逾期", "Task overdue")
+    COPIED_TO_ME = ("copied_to_me", "抄送给我", "Copied to you")
+    APPROVAL_WAITING = ("approval_waiting", "待审批", "Approval waiting")
 
 
 # The event a timer of each kind records when it fires.
@@ -286,6 +303,7 @@ VOCABULARIES: dict[str, type[Vocabulary]] = {
     "contact_channel": ContactChannel,
     "need_outcome": NeedOutcome,
     "request_status": RequestStatus,
+    "notification_kind": NotificationKind,
 }
 
 

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session, aliased
 
 from ..kernel.vocabulary import OPENING_ROLES, Role, UnitKind
 from ..store.models import Case, OrgUnit, RoleAssignment, TaskRow, User
+from ..store.notice_tables import CaseReader
 
 
 def assignments(user: User) -> list[RoleAssignment]:
@@ -29,18 +30,20 @@ def case_scope(user: User):
 
     A case is visible to the first-ask owner, to anyone assigned at the case's
     village or an ancestor of it (township staff, county supervisors), and to
-    units that hold or held one of its tasks (stations, window, departments).
+    units that hold or held one of its tasks (stations, window, departments), and to the
+    people it was copied to (抄送: read only, engine/cases/copies.py).
     """
     unit_ids = [a.org_unit_id for a in user.roles]
+    copied = exists(select(CaseReader.case_id).where(CaseReader.case_id == Case.id, CaseReader.user_id == user.id))
     if not unit_ids:
-        return Case.owner_id == user.id
+        return or_(Case.owner_id == user.id, copied)
     paths = [a.org_unit.path for a in user.roles]
     village = aliased(OrgUnit)
     in_subtree = exists(
         select(village.id).where(village.id == Case.village_id, or_(*[village.path.startswith(p) for p in paths]))
     )
     held_task = exists(select(TaskRow.id).where(TaskRow.case_id == Case.id, TaskRow.org_unit_id.in_(unit_ids)))
-    return or_(Case.owner_id == user.id, in_subtree, held_task) if unit_ids else false()
+    return or_(Case.owner_id == user.id, in_subtree, held_task, copied) if unit_ids else false()
 
 
 def can_see_case(session: Session, user: User, case: Case) -> bool:
@@ -49,11 +52,16 @@ def can_see_case(session: Session, user: User, case: Case) -> bool:
     if any(case.village.path.startswith(a.org_unit.path) for a in user.roles):
         return True
     unit_ids = [a.org_unit_id for a in user.roles]
-    return (
-        bool(unit_ids)
-        and session.scalar(select(exists().where(TaskRow.case_id == case.id, TaskRow.org_unit_id.in_(unit_ids))))
-        is True
-    )
+    if unit_ids and session.scalar(
+        select(exists().where(TaskRow.case_id == case.id, TaskRow.org_unit_id.in_(unit_ids)))
+    ):
+        return True
+    return is_reader(session, user, case)
+
+
+def is_reader(session: Session, user: User, case: Case) -> bool:
+    """The case was copied to `user` (抄送): they may read it, never act on it."""
+    return session.get(CaseReader, (case.id, user.id)) is not None
 
 
 def may_open_for(user: User, village: OrgUnit) -> bool:

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from ..cases.forms import task_form
 from ..cases.permissions import available_actions
+from ..cases.urges import urge_count
 from ..cases.visibility import visible_task
 from ..kernel.vocabulary import ItemKind, TaskState
 from ..library.processes import spec_for
@@ -69,6 +70,7 @@ def task_detail(session: Session, user: User, task_id: str) -> dict:
         "data": data,
         "context": case_context(session, task, data),
         "available_actions": available_actions(session, user, task.case, task),
+        "urges": urge_count(session, task.id),
     }
 
 

@@ -2,4 +2,14 @@
 working-day calendar the county edits; paging."""
 
 # Every table joins the metadata when the store is imported, whichever module asked first.
-from . import admin_tables, asking_tables, audit, models, oversight_tables, throttle, timer_table, workspace_tables  # noqa: F401
+from . import (  # noqa: F401
+    admin_tables,
+    asking_tables,
+    audit,
+    models,
+    notice_tables,
+    oversight_tables,
+    throttle,
+    timer_table,
+    workspace_tables,
+)

@@ -29,6 +29,7 @@ from ..kernel.errors import Conflict, DomainError
 from ..kernel.i18n import N_
 from ..kernel.vocabulary import event_type
 from .models import Case, Event, User
+from .notice_tables import Notification
 
 T = TypeVar("T")
 W = TypeVar("W", bound="Work")
@@ -44,6 +45,23 @@ class Work:
     actor: User | None
     now: datetime
     events: list[Event] = field(default_factory=list)
+    notices: dict[tuple[int, str, str | None], Notification] = field(default_factory=dict)
+
+    def notify(self, user_ids, kind: str, case: Case | int | None = None, task_id: str | None = None, **detail) -> None:
+        """Tell these people in the app, in this command's transaction: written with its event, or
+        not at all. The actor is never told of their own act; one person is told a thing once."""
+        case_id = case if isinstance(case, int) else (case.id if case is not None else None)
+        me = self.actor.id if self.actor is not None else None
+        for user_id in user_ids:
+            if user_id is None or user_id == me or (user_id, kind, task_id) in self.notices:
+                continue
+            self.notices[(user_id, kind, task_id)] = Notification(
+                user_id=user_id, at=self.now, kind=kind, case_id=case_id, task_id=task_id, detail=detail
+            )
+
+    def before_commit(self) -> None:
+        """The last step before the commit, after the act recorded its event (the case pipeline
+        tells the people its new tasks reached)."""
 
     def event(self, type_: str, case: Case | int | None = None, task_id: str | None = None, **detail) -> None:
         """The command's one audit event."""
@@ -114,7 +132,9 @@ def _finish(work: Work) -> None:
             raise RuntimeError("a command that changes state records its event")
         session.rollback()  # nothing changed: end the read transaction
         return
+    work.before_commit()
     session.add(work.events[0])
+    session.add_all(work.notices.values())
     session.commit()
 
 

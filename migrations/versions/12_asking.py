@@ -1,7 +1,7 @@
 """asking: households, visits and needs, residents' requests
 
 Revision ID: 12_asking
-Revises: 11_deadline_basis
+Revises: 12_security
 
 """
 
@@ -14,7 +14,7 @@ import engine.store.models
 
 # revision identifiers, used by Alembic.
 revision = "12_asking"
-down_revision = "11_deadline_basis"
+down_revision = "12_security"
 branch_labels = None
 depends_on = None
 

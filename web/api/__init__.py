@@ -92,6 +92,7 @@ from . import (  # noqa: E402,F401
     routes_library,
     routes_meta,
     routes_modeler,
+    routes_notices,
     routes_supervision,
     routes_workspace,
 )

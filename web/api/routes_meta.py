@@ -16,6 +16,7 @@ from engine.kernel.vocabulary import (
     ItemKind,
     Level,
     NeedOutcome,
+    NotificationKind,
     RequestStatus,
     Role,
     UnitKind,
@@ -57,6 +58,8 @@ VOCABULARY_PROPERTIES: dict[tuple[str, ...], type[Vocabulary]] = {
     ("RequestAnswer", "outcome"): NeedOutcome,
     ("ResidentRequest", "status"): RequestStatus,
     ("PublicRequestStatus", "status"): RequestStatus,
+    ("Notification", "kind"): NotificationKind,
+    ("Copy", "status"): CaseStatus,
 }
 
 

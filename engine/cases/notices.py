@@ -1,0 +1,55 @@
+"""Who is told when work reaches them (in-app notifications).
+
+The pipeline (engine/cases/pipeline.py, `Work.before_commit`) tells the people every task a
+command opened or reopened reached; the timer sweep, urges and copies tell theirs through
+`work.notify`. Each notification is written in the transaction of the change that causes it, so
+nobody is told of a change that did not happen and no change goes untold."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..kernel.vocabulary import EventType, NotificationKind
+from ..store.models import Case, RoleAssignment, TaskRow, User
+
+# The events whose reopened or new tasks go back to someone who had them before.
+RETURNING = frozenset({EventType.TASK_RETURNED, EventType.TASK_WITHDRAWN})
+
+
+def holders(session: Session, row: TaskRow) -> list[int]:
+    """Who has this task: its holder, or while nobody took it everyone holding its role at its unit."""
+    if row.assignee_id is not None:
+        return [row.assignee_id]
+    return list(
+        session.scalars(
+            select(RoleAssignment.user_id)
+            .join(User, User.id == RoleAssignment.user_id)
+            .where(RoleAssignment.role == row.role, RoleAssignment.org_unit_id == row.org_unit_id, User.active)
+            .order_by(RoleAssignment.user_id)
+        )
+    )
+
+
+def task_detail(row: TaskRow, case: Case) -> dict:
+    """What a notification about a task names: the step and the item's receipt code and name,
+    nothing about the resident."""
+    return {"name": row.name, "receipt_code": case.receipt_code, "item": case.catalog_item.name}
+
+
+def arrival_kind(event_type: str) -> NotificationKind:
+    return NotificationKind.RETURNED_TO_ME if event_type in RETURNING else NotificationKind.NEW_TASK
+
+
+def role_holders(session: Session, role: str | None) -> list[int]:
+    """Everyone active holding `role` at any unit (the county leaders a catalog approval waits for)."""
+    if not role:
+        return []
+    return list(
+        session.scalars(
+            select(RoleAssignment.user_id)
+            .join(User, User.id == RoleAssignment.user_id)
+            .where(RoleAssignment.role == role, User.active)
+            .distinct()
+        )
+    )

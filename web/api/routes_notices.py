@@ -1,0 +1,80 @@
+"""Notifications over the API: the caller's list (paginated, newest first) and marking them read."""
+
+from flask import jsonify, request
+
+from engine.cases.copies import copied_to_me, copy_case, readers
+from engine.cases.urges import urge_task
+from engine.cases.visibility import get_case
+from engine.kernel.errors import Invalid
+from engine.kernel.i18n import N_
+from engine.read.notifications import list_notifications, mark_read, unread_count
+from engine.read.shapes import task_detail
+from engine.store.paging import iso
+
+from ..auth import current_engine_user
+from ..extensions import db
+from ..notices import notification_dict
+from . import api, json_body, token_required
+
+
+@api.get("/notifications")
+@token_required
+def notifications():
+    user = current_engine_user()
+    unread = request.args.get("unread") in ("1", "true")
+    page = list_notifications(db.session, user, request.args.get("page"), request.args.get("per_page"), unread=unread)
+    return jsonify({**page.to_dict(notification_dict), "unread": unread_count(db.session, user)})
+
+
+@api.post("/notifications/read")
+@token_required
+def read_notifications():
+    body = json_body()
+    user = current_engine_user()
+    if body.get("all") is True:
+        count = mark_read(db.session, user, all_=True)
+    elif "ids" in body:
+        count = mark_read(db.session, user, body.get("ids"))
+    else:
+        raise Invalid(N_("choose the notifications to mark read"), {"ids": N_("a list of notification ids")})
+    return jsonify({"marked": count, "unread": unread_count(db.session, user)})
+
+
+@api.post("/tasks/<task_id>/urge")
+@token_required
+def urge(task_id):
+    """催办: `{"note"}` optional; 409 when the caller already urged this task this working day."""
+    user = current_engine_user()
+    row = urge_task(db.session, user, task_id, json_body().get("note"))
+    return jsonify(task_detail(db.session, user, row.id))
+
+
+@api.post("/cases/<case_id>/cc")
+@token_required
+def cc(case_id):
+    """抄送: `{"usernames": [...], "note"}`; the recipients may read the item, never act on it."""
+    body = json_body()
+    user = current_engine_user()
+    copied = copy_case(db.session, user, case_id, body.get("usernames"), body.get("note"))
+    case = get_case(db.session, user, case_id)
+    return jsonify({"copied": copied, "readers": [r.user.username for r in readers(db.session, case)]})
+
+
+def _copy_dict(r) -> dict:
+    return {
+        "case_id": r.case_id,
+        "receipt_code": r.case.receipt_code,
+        "item": r.case.catalog_item.name,
+        "status": r.case.status,
+        "by": r.added_by.username,
+        "at": iso(r.at),
+        "note": r.note,
+    }
+
+
+@api.get("/cases/copied-to-me")
+@token_required
+def copied():
+    """抄送我的: the items copied to the caller, newest first."""
+    page = copied_to_me(db.session, current_engine_user(), request.args.get("page"), request.args.get("per_page"))
+    return jsonify(page.to_dict(_copy_dict))
