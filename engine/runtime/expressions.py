@@ -48,15 +48,19 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
+from ..kernel.settings import SCRIPT_MEMORY_MB, SCRIPT_SECONDS
+
 MAX_SOURCE = 5_000
 MAX_DEPTH = 100  # nesting of the source tree
 MAX_POWER = 64
 MAX_SEQUENCE = 10_000
 MAX_INT_BITS = 4_096
 MAX_STEPS = 1_000_000  # guarded operations of one evaluation
-MAX_CELLS = 10_000_000  # items and characters built by one evaluation (~100 MB at most)
+# Items and characters built by one evaluation: ~10 bytes each on average (a character is one,
+# a list item a pointer and often a small object), so 100 MB allow 10 million.
+MAX_CELLS = SCRIPT_MEMORY_MB * 100_000
 MAX_MEASURE = 1_000_000  # nodes and characters of one value that is compared, formatted or kept
-MAX_SECONDS = 1.0
+MAX_SECONDS = SCRIPT_SECONDS
 MAX_PRINTED = 200  # lines of print output kept per evaluation
 PRINT_LOG = "print_log"  # the data variable that receives a script's print output
 
