@@ -31,7 +31,7 @@ def test_a_test_run_whose_script_fails_ends_as_failed_naming_the_element(client,
     assert "ZeroDivisionError" in failed["errors"]["detail"]
     assert failed["errors"]["message"] == "该环节的脚本或表达式运行失败"
     assert "流程图" in failed["title"]  # in Chinese: the diagram is at fault
-    assert failed["errors"]["test_run"] == run["id"]
+    assert failed["errors"]["test_run"] == str(run["id"])
     # The run ended as failed, and says where and why.
     state = api.call("GET", f"/api/v1/test-runs/{run['id']}", "analyst@qx")
     assert state["status"] == "failed" and not state["finished"] and state["waits"] == []

@@ -229,6 +229,7 @@ VOCABULARIES: dict[str, type[Vocabulary]] = {
     "timer_kind": TimerKind,
     "event_type": EventType,
     "batch_status": BatchStatus,
+    "wait_kind": WaitKind,
 }
 
 
