@@ -97,6 +97,7 @@ def _validate_bpmn(
     forms = _check_forms(root, errors)
     _check_properties(root, errors)
     _check_gateways(root, errors)
+    _check_callees(root, errors)
     for tag in EXPRESSION_TAGS:
         for node in root.iter(f"{{{BPMN_NS}}}{tag}"):
             if (node.text or "").strip():
@@ -139,6 +140,15 @@ def _check_properties(root, errors: list[dict]) -> None:
         problem = check(prop.get("name") or "", prop.get("value"))
         if problem:
             errors.append(error(_owner_id(prop), problem, f'{prop.get("name")}="{prop.get("value")}"'))
+
+
+def _check_callees(root, errors: list[dict]) -> None:
+    """A call activity calls a process of the same file (calls across the library are not yet resolved)."""
+    here = {p.get("id") for p in root.iter(f"{{{BPMN_NS}}}process")}
+    for call in root.iter(f"{{{BPMN_NS}}}callActivity"):
+        callee = (call.get("calledElement") or "").strip()
+        if callee not in here:
+            errors.append(error(call.get("id"), N_("the called process is not in this file"), callee))
 
 
 def _check_gateways(root, errors: list[dict]) -> None:
