@@ -593,6 +593,26 @@ def _diagram_function(func) -> bool:
     return code is not None and code.co_filename == "<diagram>"
 
 
+_STORABLE = (str, int, float, bool, type(None), list, tuple, dict)
+
+
+def _storable(name: str, value) -> None:
+    """What a script leaves in the data is stored as JSON: a set, a range, an iterator or a date
+    is refused with the variable's name (already measured, so the walk is bounded)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if not isinstance(item, _STORABLE):
+            raise ExpressionError(
+                f"variable {name!r} holds a {type(item).__name__}, which the process data cannot keep "
+                "(use a list, a number or text)"
+            )
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+
+
 def _failed(err: Exception) -> ExpressionError:
     if isinstance(err, ExpressionError):
         return err
@@ -631,6 +651,8 @@ def execute(script: str, data: dict) -> list[str]:
             if not k.startswith("_") and not callable(v) and not (k in SAFE_FUNCTIONS and v is SAFE_FUNCTIONS[k])
         }
         evaluation.measure(result, MAX_MEASURE * 2)  # what stays in the data must serialize quickly
+        for name, value in result.items():
+            _storable(name, value)
     except Exception as err:
         raise _failed(err) from None
     data.clear()
