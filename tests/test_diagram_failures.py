@@ -31,7 +31,7 @@ def test_a_test_run_whose_script_fails_ends_as_failed_naming_the_element(client,
     assert "ZeroDivisionError" in failed["errors"]["detail"]
     assert failed["errors"]["message"] == "该环节的脚本或表达式运行失败"
     assert "流程图" in failed["title"]  # in Chinese: the diagram is at fault
-    assert failed["errors"]["test_run"] == run["id"]
+    assert failed["errors"]["test_run"] == str(run["id"])
     # The run ended as failed, and says where and why.
     state = api.call("GET", f"/api/v1/test-runs/{run['id']}", "analyst@qx")
     assert state["status"] == "failed" and not state["finished"] and state["waits"] == []
@@ -134,3 +134,23 @@ def test_a_deeply_nested_expression_is_refused_at_validation_naming_the_element(
     assert response.status_code == 422
     assert [(e["element"], e["message"]) for e in response.json["errors"]] == [("compute_share", "表达式不被允许")]
     assert "nested" in response.json["errors"][0]["detail"]
+
+
+def test_a_call_to_a_process_that_does_not_exist_is_named_at_validation(client, api):
+    calling = XML.replace(
+        '<bpmn:scriptTask id="compute_share" name="计算补贴份额">\n'
+        "      <bpmn:script>share = 100 / (1 if materials_complete else 0)</bpmn:script>\n"
+        "    </bpmn:scriptTask>",
+        '<bpmn:callActivity id="compute_share" name="计算补贴份额" calledElement="subsidy_rules" />',
+    )
+    assert "callActivity" in calling
+    response = client.post(
+        "/api/v1/processes/validate",
+        data=calling.encode(),
+        content_type="application/xml",
+        headers={"Authorization": f"Bearer {api.token('analyst@qx')}"},
+    )
+    assert response.status_code == 422
+    [problem] = response.json["errors"]
+    assert problem["element"] == "compute_share" and problem["detail"] == "subsidy_rules"
+    assert problem["message"] == "调用的流程不在本文件中"

@@ -170,3 +170,37 @@ def test_scripts_a_modeler_expects_run():
 
 def today():
     return evaluate("today()", {})
+
+
+def test_runaways_stay_within_the_memory_budget():
+    """Measured, not assumed: the peak memory Python allocates while each runaway runs."""
+    import tracemalloc
+
+    from engine.kernel.settings import SCRIPT_MEMORY_MB
+
+    many_results = "x = [s + s for s in ['a' * 5000] * 2000]\ny = [s + s for s in ['b' * 5000] * 2000]"
+    tracemalloc.start()
+    try:
+        for script, _ in [*RUNAWAYS, (many_results, "")]:
+            tracemalloc.reset_peak()
+            with pytest.raises(ExpressionError):
+                execute(script, {})
+            peak = tracemalloc.get_traced_memory()[1]
+            assert peak < SCRIPT_MEMORY_MB * 1024 * 1024 * 1.5, (script[:40], peak)
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize(
+    ("script", "variable"),
+    [("r = range(3)", "r"), ("s = {1, 2}", "s"), ("z = zip([1], [2])", "z"), ("d = {'a': [reversed([1])]}", "d")],
+)
+def test_a_value_the_process_data_cannot_keep_is_refused_with_its_variable(script, variable):
+    with pytest.raises(ExpressionError, match=f"variable '{variable}' holds a"):
+        execute(script, {})
+
+
+def test_values_that_only_live_inside_the_script_are_fine():
+    data = {}
+    execute("s = {1, 2, 2}\nn = len(s)\nitems = sorted(s)\ndel s", data)
+    assert data == {"n": 2, "items": [1, 2]}

@@ -135,7 +135,7 @@ def run_steps(work: Work, case: Case, workflow, steps: Callable[[], object]) -> 
         ):
             row.state, row.completed_at, row.context = TaskState.CANCELLED, work.now, None
         work.settled.add(id(case))
-        failure.errors["test_run"] = case.id
+        failure.errors["test_run"] = str(case.id)
         return failure
 
 

@@ -13,6 +13,11 @@ BPMN_DIR = ROOT / "bpmn"
 VAR_DIR = Path(os.environ.get("DAIBAN_VAR_DIR", ROOT / "var"))
 
 
+# Bounds of one script, condition or decision expression in a diagram (engine/runtime/expressions.py).
+SCRIPT_SECONDS = float(os.environ.get("DAIBAN_SCRIPT_SECONDS") or 1.0)
+SCRIPT_MEMORY_MB = int(os.environ.get("DAIBAN_SCRIPT_MEMORY_MB") or 100)
+
+
 def database_url() -> str:
     """`DATABASE_URL` selects PostgreSQL (postgresql://...); SQLite under var/ otherwise."""
     url = os.environ.get("DAIBAN_DATABASE_URL") or os.environ.get("DATABASE_URL")

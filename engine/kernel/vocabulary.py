@@ -304,6 +304,7 @@ VOCABULARIES: dict[str, type[Vocabulary]] = {
     "need_outcome": NeedOutcome,
     "request_status": RequestStatus,
     "notification_kind": NotificationKind,
+    "wait_kind": WaitKind,
 }
 
 

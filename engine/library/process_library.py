@@ -47,7 +47,8 @@ def save_draft(session: Session, actor: User, xml: bytes | str) -> ProcessVersio
         require_editor(actor)
         # A diagram version pins the decision tables live when it is saved (running cases keep their routing).
         decisions = live_decisions(session)
-        processes, errors, forms = validate(xml, decisions)
+        # A draft needs only to run (test runs); the deployment rules are checked on deploy.
+        processes, errors, forms = validation.validate(xml, decisions, runnable_only=True)
         if errors:
             raise Invalid(N_("the diagram is not valid"), {"diagram": errors})
         text = xml.decode("utf-8") if isinstance(xml, bytes) else xml
@@ -90,6 +91,9 @@ def deploy(session: Session, actor: User, key: str, number) -> ProcessVersion:
         require_editor(actor)
         version = get_version(session, key, number)
         if version.type == "bpmn":
+            problems = validation.validate(version.xml, version.decisions)[1]
+            if problems:  # what Daiban cannot run in production, named per element
+                raise Invalid(N_("the diagram cannot be deployed"), {"diagram": problems})
             SPECS.get(
                 version.hash, version.xml, version.key, version.decisions
             )  # parse now: a broken diagram fails here, not a case

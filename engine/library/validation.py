@@ -35,22 +35,34 @@ EXPRESSION_TAGS = (
 SCRIPT_TAGS = ((BPMN_NS, "script"), (SPIFF_NS, "preScript"), (SPIFF_NS, "postScript"))
 
 
+# Daiban's deployment rules: a draft that breaks only these can still be test-run (an unknown lane
+# is the analyst's, a user task without a form completes with optional JSON data); deploying it is refused.
+DEPLOY_ONLY = (
+    N_("the lane is not a known role"),
+    N_("the user task has no form"),
+    N_("the form is not in the form library"),
+)
+
+
 def error(element: str | None, message: str, detail: str = "") -> dict:
     return {"element": element, "message": message, "detail": detail}
 
 
-def validate(xml: bytes | str, decisions: dict | None = None) -> tuple[list[dict], list[dict], dict]:
+def validate(
+    xml: bytes | str, decisions: dict | None = None, runnable_only: bool = False
+) -> tuple[list[dict], list[dict], dict]:
     """Check a .bpmn or .dmn file. Returns (processes [{key, name, type}], errors, forms it uses).
 
     A diagram is parsed with the decision tables it may call: `decisions` ({name: xml}),
-    by default the library's files in bpmn/."""
+    by default the library's files in bpmn/. `runnable_only`: leave out the deployment rules
+    (DEPLOY_ONLY), for a draft that is to be test-run."""
     try:
         root = parse_xml(xml)
     except XmlRejected as err:
         return [], [error(None, err.message, err.detail)], {}
     namespace = etree.QName(root).namespace or ""
     if namespace == BPMN_NS:
-        return _validate_bpmn(root, decisions)
+        return _validate_bpmn(root, decisions, runnable_only)
     if "/DMN/" in namespace:
         return _validate_dmn(root)
     return [], [error(None, N_("the file is neither a BPMN diagram nor a DMN decision table"))], {}
@@ -70,7 +82,9 @@ def _compiles(source: str, mode: str, element: str | None, errors: list[dict]) -
         errors.append(error(element, N_("the expression is not allowed"), str(err)))
 
 
-def _validate_bpmn(root, decisions: dict | None = None) -> tuple[list[dict], list[dict], dict]:
+def _validate_bpmn(
+    root, decisions: dict | None = None, runnable_only: bool = False
+) -> tuple[list[dict], list[dict], dict]:
     errors: list[dict] = []
     processes = [
         {"key": p.get("id"), "name": p.get("name") or p.get("id"), "type": "bpmn"}
@@ -83,6 +97,7 @@ def _validate_bpmn(root, decisions: dict | None = None) -> tuple[list[dict], lis
     forms = _check_forms(root, errors)
     _check_properties(root, errors)
     _check_gateways(root, errors)
+    _check_callees(root, errors)
     for tag in EXPRESSION_TAGS:
         for node in root.iter(f"{{{BPMN_NS}}}{tag}"):
             if (node.text or "").strip():
@@ -90,6 +105,8 @@ def _validate_bpmn(root, decisions: dict | None = None) -> tuple[list[dict], lis
     for namespace, tag in SCRIPT_TAGS:
         for node in root.iter(f"{{{namespace}}}{tag}"):
             _compiles(node.text or "", "exec", _owner_id(node), errors)
+    if runnable_only:
+        errors = [e for e in errors if e["message"] not in DEPLOY_ONLY]
     if not errors:
         _spiff_parse(root, processes, errors, decisions)
     return processes, errors, forms
@@ -123,6 +140,15 @@ def _check_properties(root, errors: list[dict]) -> None:
         problem = check(prop.get("name") or "", prop.get("value"))
         if problem:
             errors.append(error(_owner_id(prop), problem, f'{prop.get("name")}="{prop.get("value")}"'))
+
+
+def _check_callees(root, errors: list[dict]) -> None:
+    """A call activity calls a process of the same file (calls across the library are not yet resolved)."""
+    here = {p.get("id") for p in root.iter(f"{{{BPMN_NS}}}process")}
+    for call in root.iter(f"{{{BPMN_NS}}}callActivity"):
+        callee = (call.get("calledElement") or "").strip()
+        if callee not in here:
+            errors.append(error(call.get("id"), N_("the called process is not in this file"), callee))
 
 
 def _check_gateways(root, errors: list[dict]) -> None:

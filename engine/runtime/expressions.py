@@ -48,15 +48,19 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
+from ..kernel.settings import SCRIPT_MEMORY_MB, SCRIPT_SECONDS
+
 MAX_SOURCE = 5_000
 MAX_DEPTH = 100  # nesting of the source tree
 MAX_POWER = 64
 MAX_SEQUENCE = 10_000
 MAX_INT_BITS = 4_096
 MAX_STEPS = 1_000_000  # guarded operations of one evaluation
-MAX_CELLS = 10_000_000  # items and characters built by one evaluation (~100 MB at most)
+# Items and characters built by one evaluation: ~10 bytes each on average (a character is one,
+# a list item a pointer and often a small object), so 100 MB allow 10 million.
+MAX_CELLS = SCRIPT_MEMORY_MB * 100_000
 MAX_MEASURE = 1_000_000  # nodes and characters of one value that is compared, formatted or kept
-MAX_SECONDS = 1.0
+MAX_SECONDS = SCRIPT_SECONDS
 MAX_PRINTED = 200  # lines of print output kept per evaluation
 PRINT_LOG = "print_log"  # the data variable that receives a script's print output
 
@@ -589,6 +593,26 @@ def _diagram_function(func) -> bool:
     return code is not None and code.co_filename == "<diagram>"
 
 
+_STORABLE = (str, int, float, bool, type(None), list, tuple, dict)
+
+
+def _storable(name: str, value) -> None:
+    """What a script leaves in the data is stored as JSON: a set, a range, an iterator or a date
+    is refused with the variable's name (already measured, so the walk is bounded)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if not isinstance(item, _STORABLE):
+            raise ExpressionError(
+                f"variable {name!r} holds a {type(item).__name__}, which the process data cannot keep "
+                "(use a list, a number or text)"
+            )
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+
+
 def _failed(err: Exception) -> ExpressionError:
     if isinstance(err, ExpressionError):
         return err
@@ -627,6 +651,8 @@ def execute(script: str, data: dict) -> list[str]:
             if not k.startswith("_") and not callable(v) and not (k in SAFE_FUNCTIONS and v is SAFE_FUNCTIONS[k])
         }
         evaluation.measure(result, MAX_MEASURE * 2)  # what stays in the data must serialize quickly
+        for name, value in result.items():
+            _storable(name, value)
     except Exception as err:
         raise _failed(err) from None
     data.clear()

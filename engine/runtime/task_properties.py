@@ -20,7 +20,7 @@ from ..kernel.vocabulary import CaseStatus, TimerKind, UnitKind
 from .expressions import ExpressionError, compile_restricted
 
 FORM = "formJsonSchemaFilename"
-CASE_STATUSES = tuple(CaseStatus)
+CASE_STATUSES = tuple(s for s in CaseStatus if s != CaseStatus.FAILED)  # failed: only a test run, by the engine
 # Case columns a task may set from its form through the `case_fields` property.
 CASE_FIELDS = ("rating", "materials_provided")
 # `unit`: case.<one of these> (projection.UnitResolver) or data.<variable holding a unit code>.

@@ -66,7 +66,12 @@ def save_draft():
 @api.post("/processes/<key>/versions/<version>/deploy")
 @token_required
 def deploy(key, version):
-    deployed = library.deploy(db.session, current_engine_user(), key, version)
+    try:
+        deployed = library.deploy(db.session, current_engine_user(), key, version)
+    except Invalid as err:
+        if isinstance(err.errors.get("diagram"), list):  # what cannot be deployed, per element, translated
+            err.errors["diagram"] = _diagram_errors(err.errors["diagram"])
+        raise
     return jsonify(
         key=deployed.key,
         version=deployed.version,

@@ -4,11 +4,15 @@ from flask import abort, flash
 from flask_babel import gettext
 
 from engine.kernel.errors import DomainError, NotFound
+from engine.runtime.failures import DiagramFailed
 
 
 def flash_error(err: DomainError) -> dict[str, str]:
     """Show a domain error in the user's language; returns field errors for the form."""
     flash(gettext(err.message), "error")
+    if isinstance(err, DiagramFailed):  # which element of the diagram failed, and why
+        flash(f"{gettext(err.kind)}: {err.element_name} ({err.element}) — {err.detail}", "error")
+        return {}
     return {field: gettext(message) for field, message in err.errors.items()}
 
 

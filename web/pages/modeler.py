@@ -5,16 +5,22 @@ anyone else; that is a 403 page). The modeler itself saves, validates and
 deploys through the JSON API from the browser.
 """
 
+import json
+
 import werkzeug.exceptions
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from engine.cases import migration
+from engine.cases import commands, migration, test_runs
 from engine.kernel.errors import DomainError, Forbidden, Invalid
+from engine.kernel.i18n import N_
 from engine.kernel.xml import MAX_XML_BYTES
 from engine.library import diagram_diff
 from engine.library import process_library as library
+from engine.read.shapes import open_tasks
+from engine.runtime.failures import DiagramFailed
+from engine.store.models import Case
 
 from ..auth import current_engine_user
 from ..extensions import db
@@ -117,3 +123,57 @@ def migration_page(key, version):
     return render_template(
         "modeler/migration.html", key=key, version=version, report=report, result=result, from_version=from_version
     )
+
+
+@bp.post("/<key>/<int:version>/test-run")
+@login_required
+def start_test_run(key, version):
+    user = current_engine_user()
+    target = or_404(library.get_version, db.session, key, version)
+    try:
+        case = commands.start_test_run(db.session, user, target, {})
+    except DiagramFailed as err:  # the run is kept as failed: show it
+        db.session.rollback()
+        return redirect(url_for("modeler.test_run", case_id=int(err.errors["test_run"])))
+    except DomainError as err:
+        db.session.rollback()
+        if err.status == 403:
+            abort(403)
+        flash_error(err)
+        return redirect(url_for("modeler.index"))
+    return redirect(url_for("modeler.test_run", case_id=case.id))
+
+
+@bp.get("/test-runs/<int:case_id>")
+@login_required
+def test_run(case_id):
+    user = current_engine_user()
+    state = or_404(test_runs.test_run_state, db.session, user, case_id)
+    case = db.session.get(Case, case_id)
+    return render_template(
+        "modeler/test_run.html",
+        run=state,
+        case=case,
+        tasks=open_tasks(db.session, case),
+        data=json.dumps(state["data"], ensure_ascii=False, indent=2, default=str),
+    )
+
+
+@bp.post("/test-runs/<int:case_id>/events")
+@login_required
+def test_run_event(case_id):
+    body: dict = {k: request.form.get(k) for k in ("kind", "task_id", "name") if request.form.get(k)}
+    text = (request.form.get("payload") or "").strip()
+    try:
+        if text:
+            try:
+                body["payload"] = json.loads(text)
+            except ValueError:
+                raise Invalid(N_("the payload must be a JSON object"), {"payload": N_("a JSON object")}) from None
+        test_runs.drive_test_run(db.session, current_engine_user(), case_id, body)
+    except DomainError as err:
+        db.session.rollback()
+        if err.status == 404:
+            abort(404)
+        flash_error(err)
+    return redirect(url_for("modeler.test_run", case_id=case_id))
