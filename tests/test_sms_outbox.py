@@ -19,7 +19,8 @@ from engine.store.db import make_engine, make_sessionmaker
 from engine.store.models import Event
 from engine.store.notice_tables import SmsMessage
 
-from .isolated_db import demo_db, own_database_url  # noqa: F401
+from .conftest import csrf_token
+from .isolated_db import app, demo_db, own_database_url  # noqa: F401
 from .sms_gateway import Gateway
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -160,3 +161,18 @@ def test_a_worker_killed_between_send_and_mark_does_not_text_twice(session, user
         assert message.status == "sent"
         assert gateway.keys(case.receipt_code) == [message.key, message.key]  # tried twice, one key
         assert len(gateway.deliveries(case.receipt_code)) == 1  # delivered once
+
+
+def test_the_administrator_sees_a_failed_text_and_sends_it_again_from_the_page(session, user, login):
+    case, message = _accepted(session, user, "13900009999")
+    message.status, message.attempts, message.last_error = "failed", 6, "HTTP 503"
+    session.commit()
+    assert login("village_agent@t1-v1").get("/admin/sms").status_code == 403
+    admin = login("admin")
+    page = admin.get("/admin/sms?status=failed").get_data(as_text=True)
+    assert case.receipt_code in page and "HTTP 503" in page and "重新发送" in page
+    assert "139****9999" in page and "13900009999" not in page  # the phone masked
+    assert "未配置短信网关" in page
+    admin.post(f"/admin/sms/{message.id}/resend", data={"csrf_token": csrf_token(page)})
+    session.refresh(message)
+    assert message.status == "pending" and message.attempts == 0
