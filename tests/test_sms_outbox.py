@@ -176,3 +176,31 @@ def test_the_administrator_sees_a_failed_text_and_sends_it_again_from_the_page(s
     admin.post(f"/admin/sms/{message.id}/resend", data={"csrf_token": csrf_token(page)})
     session.refresh(message)
     assert message.status == "pending" and message.attempts == 0
+
+
+def test_quiet_hours_hold_a_text_until_morning_and_the_daily_cap_defers_the_rest(session, user):
+    from datetime import datetime
+
+    from engine.cases.sms import quiet_until
+    from engine.store.calendar import TZ
+
+    night = datetime(2026, 12, 8, 22, 30, tzinfo=TZ)
+    early = datetime(2026, 12, 9, 6, 0, tzinfo=TZ)
+    noon = datetime(2026, 12, 9, 12, 0, tzinfo=TZ)
+    assert quiet_until("qx", night) == datetime(2026, 12, 9, 8, 0, tzinfo=TZ)
+    assert quiet_until("qx", early) == datetime(2026, 12, 9, 8, 0, tzinfo=TZ)
+    assert quiet_until("qx", noon) == noon
+
+    phone = "13900001234"
+    texts = [_accepted(session, user, phone)[1] for _ in range(6)]
+    later = max(m.next_try_at for m in texts) + timedelta(days=3)
+    with Gateway() as gateway:
+        outcome = deliver_due(session, gateway.url, now=later)
+        assert outcome.get("deferred", 0) >= 1
+        sent = [m for m in texts if (session.refresh(m) or m.status == "sent")]
+        assert len(sent) == 5  # the daily cap per phone (config/sms.toml)
+        [waiting] = [m for m in texts if m.status == "pending"]
+        assert waiting.next_try_at.astimezone(TZ).hour == 8 and waiting.next_try_at > later
+        deliver_due(session, gateway.url, now=waiting.next_try_at)
+        session.refresh(waiting)
+        assert waiting.status == "sent"
