@@ -131,3 +131,18 @@ def test_a_proposed_catalog_item_tells_the_leaders_an_approval_is_waiting(sessio
     ).all()
     assert [n.detail["proposal"] for n in notes][-1] == proposal.id
     assert "农机报废补贴" in text(notes[-1], lambda s: s)
+
+
+def test_a_delegated_task_tells_the_colleague_and_a_transferred_one_the_peer_unit(session, user):
+    case = _open_and_hand_over(session, user)
+    review = session.scalar(select(TaskRow).where(TaskRow.case_id == case.id, TaskRow.state == "ready"))
+    first, second = _members(session, "township_reception", "t1")[:2]
+    from engine.store.models import User
+
+    giver = session.get(User, first)
+    colleague = session.get(User, second)
+    commands.claim_task(session, giver, review.id)
+    before = len(_told(session, case, "new_task"))
+    actions.delegate_task(session, giver, review.id, colleague.username)
+    told = _told(session, case, "new_task")[before:]
+    assert [n.user_id for n in told] == [colleague.id]

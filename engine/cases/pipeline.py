@@ -101,6 +101,11 @@ class Work(unit_of_work.Work):
             self.arrived[row.id] = (row, case)
         return facts
 
+    def arrive(self, row: TaskRow, case: Case) -> None:
+        """An open task reached someone new without the workflow moving (转交 to a colleague, 转办 to a
+        peer unit): its new holder, or its new unit, is told like for a new task."""
+        self.arrived[row.id] = (row, case)
+
     def before_commit(self) -> None:
         """Tell the people each task this command opened or reopened reached (engine/cases/notices.py):
         its holder, or every member of its unit's role; returned work is said to be returned. Text the
