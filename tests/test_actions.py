@@ -9,6 +9,7 @@ from engine.cases.forms import task_form
 from engine.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from engine.read.shapes import task_context
 from engine.store.models import Event, TaskRow
+from engine.store.notice_tables import Notification
 
 from .scenario import HOUSE_MATERIALS
 
@@ -224,6 +225,11 @@ def test_a_department_transfers_its_part_to_a_peer_department(session, user):
         actions.transfer_task(session, user("department_handler@qx-nync"), dept.id, "t1-mzs", "不是同级")
     actions.transfer_task(session, user("department_handler@qx-nync"), dept.id, "qx-lyj", "涉及林地")
     assert session.get(TaskRow, dept.id).org_unit.code == "qx-lyj"
+    # The forestry bureau is told the task reached it (in-app notification), in the transfer's transaction.
+    told = session.scalars(
+        select(Notification.user_id).where(Notification.task_id == dept.id, Notification.kind == "new_task")
+    ).all()
+    assert user("department_handler@qx-lyj").id in told
     with pytest.raises(NotFound):  # the task, and with it the item, left the first department
         commands.complete_task(session, user("department_handler@qx-nync"), dept.id, {"approved": True, "opinion": "x"})
     commands.complete_task(

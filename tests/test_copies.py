@@ -13,13 +13,15 @@ from engine.read.shapes import task_detail, visible_cases
 from engine.store.models import Event, TaskRow
 from engine.store.notice_tables import Notification
 
+from .scenario import HOUSE_MATERIALS
+
 RESIDENT = {"name": "孙小梅", "phone": "13900005555", "village": "t1-v3"}
 ACCEPT = {"materials_complete": True, "commission_signed": True}
 
 
 def _at_review(session, user):
     agent = user("village_agent@t1-v3")
-    case = commands.open_case(session, agent, "house-building", RESIDENT, "建房", ["户口簿"])
+    case = commands.open_case(session, agent, "house-building", RESIDENT, "建房", HOUSE_MATERIALS)
     accept = session.scalar(select(TaskRow).where(TaskRow.case_id == case.id, TaskRow.state == "ready"))
     commands.complete_task(session, agent, accept.id, ACCEPT)
     review = session.scalar(select(TaskRow).where(TaskRow.case_id == case.id, TaskRow.state == "ready"))

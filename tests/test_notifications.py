@@ -15,6 +15,8 @@ from engine.read.notifications import list_notifications, mark_read, text, unrea
 from engine.store.models import Event, OrgUnit, RoleAssignment, TaskRow
 from engine.store.notice_tables import Notification
 
+from .scenario import HOUSE_MATERIALS
+
 RESIDENT = {"name": "王秀英", "phone": "13900003333", "village": "t1-v1"}
 ACCEPT = {"materials_complete": True, "commission_signed": True}
 
@@ -41,7 +43,7 @@ def _members(session, role, unit):
 
 
 def _open_and_hand_over(session, user):
-    case = commands.open_case(session, user("village_agent@t1-v1"), "house-building", RESIDENT, "建房", ["户口簿"])
+    case = commands.open_case(session, user("village_agent@t1-v1"), "house-building", RESIDENT, "建房", HOUSE_MATERIALS)
     accept = session.scalar(select(TaskRow).where(TaskRow.case_id == case.id, TaskRow.state == "ready"))
     commands.complete_task(session, user("village_agent@t1-v1"), accept.id, ACCEPT)
     return case
@@ -131,3 +133,18 @@ def test_a_proposed_catalog_item_tells_the_leaders_an_approval_is_waiting(sessio
     ).all()
     assert [n.detail["proposal"] for n in notes][-1] == proposal.id
     assert "农机报废补贴" in text(notes[-1], lambda s: s)
+
+
+def test_a_delegated_task_tells_the_colleague_and_a_transferred_one_the_peer_unit(session, user):
+    case = _open_and_hand_over(session, user)
+    review = session.scalar(select(TaskRow).where(TaskRow.case_id == case.id, TaskRow.state == "ready"))
+    first, second = _members(session, "township_reception", "t1")[:2]
+    from engine.store.models import User
+
+    giver = session.get(User, first)
+    colleague = session.get(User, second)
+    commands.claim_task(session, giver, review.id)
+    before = len(_told(session, case, "new_task"))
+    actions.delegate_task(session, giver, review.id, colleague.username)
+    told = _told(session, case, "new_task")[before:]
+    assert [n.user_id for n in told] == [colleague.id]

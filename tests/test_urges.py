@@ -15,6 +15,8 @@ from engine.store.calendar import TZ
 from engine.store.models import Event, OrgUnit, RoleAssignment, TaskRow
 from engine.store.notice_tables import Notification
 
+from .scenario import HOUSE_MATERIALS
+
 RESIDENT = {"name": "赵大山", "phone": "13900004444", "village": "t1-v2"}
 ACCEPT = {"materials_complete": True, "commission_signed": True}
 TUESDAY = datetime(2026, 12, 8, 10, 0, tzinfo=TZ)
@@ -26,7 +28,7 @@ MONDAY = datetime(2026, 12, 14, 9, 0, tzinfo=TZ)
 
 def _review(session, user):
     agent = user("village_agent@t1-v2")
-    case = commands.open_case(session, agent, "house-building", RESIDENT, "建房", ["户口簿"])
+    case = commands.open_case(session, agent, "house-building", RESIDENT, "建房", HOUSE_MATERIALS)
     accept = session.scalar(select(TaskRow).where(TaskRow.case_id == case.id, TaskRow.state == "ready"))
     commands.complete_task(session, agent, accept.id, ACCEPT)
     return session.scalar(select(TaskRow).where(TaskRow.case_id == case.id, TaskRow.state == "ready"))

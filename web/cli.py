@@ -8,8 +8,10 @@ from flask.cli import AppGroup
 
 from engine.asking.demo import load_demo_households
 from engine.cases.calendar_admin import sync_calendar
+from engine.cases.sms_delivery import deliver_due
 from engine.cases.timer_sweep import fire_due_timers
 from engine.kernel.clock import utcnow
+from engine.kernel.settings import sms_url
 from engine.library.catalog import sync_catalog
 from engine.library.processes import deploy_from_files
 from engine.org.org import load_demo_county
@@ -75,9 +77,11 @@ def register(app) -> None:
         help="Seconds between sweeps when idle.",
     )
     def worker(once, limit, interval):
-        """Fire due timers (due soon, overdue, resubmission); several workers may run at once."""
+        """Fire due timers (due soon, overdue, resubmission) and send the texts waiting in the outbox
+        (DAIBAN_SMS_URL); several workers may run at once."""
         if once:
             click.echo(f"timers fired: {fire_due_timers(db.session, utcnow(), limit)}")
+            click.echo(f"texts: {deliver_due(db.session, sms_url(), limit)}")
             return
         stopping = threading.Event()
         # SIGTERM (honcho, Docker) and Ctrl-C end the worker between two sweeps, never inside one.
@@ -85,7 +89,8 @@ def register(app) -> None:
             signal.signal(signum, lambda *_: stopping.set())
         while not stopping.is_set():
             fired = fire_due_timers(db.session, utcnow(), limit)
-            if fired < limit:
+            texts = sum(deliver_due(db.session, sms_url(), limit).values())
+            if fired < limit and texts < limit:
                 stopping.wait(interval)  # idle: nothing more is due until the next sweep
 
     app.cli.add_command(group)

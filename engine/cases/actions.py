@@ -69,6 +69,7 @@ def delegate_task(session: Session, actor: User, task_id, username, now: datetim
         target = next((u for u in colleagues(session, row, actor) if u.username == username), None)
         if target is None:
             raise Invalid(N_("choose a colleague of the same role and unit"), {"assignee": N_("not a colleague")})
+        work.arrive(row, row.case)  # the colleague is told it reached them
         return reassign(
             work,
             row,
@@ -261,6 +262,7 @@ def transfer_task(session: Session, actor: User, task_id, unit_code, reason, now
         if case.org_unit_id == old.id:
             case.org_unit_id = target.id
         work.settle(case, workflow)
+        work.arrive(row, case)  # the peer unit is told it reached them
         work.event(
             EventType.TASK_TRANSFERRED,
             case,

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, defaultload, undefer
 
 from ..kernel.errors import NotFound
 from ..kernel.i18n import N_
-from ..kernel.vocabulary import TaskState
+from ..kernel.vocabulary import EventType, TaskState
 from ..library.processes import spec_for
 from ..runtime.spiff import load_state
 from ..store import unit_of_work
@@ -30,6 +30,7 @@ from ..store.models import Case, TaskRow, User
 from .casefacts import Facts, completed_ids, derive_facts
 from .notices import arrival_kind, holders, task_detail
 from .permissions import require
+from .sms import text_resident, texts_for
 
 T = TypeVar("T")
 
@@ -42,6 +43,7 @@ class Work(unit_of_work.Work):
     settled: set[int] = field(default_factory=set)
     passed: dict[int, set] = field(default_factory=dict)  # by case: what its workflow had completed
     arrived: dict[str, tuple[TaskRow, Case]] = field(default_factory=dict)  # tasks opened or reopened now
+    statuses: dict[int, tuple[Case, str]] = field(default_factory=dict)  # each settled case's first status
 
     def workflow(self, case: Case):
         """The case's workflow from its pinned version, remembering what it had passed (for notices)."""
@@ -91,6 +93,7 @@ class Work(unit_of_work.Work):
         """`case`'s workflow changed: store it and derive every fact of the case from it now (status,
         closing, where it is, inbox rows, timers, batches), so the act's event can name the result."""
         before = self.passed.get(id(case), set())
+        self.statuses.setdefault(id(case), (case, case.status))
         facts = derive_facts(self.session, case, workflow, self.now, before, completed, reopened or [])
         self.passed[id(case)] = completed_ids(workflow)
         self.settled.add(id(case))
@@ -98,12 +101,22 @@ class Work(unit_of_work.Work):
             self.arrived[row.id] = (row, case)
         return facts
 
+    def arrive(self, row: TaskRow, case: Case) -> None:
+        """An open task reached someone new without the workflow moving (转交 to a colleague, 转办 to a
+        peer unit): its new holder, or its new unit, is told like for a new task."""
+        self.arrived[row.id] = (row, case)
+
     def before_commit(self) -> None:
         """Tell the people each task this command opened or reopened reached (engine/cases/notices.py):
-        its holder, or every member of its unit's role; returned work is said to be returned."""
-        if not self.arrived:
+        its holder, or every member of its unit's role; returned work is said to be returned. Text the
+        resident what their item's change of status means for them (engine/cases/sms.py, the outbox)."""
+        if not self.arrived and not self.statuses:
             return
         self.session.flush()  # a new item has its id now
+        opened = self.events[0].type == EventType.CASE_OPENED
+        for case, status_before in self.statuses.values():
+            for template in texts_for(opened, status_before, case):
+                text_resident(self.session, case, template, self.now)
         kind = arrival_kind(self.events[0].type)
         for row, case in self.arrived.values():
             if row.state != TaskState.READY or case.is_test_run:

@@ -31,6 +31,16 @@ def database_url() -> str:
     return url
 
 
+def sms_url() -> str | None:
+    """`DAIBAN_SMS_URL`: the SMS gateway the worker posts texts to; unset, texts wait in the outbox."""
+    return os.environ.get("DAIBAN_SMS_URL") or None
+
+
+def public_url() -> str:
+    """`DAIBAN_PUBLIC_URL`: where residents reach the public pages (the lookup link in a text)."""
+    return (os.environ.get("DAIBAN_PUBLIC_URL") or "http://localhost:8000").rstrip("/")
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str

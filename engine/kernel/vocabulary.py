@@ -169,6 +169,12 @@ class EventType(Vocabulary):
     RESIDENT_RATED = ("resident_rated", "群众评价", "Rated by the resident")
     TASK_URGED = ("task_urged", "催办", "Urged")
     CASE_COPIED = ("case_copied", "抄送", "Copied to colleagues")
+    # Texts to the resident (the SMS outbox)
+    SMS_SENT = ("sms_sent", "短信已发送", "Text message sent")
+    SMS_RETRY = ("sms_retry", "短信发送未成功,稍后重试", "Text message not delivered; will retry")
+    SMS_FAILED = ("sms_failed", "短信发送失败", "Text message failed")
+    SMS_DEFERRED = ("sms_deferred", "短信达到当日上限,顺延发送", "Text message deferred: daily limit reached")
+    SMS_REQUEUED = ("sms_requeued", "短信重新发送", "Text message queued again")
     # Batches between the county window and a township
     BATCH_CREATED = ("batch_created", "生成交接批次", "Batch created")
     BATCH_RECEIVED = ("batch_received", "签收交接批次", "Batch received")

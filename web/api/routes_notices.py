@@ -1,7 +1,9 @@
 """Notifications over the API: the caller's list (paginated, newest first) and marking them read."""
 
 from flask import jsonify, request
+from flask_babel import gettext
 
+from engine.cases.bulk import claim_tasks, urge_tasks
 from engine.cases.copies import copied_to_me, copy_case, readers
 from engine.cases.urges import urge_task
 from engine.cases.visibility import get_case
@@ -78,3 +80,28 @@ def copied():
     """抄送我的: the items copied to the caller, newest first."""
     page = copied_to_me(db.session, current_engine_user(), request.args.get("page"), request.args.get("per_page"))
     return jsonify(page.to_dict(_copy_dict))
+
+
+def _outcomes(outcomes) -> dict:
+    return {
+        "results": [
+            {"id": o.task_id, "done": o.done, "status": o.status, "message": gettext(o.message) if o.message else None}
+            for o in outcomes
+        ],
+        "done": sum(o.done for o in outcomes),
+    }
+
+
+@api.post("/tasks/bulk/claim")
+@token_required
+def bulk_claim():
+    """Claim several tasks from the inbox: each its own command; the answer says what happened to each."""
+    return jsonify(_outcomes(claim_tasks(db.session, current_engine_user(), json_body().get("ids"))))
+
+
+@api.post("/tasks/bulk/urge")
+@token_required
+def bulk_urge():
+    """Urge several tasks (催办): each its own command, once per working day per task and urger."""
+    body = json_body()
+    return jsonify(_outcomes(urge_tasks(db.session, current_engine_user(), body.get("ids"), body.get("note"))))

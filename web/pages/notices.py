@@ -1,13 +1,19 @@
-"""The notifications page (通知) and the bell's unread count on every page."""
+"""Work reaching people on the pages: the notifications page (通知) and the bell on every page, 催办 from
+the task page, 抄送 from the case page and 抄送我的, and the administrator's SMS outbox."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from engine.cases.bulk import claim_tasks, urge_tasks
 from engine.cases.copies import copied_to_me, copy_case, readers
+from engine.cases.sms_delivery import outbox, resend
 from engine.cases.urges import urge_task
 from engine.kernel.errors import DomainError, NotFound
+from engine.kernel.settings import sms_url
+from engine.oversight.other_work import other_work
 from engine.read.notifications import list_notifications, mark_read, text, unread_count
+from engine.read.shapes import mask_phone
 
 from ..auth import current_engine_user
 from ..extensions import db
@@ -31,6 +37,14 @@ def copied_count() -> int:
     if not current_user.is_authenticated:
         return 0
     return copied_to_me(db.session, current_engine_user(), 1, 1).total
+
+
+@bp.app_template_global("other_work")
+def waiting_elsewhere():
+    """Work besides item tasks (approvals, complaints, reviews, call-backs) for the inbox page."""
+    if not current_user.is_authenticated:
+        return []
+    return other_work(db.session, current_engine_user())
 
 
 @bp.app_template_global("case_readers")
@@ -117,3 +131,56 @@ def cc(case_id):
         else:
             flash(_("Already copied to everyone named; nothing changed"), "info")
     return redirect(url_for("cases.show", case_id=case_id))
+
+
+@bp.get("/admin/sms")
+@login_required
+def sms_outbox():
+    """The administrator's outbox: waiting, sent and failed texts; a failed one can be sent again."""
+    status = request.args.get("status") if request.args.get("status") in ("pending", "sent", "failed") else None
+    try:
+        page = outbox(db.session, current_engine_user(), status, request.args.get("page"), request.args.get("per_page"))
+    except DomainError:
+        abort(403)
+    return render_template(
+        "notices/sms.html", page=page, status=status, gateway=sms_url(), mask=mask_phone, is_admin=True
+    )
+
+
+@bp.post("/admin/sms/<message_id>/resend")
+@login_required
+def sms_resend(message_id):
+    try:
+        resend(db.session, current_engine_user(), message_id)
+    except NotFound:
+        abort(404)
+    except DomainError as err:
+        if err.status == 403:
+            abort(403)
+        flash_error(err)
+    else:
+        flash(_("The text is back in the outbox"), "success")
+    return redirect(url_for("notices.sms_outbox", status="failed"))
+
+
+@bp.post("/inbox/bulk")
+@login_required
+def bulk():
+    """批量签收 / 批量催办 of the tasks checked in the inbox; each task its own command."""
+    chosen = request.form.getlist("task")
+    action = request.form.get("action")
+    user = current_engine_user()
+    try:
+        if action == "urge":
+            outcomes = urge_tasks(db.session, user, chosen, request.form.get("note"))
+        else:
+            outcomes = claim_tasks(db.session, user, chosen)
+    except DomainError as err:
+        flash_error(err)
+    else:
+        done = sum(o.done for o in outcomes)
+        flash(_("%(done)s of %(total)s done", done=done, total=len(outcomes)), "success" if done else "info")
+        for message in sorted({o.message for o in outcomes if o.message}):
+            flash(_(message), "error")
+    go = request.form.get("next", "")
+    return redirect(go if go.startswith("/") and not go.startswith("//") else url_for("inbox.index"))
