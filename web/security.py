@@ -5,6 +5,8 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 
+from engine.kernel.text import has_unsafe_characters
+
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; "
@@ -32,7 +34,7 @@ def init_security(app: Flask, secure_cookies: bool) -> None:
 
 def _has_control_characters(value) -> bool:
     if isinstance(value, str):
-        return any(ord(c) < 32 and c not in "\t\n\r" for c in value)
+        return has_unsafe_characters(value)
     if isinstance(value, dict):
         return any(_has_control_characters(k) or _has_control_characters(v) for k, v in value.items())
     if isinstance(value, list):
