@@ -1,6 +1,7 @@
 """Web hygiene: security headers on every response, cookie flags, and a strict CSP that
 allows only our own static files (county networks serve everything themselves)."""
 
+import re
 from urllib.parse import urlsplit
 
 from flask import Flask
@@ -32,18 +33,43 @@ def init_security(app: Flask, secure_cookies: bool) -> None:
         return response
 
 
+MAX_JSON_DEPTH = 32  # no request of ours nests deeper than a handful of levels
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_JSON_BRACKET = re.compile(rb"[\[\]{}]")
+
+
+def json_too_deep(data: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Nested deeper than `limit`, measured on the raw bytes before any parser recurses into them
+    (one linear pass over the brackets outside strings; most bodies have too few brackets to need it)."""
+    if data.count(b"[") + data.count(b"{") <= limit:
+        return False
+    depth = 0
+    for bracket in _JSON_BRACKET.findall(_JSON_STRING.sub(b"", data)):
+        depth += 1 if bracket in (b"[", b"{") else -1
+        if depth > limit:
+            return True
+    return False
+
+
 def _has_control_characters(value) -> bool:
-    if isinstance(value, str):
-        return has_unsafe_characters(value)
-    if isinstance(value, dict):
-        return any(_has_control_characters(k) or _has_control_characters(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_control_characters(v) for v in value)
+    """Any text anywhere in a parsed body (walked without recursion)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if has_unsafe_characters(item):
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
     return False
 
 
 def init_input_guard(app: Flask) -> None:
-    """Refuse text with control characters (NUL and friends) before any view sees it:
+    """Refuse, before any view sees it, a JSON body nested too deeply for a parser (a 400, never a
+    RecursionError and its traceback per request), and text with control characters (NUL and friends):
     PostgreSQL cannot store NUL in text, and no resident's name or request contains one."""
     from flask import abort, request
     from flask_babel import gettext as _
@@ -52,7 +78,14 @@ def init_input_guard(app: Flask) -> None:
     def control_characters():
         if request.method in ("GET", "HEAD", "OPTIONS"):
             values = list(request.args.values())
-        elif request.mimetype == "application/json":
+        elif request.mimetype == "application/json" or request.mimetype.endswith("+json"):
+            if json_too_deep(request.get_data(cache=True)):
+                if request.path.startswith("/api/"):
+                    from .api import problem
+
+                    message = _("The JSON body is nested too deeply.")
+                    return problem(400, "Bad Request", message, {"body": message})
+                abort(400)
             values = [request.get_json(silent=True)]
         else:
             values = list(request.form.values())

@@ -3,6 +3,7 @@ approval (准入审批), run as the catalog_approval BPMN process. Open cases ke
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime
 
@@ -72,7 +73,7 @@ def check_fields(session: Session, body: dict, base: dict | None = None) -> tupl
         days = None
     try:
         fee = float(values.get("fee") or 0)
-        if fee < 0 or fee > 1_000_000:
+        if not math.isfinite(fee) or not 0 <= fee <= 1_000_000:  # NaN passes every comparison: test it first
             raise ValueError
     except (TypeError, ValueError):
         errors["fee"] = N_("an amount of at least 0")

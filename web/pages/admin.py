@@ -21,6 +21,7 @@ from engine.org.org import KINDS
 
 from ..auth import current_engine_user
 from ..extensions import db
+from ..security import json_too_deep
 from . import flash_error
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -60,7 +61,8 @@ def posted_sheet() -> tuple[Sheet | None, dict]:
     try:
         if upload is not None and upload.filename:
             return read_sheet(upload.filename, upload.read()), {}
-        carried = json.loads(request.form.get("sheet") or "null")
+        raw = request.form.get("sheet") or "null"
+        carried = json.loads(raw) if not json_too_deep(raw.encode()) else None
         if isinstance(carried, dict) and len(carried["rows"]) <= MAX_ROWS:
             headers = [str(h) for h in carried["headers"]]
             rows = [(int(n), [str(c) for c in cells]) for n, cells in carried["rows"]]
