@@ -4,7 +4,7 @@ allows only our own static files (county networks serve everything themselves)."
 import re
 from urllib.parse import urlsplit
 
-from flask import Flask
+from flask import Flask, request
 
 from engine.kernel.text import has_unsafe_characters
 
@@ -28,6 +28,11 @@ def init_security(app: Flask, secure_cookies: bool) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if request.endpoint != "static":
+            # Pages, API answers and files show residents' names, phones and scans: never kept by a browser's
+            # cache or a proxy on a shared county computer. Only our own static assets are cached.
+            response.headers["Cache-Control"] = "no-store"
+            response.headers["Pragma"] = "no-cache"
         if secure_cookies:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
@@ -71,7 +76,7 @@ def init_input_guard(app: Flask) -> None:
     """Refuse, before any view sees it, a JSON body nested too deeply for a parser (a 400, never a
     RecursionError and its traceback per request), and text with control characters (NUL and friends):
     PostgreSQL cannot store NUL in text, and no resident's name or request contains one."""
-    from flask import abort, request
+    from flask import abort
     from flask_babel import gettext as _
 
     @app.before_request
