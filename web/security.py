@@ -81,6 +81,8 @@ def init_input_guard(app: Flask) -> None:
 
     @app.before_request
     def control_characters():
+        if has_unsafe_characters(request.path):  # no code, id or username has one: names nothing (and
+            abort(404)  # PostgreSQL would refuse the lookup)
         if request.method in ("GET", "HEAD", "OPTIONS"):
             values = list(request.args.values())
         elif request.mimetype == "application/json" or request.mimetype.endswith("+json"):
