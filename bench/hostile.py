@@ -140,9 +140,9 @@ def http_send(base: str) -> Send:
             request.add_header("Content-Type", content_type)
         try:
             with urllib.request.urlopen(request, timeout=60) as response:
-                return response.status, response.read(2000).decode("utf-8", "replace")
+                return response.status, response.read().decode("utf-8", "replace")
         except urllib.error.HTTPError as err:
-            return err.code, err.read(2000).decode("utf-8", "replace")
+            return err.code, err.read(4000).decode("utf-8", "replace")
 
     return send
 
