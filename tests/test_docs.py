@@ -39,7 +39,7 @@ def test_api_md_is_what_the_script_generates_from_the_openapi_document():
 
 
 def test_the_architecture_and_domain_notes_are_in_the_repository():
-    for name in ("architecture.md", "domain.md", "api.md", "deployment.md"):
+    for name in ("architecture.md", "domain.md", "api.md", "deployment.md", "security.md"):
         assert (ROOT / "docs" / name).stat().st_size > 1000, name
 
 

@@ -6,7 +6,7 @@ import pytest
 INJECTIONS = [
     "'; DROP TABLE cases; --",
     "<script>alert(1)</script>",
-    "\u202e\u200b兰\U0001f600",
+    "\u200b兰\U0001f600",
     "Robert'); DELETE FROM events; --",
     "{{ 7*7 }}",
     "../../etc/passwd",
@@ -37,7 +37,8 @@ def test_injection_strings_are_stored_literally_and_escaped_on_pages(api, login,
         assert "{{ 7*7 }}" in page and ">49<" not in page
 
 
-def test_control_characters_are_refused_and_change_nothing(api, client):
+@pytest.mark.parametrize("bad", ["nul\x00byte", "reversed \u202eexe.txt", "isolate\u2066x", "c1\x85"])
+def test_control_characters_are_refused_and_change_nothing(api, client, bad):
     before = api.call("GET", "/api/v1/tasks?scope=available", "village_agent@t2-v3")["total"]
     body = api.call(
         "POST",
@@ -45,8 +46,8 @@ def test_control_characters_are_refused_and_change_nothing(api, client):
         "village_agent@t2-v3",
         {
             "catalog_code": "temporary-aid",
-            "summary": "nul\x00byte",
-            "resident": {"name": "x", "phone": "13800009999", "village": "t2-v3"},
+            "summary": "ok",
+            "resident": {"name": bad, "phone": "13800009999", "village": "t2-v3"},
         },
         expect=422,
     )

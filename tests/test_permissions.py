@@ -171,14 +171,14 @@ def test_the_lead_department_or_the_window_adds_a_department(session, user):
     case = _at_departments(session, user)
     for name in ("department_handler@qx-zrzy", "county_window@qx-window"):
         assert allowed(session, user(name), "add_department", case)
-        assert available_actions(session, user(name), case) == ["add_department", "cc"]
+        assert available_actions(session, user(name), case) == ["add_department", "cc", "attach"]  # both have a step
     for other in _others(user, "department_handler@qx-zrzy", "county_window@qx-window") + [
         user("department_handler@qx-nync")
     ]:
         assert not allowed(session, other, "add_department", case), other.username
         assert "add_department" not in available_actions(session, other, case)
-    # 抄送 is offered to whoever holds one of its tasks (the other department), else to nobody else.
-    assert available_actions(session, user("department_handler@qx-nync"), case) == ["cc"]
+    # 抄送 and attaching are offered to whoever holds one of its tasks (the other department), else to nobody.
+    assert available_actions(session, user("department_handler@qx-nync"), case) == ["cc", "attach"]
     assert available_actions(session, user("supervisor@qx"), case) == []
     with pytest.raises(Forbidden):
         actions.add_department(session, user("department_handler@qx-nync"), case, "qx-mzj", "需民政意见")
@@ -240,11 +240,16 @@ def test_the_api_shows_available_actions(api, session):
     detail = api.call("GET", f"/api/v1/tasks/{review['id']}", "township_reception@t1")
     assert {"complete", "claim", "return", "transfer", "delegate"} <= set(detail["available_actions"])
     assert api.call("GET", f"/api/v1/tasks/{review['id']}", "supervisor@qx")["available_actions"] == ["urge"]
-    assert api.call("GET", f"/api/v1/cases/{case['id']}", "township_reception@t1")["available_actions"] == ["cc"]
+    # On the item itself the township, whose step is open, may copy it and attach scans; the supervisor only watches.
+    assert api.call("GET", f"/api/v1/cases/{case['id']}", "township_reception@t1")["available_actions"] == [
+        "cc",
+        "attach",
+    ]
+    assert api.call("GET", f"/api/v1/cases/{case['id']}", "supervisor@qx")["available_actions"] == []
     case, _ = api.step(case, {"township_review": {"opinion": "报县"}})
     case, _ = api.step(case)  # the window sorts it to the departments
     shown = api.call("GET", f"/api/v1/cases/{case['id']}", "county_window@qx-window")
-    assert shown["available_actions"] == ["add_department", "cc"]
+    assert shown["available_actions"] == ["add_department", "cc", "attach"]
 
 
 def _page_ids(client, scope: str, query: str = "") -> list[str]:

@@ -7,9 +7,12 @@ from io import BytesIO
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from engine.kernel.vocabulary import label as vocabulary_label
+
+FORMULA_STARTS = ("=", "+", "-", "@")
 
 
 def quota_label(status: str) -> str:
@@ -50,13 +53,25 @@ def _figure_row(row: dict) -> list:
     ]
 
 
+def _append(sheet, values: list) -> None:
+    """One row, every text written as text: a name typed as `=HYPERLINK(...)` or `=cmd|' /C calc'!A0` is shown,
+    never run as a formula (the cell is a string with Excel's quote prefix, so editing it keeps it text), and
+    characters a workbook cannot hold are dropped instead of failing the whole export."""
+    sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in values])
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
+            if cell.value[:1] in FORMULA_STARTS:
+                cell.quotePrefix = True
+
+
 def _sheet(book: Workbook, title: str, headers: list, rows: list[list]) -> None:
     sheet = book.create_sheet(title[:31])
-    sheet.append(headers)
+    _append(sheet, headers)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append(row)
+        _append(sheet, row)
     for column in sheet.columns:
         sheet.column_dimensions[column[0].column_letter].width = max(10, *(len(str(c.value or "")) + 2 for c in column))
 
@@ -81,7 +96,7 @@ def monthly_workbook(report: dict) -> BytesIO:
         (_("Reviews opened"), report["reviews_opened"]),
         (_("Complaints filed"), report["complaints_filed"]),
     ]:
-        summary.append([label, value])
+        _append(summary, [label, value])
     summary.column_dimensions["A"].width = 24
     _sheet(book, _("Villages"), _figure_headers(), [_figure_row(r) for r in report["villages"]])
     _sheet(book, _("Categories"), _figure_headers(), [_figure_row(r) for r in report["categories"]])

@@ -1,9 +1,12 @@
 """Web hygiene: security headers on every response, cookie flags, and a strict CSP that
 allows only our own static files (county networks serve everything themselves)."""
 
+import re
 from urllib.parse import urlsplit
 
-from flask import Flask
+from flask import Flask, request
+
+from engine.kernel.text import has_unsafe_characters
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -25,32 +28,71 @@ def init_security(app: Flask, secure_cookies: bool) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if request.endpoint != "static":
+            # Pages, API answers and files show residents' names, phones and scans: never kept by a browser's
+            # cache or a proxy on a shared county computer. Only our own static assets are cached.
+            response.headers["Cache-Control"] = "no-store"
+            response.headers["Pragma"] = "no-cache"
         if secure_cookies:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
 
 
+MAX_JSON_DEPTH = 32  # no request of ours nests deeper than a handful of levels
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_JSON_BRACKET = re.compile(rb"[\[\]{}]")
+
+
+def json_too_deep(data: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Nested deeper than `limit`, measured on the raw bytes before any parser recurses into them
+    (one linear pass over the brackets outside strings; most bodies have too few brackets to need it)."""
+    if data.count(b"[") + data.count(b"{") <= limit:
+        return False
+    depth = 0
+    for bracket in _JSON_BRACKET.findall(_JSON_STRING.sub(b"", data)):
+        depth += 1 if bracket in (b"[", b"{") else -1
+        if depth > limit:
+            return True
+    return False
+
+
 def _has_control_characters(value) -> bool:
-    if isinstance(value, str):
-        return any(ord(c) < 32 and c not in "\t\n\r" for c in value)
-    if isinstance(value, dict):
-        return any(_has_control_characters(k) or _has_control_characters(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_control_characters(v) for v in value)
+    """Any text anywhere in a parsed body (walked without recursion)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if has_unsafe_characters(item):
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
     return False
 
 
 def init_input_guard(app: Flask) -> None:
-    """Refuse text with control characters (NUL and friends) before any view sees it:
+    """Refuse, before any view sees it, a JSON body nested too deeply for a parser (a 400, never a
+    RecursionError and its traceback per request), and text with control characters (NUL and friends):
     PostgreSQL cannot store NUL in text, and no resident's name or request contains one."""
-    from flask import abort, request
+    from flask import abort
     from flask_babel import gettext as _
 
     @app.before_request
     def control_characters():
+        if has_unsafe_characters(request.path):  # no code, id or username has one: names nothing (and
+            abort(404)  # PostgreSQL would refuse the lookup)
         if request.method in ("GET", "HEAD", "OPTIONS"):
             values = list(request.args.values())
-        elif request.mimetype == "application/json":
+        elif request.mimetype == "application/json" or request.mimetype.endswith("+json"):
+            if json_too_deep(request.get_data(cache=True)):
+                if request.path.startswith("/api/"):
+                    from .api import problem
+
+                    message = _("The JSON body is nested too deeply.")
+                    return problem(400, "Bad Request", message, {"body": message})
+                abort(400)
             values = [request.get_json(silent=True)]
         else:
             values = list(request.form.values())

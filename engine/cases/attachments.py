@@ -16,10 +16,10 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..kernel.errors import Invalid, NotFound
+from ..kernel.errors import Conflict, Invalid, NotFound
 from ..kernel.i18n import N_
 from ..kernel.settings import VAR_DIR
-from ..kernel.vocabulary import EventType
+from ..kernel.vocabulary import CASE_OPEN, EventType
 from ..store.models import Case, User
 from ..store.paging import parse_id
 from ..store.workspace_tables import Attachment
@@ -64,6 +64,9 @@ def add_attachment(
             path.unlink(missing_ok=True)
         written.clear()
         case = get_case(session, actor, case_id)
+        work.may("attach", case=case)
+        if case.status not in CASE_OPEN:
+            raise Conflict(N_("the item is finished; its files can no longer change"))
         name = _clean_name(file_name)
         ext = os.path.splitext(name)[1].lower()
         errors = {}

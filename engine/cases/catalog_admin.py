@@ -3,6 +3,7 @@ approval (准入审批), run as the catalog_approval BPMN process. Open cases ke
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime
 
@@ -20,6 +21,7 @@ from ..org.admin_scope import clean_text, require_admin
 from ..runtime.spiff import dump_state, find_task, load_state, new_workflow, ready_user_tasks
 from ..store.admin_tables import CatalogProposal
 from ..store.models import CatalogItem, OrgUnit, User
+from ..store.paging import parse_id
 from .forms import validate_form
 from .notices import role_holders
 from .pipeline import Work, execute
@@ -73,7 +75,7 @@ def check_fields(session: Session, body: dict, base: dict | None = None) -> tupl
         days = None
     try:
         fee = float(values.get("fee") or 0)
-        if fee < 0 or fee > 1_000_000:
+        if not math.isfinite(fee) or not 0 <= fee <= 1_000_000:  # NaN passes every comparison: test it first
             raise ValueError
     except (TypeError, ValueError):
         errors["fee"] = N_("an amount of at least 0")
@@ -196,10 +198,8 @@ def _advance(proposal: CatalogProposal, workflow) -> None:
 def get_proposal(session: Session, actor: User, proposal_id) -> CatalogProposal:
     if not any(has_role(actor, r) for r in CATALOG_APPROVER_ROLES):
         raise Forbidden(N_("only administrators and leaders see catalog proposals"))
-    try:
-        proposal = session.get(CatalogProposal, int(proposal_id))
-    except (TypeError, ValueError):
-        proposal = None
+    number = parse_id(proposal_id)  # a number beyond BIGINT is no id, not an overflow
+    proposal = session.get(CatalogProposal, number) if number else None
     if proposal is None:
         raise NotFound(N_("no such proposal"))
     return proposal

@@ -135,7 +135,8 @@ def start_test_run(session: Session, actor: User, version: ProcessVersion, data,
         raise Invalid(
             N_("only process diagrams can be test-run"), {"version": N_("a decision table runs inside a process")}
         )
-    item = current_item(session, data.get("catalog_code", "house-building"))
+    code = data.get("catalog_code", "house-building")
+    item = current_item(session, code) if isinstance(code, str) else None
     if item is None:
         raise Invalid(N_("the item cannot be opened"), {"data.catalog_code": N_("unknown catalog item")})
     village = test_village(session, actor, data.get("village"))

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from ..kernel.errors import Forbidden
 from ..kernel.i18n import N_
 from ..kernel.settings import CONFIG_DIR
+from ..kernel.vocabulary import CASE_OPEN
 from ..library.processes import spec_for
 from ..org.org import ancestor_of_kind, child_of_kind, unit_by_code
 from ..org.roles import roles
@@ -46,6 +47,7 @@ REFUSALS = (
     N_("only the analyst who started the test run may move it on"),
     N_("only the item's first-ask agent, the county window, supervisors and the discipline committee may urge"),
     N_("only someone holding a task of the item, the county window or the lead department may copy it"),
+    N_("only the staff of an open step of this item may attach files to it"),
 )
 
 
@@ -108,6 +110,16 @@ class Subject:
         unit: OrgUnit | None = unit_by_code(self.session, code) if isinstance(code, str) and code else None
         return unit.id if unit else None
 
+    @cached_property
+    def open_steps(self) -> set[tuple[str, int]]:
+        """(role, unit) of each open task of the case."""
+        if self.case is None:
+            return set()
+        found = self.session.execute(
+            select(TaskRow.role, TaskRow.org_unit_id).where(TaskRow.case_id == self.case.id, TaskRow.state == "ready")
+        )
+        return {(role, unit) for role, unit in found}
+
     @property
     def township_id(self) -> int | None:
         if self.batch is not None:
@@ -142,6 +154,17 @@ def _task_unit(actor: User, rule: Rule, s: Subject) -> bool:
 
 def _test_run_owner(actor: User, rule: Rule, s: Subject) -> bool:
     return s.case is not None and s.case.is_test_run and s.case.owner_id == actor.id
+
+
+def _open_task(actor: User, rule: Rule, s: Subject) -> bool:
+    """Holds the role of one of the case's open tasks at that task's unit (a test run: its owner)."""
+    if s.case is None:
+        return False
+    if s.case.is_test_run:
+        return s.case.owner_id == actor.id
+    return any(
+        (a.role, a.org_unit_id) in s.open_steps and (rule.roles is None or a.role in rule.roles) for a in actor.roles
+    )
 
 
 def _claimer(actor: User, rule: Rule, s: Subject) -> bool:
@@ -196,6 +219,7 @@ def _may_hold(actor: User, rule: Rule) -> bool:
 Relation = Callable[[User, Rule, Subject], bool]
 RELATIONS: dict[str, Relation] = {
     "task_unit": _task_unit,
+    "open_task": _open_task,
     "claimer": _claimer,
     "completer": _completer,
     "case_owner": _case_owner,
@@ -229,6 +253,7 @@ STATES: dict[str, Callable[[User, Subject], bool]] = {
     "ready_free_or_mine": lambda actor, s: _ready_claimed_by(s, None, actor.id),
     "completed": lambda actor, s: s.row is not None and s.row.state == "completed",
     "joint_running": lambda actor, s: s.joint is not None,
+    "case_open": lambda actor, s: s.case is not None and s.case.status in CASE_OPEN,
     "batch_scheduled": lambda actor, s: s.batch is not None and s.batch.status == "scheduled",
     "test_run": lambda actor, s: s.case is not None and s.case.is_test_run,
     "case_open": lambda actor, s: s.case is not None and s.case.closed_at is None,

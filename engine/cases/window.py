@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..kernel.errors import DomainError, Forbidden, NotFound
+from ..kernel.errors import DomainError, Forbidden, Invalid, NotFound
 from ..kernel.i18n import N_
 from ..kernel.vocabulary import Role
 from ..org.org import active_children, office_days
@@ -108,9 +108,11 @@ def dispatch_many(session: Session, actor: User, task_ids, note: str = "", now: 
     never stops or undoes the others. Returns per-item outcomes."""
 
     my_window(actor)
+    if not isinstance(task_ids, list) or not all(isinstance(t, str) for t in task_ids):
+        raise Invalid(N_("choose the items to send"), {"task_ids": N_("a list of task ids")})
     data = {"note": note.strip()} if isinstance(note, str) and note.strip() else {}
     results = []
-    for task_id in list(dict.fromkeys(task_ids or []))[:200]:
+    for task_id in list(dict.fromkeys(task_ids))[:200]:
         row = session.get(TaskRow, task_id) if isinstance(task_id, str) and len(task_id) <= 36 else None
         receipt = row.case.receipt_code if row is not None else None
         try:

@@ -12,10 +12,12 @@ from datetime import date, datetime
 from functools import lru_cache
 
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from .errors import Invalid
 from .i18n import N_
 from .settings import CONFIG_DIR
+from .text import has_unsafe_characters
 
 MAX_ROWS = 5000  # rows with data below the headings
 MAX_RAW_ROWS = 2 * MAX_ROWS  # counting blank rows too: a sheet of a million empty rows is refused early
@@ -82,6 +84,7 @@ def read_sheet(filename: str, data: bytes) -> Sheet:
     name = (filename or "").lower()
     rows: list[tuple[int, list[str]]] = []
     headers: list[str] | None = None
+    heading_row = 1
     try:
         raw = _xlsx_rows(data) if name.endswith(".xlsx") or data[:2] == b"PK" else _csv_rows(data)
         for number, values in raw:
@@ -93,7 +96,7 @@ def read_sheet(filename: str, data: bytes) -> Sheet:
             if not any(cells):
                 continue
             if headers is None:
-                headers = cells
+                headers, heading_row = cells, number
                 continue
             rows.append((number, cells))
             if len(rows) > MAX_ROWS:
@@ -104,6 +107,21 @@ def read_sheet(filename: str, data: bytes) -> Sheet:
         ) from None
     if not headers:
         raise Invalid(N_("the sheet is empty"), {"file": N_("the first row must hold the column headings")})
+    return checked_sheet(headers, rows, heading_row)
+
+
+def checked_sheet(headers: list[str], rows: list[tuple[int, list[str]]], heading_row: int = 1) -> Sheet:
+    """The sheet, unless a cell holds control or direction-override characters: then a 422 naming each such
+    cell as `row.heading` (or `row.column letter` when the heading itself is bad)."""
+    errors: dict[str, str] = {}
+    names = [h if not has_unsafe_characters(h) else get_column_letter(n + 1) for n, h in enumerate(headers)]
+    for number, cells in [(heading_row, headers), *rows]:
+        for n, cell in enumerate(cells):
+            if has_unsafe_characters(cell):
+                column = names[n] if n < len(names) and names[n] else get_column_letter(n + 1)
+                errors[f"{number}.{column}"] = N_("contains control or direction-override characters")
+    if errors:
+        raise Invalid(N_("the sheet contains control or direction-override characters"), errors)
     return Sheet(headers, rows)
 
 

@@ -38,6 +38,8 @@ def parse_when(text: str, default: time) -> datetime | None:
     if not match:
         return None
     y, m, d, hh, mm = match.groups()
+    if not 1990 <= int(y) <= 2099:  # ledgers start after 1990; beyond, the time zone arithmetic overflows
+        return None
     try:
         at = time(int(hh), int(mm)) if hh is not None else default
         return datetime(int(y), int(m), int(d), at.hour, at.minute, tzinfo=TZ)

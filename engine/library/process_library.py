@@ -170,6 +170,8 @@ def library(session: Session) -> list[dict]:
 
 def test_village(session: Session, actor: User, code: str | None) -> OrgUnit:
     """The village a test run pretends to come from: the one asked for, else the first of the county."""
+    if code is not None and not isinstance(code, str):
+        raise Invalid(N_("no village for the test run"), {"data.village": N_("a village code")})
     query = select(OrgUnit).where(OrgUnit.kind == UnitKind.VILLAGE, OrgUnit.active.is_(True))
     if code:
         query = query.where(OrgUnit.code == code)

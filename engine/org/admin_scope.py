@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from ..kernel.errors import Forbidden, NotFound
 from ..kernel.i18n import N_
+from ..kernel.text import is_clean_name
 from ..kernel.vocabulary import Role
 from ..store.models import OrgUnit, User
 
@@ -37,8 +38,9 @@ def unit_in_scope(session: Session, paths: list[str], code, field: str = "unit")
 
 
 def clean_text(value, limit: int) -> str | None:
-    """A trimmed non-empty string of at most `limit` characters, else None."""
+    """A trimmed non-empty one-line string of at most `limit` characters without control or
+    direction-override characters, else None."""
     if not isinstance(value, str):
         return None
     value = value.strip()
-    return value if value and len(value) <= limit else None
+    return value if value and len(value) <= limit and is_clean_name(value) else None

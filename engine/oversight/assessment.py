@@ -73,6 +73,16 @@ def local_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     return datetime.combine(start, time.min, TZ), datetime.combine(end + timedelta(days=1), time.min, TZ)
 
 
+# Report dates lie in these years: beyond them a period's bounds (a day after the end, a month's last day)
+# overflow the calendar, and no item of Daiban's is from another century.
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
+OUT_OF_RANGE = N_("a date from 2000 to 2099")
+
+
+def in_range(day: date | None) -> bool:
+    return day is None or EARLIEST <= day <= LATEST
+
+
 def parse_period(date_from, date_to, today: date) -> tuple[date, date]:
     """`from`/`to` as ISO dates; the current month by default."""
     errors: dict[str, str] = {}
@@ -83,6 +93,10 @@ def parse_period(date_from, date_to, today: date) -> tuple[date, date]:
         except (TypeError, ValueError):
             errors[field] = N_("a date like 2026-11-01")
             values.append(None)
+            continue
+        if not in_range(values[-1]):
+            errors[field] = OUT_OF_RANGE
+            values[-1] = None
     start, end = values
     start = start or today.replace(day=1)
     end = end or month_end(start)
@@ -99,7 +113,10 @@ def parse_month(value, today: date) -> date:
         return today.replace(day=1)
     try:
         if isinstance(value, str) and len(value) == 7:
-            return date.fromisoformat(f"{value}-01")
+            first = date.fromisoformat(f"{value}-01")
+            if not in_range(first):
+                raise Invalid(N_("bad report period"), {"month": OUT_OF_RANGE})
+            return first
     except ValueError:
         pass
     raise Invalid(N_("bad report period"), {"month": N_("a month like 2026-11")})

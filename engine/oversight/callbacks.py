@@ -16,7 +16,7 @@ from ..kernel.i18n import N_
 from ..kernel.vocabulary import COMPLAINT_ROLES, EventType, UnitKind
 from ..store.models import Case, OrgUnit, User
 from ..store.oversight_tables import CALL_OUTCOMES, CallBack, Complaint, Review
-from ..store.paging import Page, clamp_page
+from ..store.paging import Page, clamp_page, parse_id
 from .assessment import SUPERVISION_ROLES, config, in_unit, local_bounds, month_end, scoped_unit
 
 MAX_SEED = 2**31 - 1
@@ -94,10 +94,8 @@ def _supervises(actor: User, township: OrgUnit) -> bool:
 
 
 def visible_record(session: Session, actor: User, model, record_id):
-    try:
-        record = session.get(model, int(record_id))
-    except (TypeError, ValueError):
-        record = None
+    number = parse_id(record_id)  # a number beyond BIGINT is no id, not an overflow
+    record = session.get(model, number) if number else None
     if record is None or not _supervises(actor, record.township):
         raise NotFound(N_("no such record"))
     return record

@@ -13,8 +13,8 @@ from ..kernel.i18n import N_
 from ..kernel.vocabulary import REPORT_ROLES
 from ..store.calendar import TZ
 from ..store.models import Case, OrgUnit, User
+from .assessment import OUT_OF_RANGE, in_range, scoped_unit
 from .assessment import rate as _rate
-from .assessment import scoped_unit
 from .overdue import overdue as is_overdue
 
 
@@ -22,10 +22,14 @@ def _day(value, field: str, errors: dict) -> date | None:
     if value in (None, ""):
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except (TypeError, ValueError):
         errors[field] = N_("a date like 2026-11-01")
         return None
+    if not in_range(day):
+        errors[field] = OUT_OF_RANGE
+        return None
+    return day
 
 
 def summary(

@@ -31,7 +31,7 @@ def _diagram_errors(errors: list[dict]) -> list[dict]:
 @api.get("/processes")
 @token_required
 def processes():
-    result = library.library(db.session)
+    result = library.editor_library(db.session, current_engine_user())
     for entry in result:
         for v in entry["versions"]:
             v["deployed_at"] = iso(v["deployed_at"])

@@ -58,9 +58,10 @@ def add_department(case_id):
 @token_required
 def dispatch():
     body = json_body()
-    ids = body.get("task_ids") if isinstance(body.get("task_ids"), list) else []
     return jsonify(
-        results=_translated(window.dispatch_many(db.session, current_engine_user(), ids, body.get("note", "")))
+        results=_translated(
+            window.dispatch_many(db.session, current_engine_user(), body.get("task_ids"), body.get("note", ""))
+        )
     )
 
 

@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 
 from engine.kernel.errors import DomainError, Invalid
 from engine.kernel.i18n import N_
-from engine.kernel.sheets import MAX_ROWS, Sheet, read_sheet
+from engine.kernel.sheets import MAX_ROWS, Sheet, checked_sheet, read_sheet
 from engine.kernel.vocabulary import CATALOG_APPROVER_ROLES, Role, UnitKind
 from engine.org import org_admin
 from engine.org.access import has_role
@@ -21,6 +21,7 @@ from engine.org.org import KINDS
 
 from ..auth import current_engine_user
 from ..extensions import db
+from ..security import json_too_deep
 from . import flash_error
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -60,9 +61,12 @@ def posted_sheet() -> tuple[Sheet | None, dict]:
     try:
         if upload is not None and upload.filename:
             return read_sheet(upload.filename, upload.read()), {}
-        carried = json.loads(request.form.get("sheet") or "null")
+        raw = request.form.get("sheet") or "null"
+        carried = json.loads(raw) if not json_too_deep(raw.encode()) else None
         if isinstance(carried, dict) and len(carried["rows"]) <= MAX_ROWS:
-            return Sheet(list(carried["headers"]), [(n, list(cells)) for n, cells in carried["rows"]]), {}
+            headers = [str(h) for h in carried["headers"]]
+            rows = [(int(n), [str(c) for c in cells]) for n, cells in carried["rows"]]
+            return checked_sheet(headers, rows), {}
     except (ValueError, KeyError, TypeError):
         pass
     except Invalid as err:
