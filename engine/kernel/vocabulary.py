@@ -60,6 +60,9 @@ class CaseStatus(Vocabulary):
 CASE_OPEN: frozenset[CaseStatus] = frozenset({CaseStatus.OPEN, CaseStatus.WAITING_MATERIALS})
 # Statuses that end an item: entering one sets closed_at.
 CASE_FINISHED: frozenset[CaseStatus] = frozenset({CaseStatus.CLOSED, CaseStatus.RETURNED, CaseStatus.ARCHIVED})
+# Statuses whose workflow has ended: nothing is left to run, migrate or count as running. A closed
+# (replied) item still has its archiving step; a returned (refused, withdrawn) one has none.
+CASE_ENDED: frozenset[CaseStatus] = frozenset({CaseStatus.RETURNED, CaseStatus.ARCHIVED})
 
 
 class ItemKind(Vocabulary):
