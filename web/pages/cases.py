@@ -35,14 +35,16 @@ STATUSES = tuple(CaseStatus)
 @login_required
 def index():
     status = request.args.get("status")
+    q = (request.args.get("q") or "").strip()[:200]
     page = visible_cases(
         db.session,
         current_engine_user(),
         request.args.get("page"),
         request.args.get("per_page"),
         status if status in STATUSES else None,
+        q or None,
     )
-    return render_template("cases/index.html", page=page, status=status, statuses=STATUSES)
+    return render_template("cases/index.html", page=page, status=status, statuses=STATUSES, q=q)
 
 
 @bp.route("/cases/new", methods=["GET", "POST"])
