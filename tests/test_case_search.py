@@ -46,6 +46,6 @@ def test_the_top_bar_search_finds_the_case_on_the_items_page(api, login):
     tag = uuid.uuid4().hex[:6]
     case = api.open_case("village_agent@t3-v1", "temporary-aid", "t3-v1", name=f"搜索{tag}")
     agent = login("village_agent@t3-v1")
-    page = agent.get("/cases?q=" + tag).get_data(as_text=True)
-    assert 'type="search"' in page and case["receipt_code"] in page and f"搜索{tag}" in page
+    page = agent.get("/cases?find=" + tag).get_data(as_text=True)  # the top bar's search box
+    assert 'name="find"' in page and case["receipt_code"] in page and f"搜索{tag}" in page
     assert "没有符合条件的事项" in agent.get("/cases?q=不存在的词" + tag).get_data(as_text=True)

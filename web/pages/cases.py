@@ -37,7 +37,7 @@ STATUSES = tuple(CaseStatus)
 @login_required
 def index():
     status = request.args.get("status")
-    q = (request.args.get("q") or "").strip()[:200]
+    q = (request.args.get("q") or request.args.get("find") or "").strip()[:200]  # find: the top bar's box
     page = visible_cases(
         db.session,
         current_engine_user(),
