@@ -63,3 +63,25 @@ def test_a_refused_item_tells_the_resident_why_and_where_to_go(api, client, logi
     page = login("village_agent@t3-v1").get(f"/cases/{case['id']}").get_data(as_text=True)
     shown = page[page.index('id="case-refusal"') :]
     assert refusal["reason"] in shown and "县公安局户政窗口" in shown
+
+
+def test_a_refused_item_prints_its_notice_of_non_acceptance_and_a_result_card_with_the_reason(api, login):
+    case = api.open_case("village_agent@t3-v2", "resident-id-card", "t3-v2")
+    reason = "须本人到场采集指纹"
+    data = {
+        "acceptance": "refuse",
+        "materials_complete": False,
+        "commission_signed": False,
+        "reason": reason,
+        "where_to_go": "县公安局户政窗口",
+    }
+    case = _complete(api, case, "accept_item", data)
+    agent = login("village_agent@t3-v2")
+    page = agent.get(f"/cases/{case['id']}").get_data(as_text=True)
+    assert f"/cases/{case['id']}/print/refusal" in page
+    notice = agent.get(f"/cases/{case['id']}/print/refusal").get_data(as_text=True)
+    assert "不予受理告知书" in notice and reason in notice and "县公安局户政窗口" in notice
+    card = agent.get(f"/cases/{case['id']}/print/result-card").get_data(as_text=True)
+    assert reason in card and "尚未答复" not in card
+    running = api.open_case("village_agent@t3-v2", "resident-id-card", "t3-v2")
+    assert agent.get(f"/cases/{running['id']}/print/refusal").status_code == 404  # nothing refused

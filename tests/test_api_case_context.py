@@ -149,3 +149,31 @@ def test_the_department_task_page_shows_the_whole_case_in_either_language(api, l
     english = client.get(f"/tasks/{task['id']}?lang=en").get_data(as_text=True)
     panel = english[english.index('id="case-panel"') :]
     assert "Lead department" in panel and "Supplied later" in panel and "The whole case" in panel
+
+
+def test_resorting_offers_only_departments_not_handling_the_item_or_none_further(api):
+    names = _names(api)
+    case = api.open_case("village_agent@t1-v3", "house-building", "t1-v3")
+    case, _ = api.run_to_end(case, until="handle_in_department")
+    nync = next(t for t in case["open_tasks"] if t["org_unit"] == "qx-nync")
+    case = api.call(
+        "POST", f"/api/v1/tasks/{nync['id']}/return", "department_handler@qx-nync", {"reason": "本局无需出具意见"}
+    )
+    resort = _open(case, "resort_department")
+    detail = api.call("GET", f"/api/v1/tasks/{resort['id']}", "county_window@qx-window")
+    field = detail["form"]["properties"]["department"]
+    assert "qx-zrzy" not in field["enum"] and "qx-zjj" not in field["enum"]  # already handling: no second part
+    assert "qx-nync" in field["enum"] and field["enum"][-1] == "none"
+    assert field["x-enum-titles"][-1] == "无需其他部门办理"
+    assert detail["context"]["return_reason"]["unit"]["name"] == names["qx-nync"]
+    twice = _complete(api, case, "resort_department", {"department": "qx-zjj"}, 422)
+    assert set(twice["errors"]) == {"department"}
+
+    case = _complete(api, case, "resort_department", {"department": "none", "note": "两部门意见已足够"})
+    assert sorted(t["org_unit"] for t in case["open_tasks"] if t["task"] == "handle_in_department") == [
+        "qx-zjj",
+        "qx-zrzy",
+    ]
+    case, _ = api.run_to_end(case, until="consolidate")
+    lead = _open(case, "consolidate")
+    assert lead["org_unit"] == "qx-zrzy"  # the others answered; the dropped part does not hold the item

@@ -82,7 +82,7 @@ def test_a_department_returns_its_part_and_the_window_sends_it_to_another_depart
     refused = api.call(
         "POST", f"/api/v1/tasks/{resort['id']}/complete", window, {"data": {"department": "t1-mzs"}}, expect=422
     )
-    assert refused["errors"]["department"] == "请选择本县的部门"
+    assert refused["errors"]["department"] == "请选择本县尚未参与办理的部门"
     case = api.call("POST", f"/api/v1/tasks/{resort['id']}/complete", window, {"data": {"department": "qx-lyj"}})
     owners = sorted(t["org_unit"] for t in case["open_tasks"] if t["task"] == "handle_in_department")
     assert owners == ["qx-lyj", "qx-zjj", "qx-zrzy"]

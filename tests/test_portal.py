@@ -45,7 +45,7 @@ def test_catalog_shows_materials_time_limits_fees_and_each_villages_agent(reside
     html = resident.get("/public/").get_data(as_text=True)
     assert "农村村民建房申请" in html and "农村宅基地和建房(规划许可)申请表" in html
     assert "20 个工作日" in html and "免费" in html
-    assert "上坪村" in html and "上坪村 village_agent" in html
+    assert "上坪村" in html and "上坪村村级代办员" in html and "village_agent" not in html
     data = resident.get("/api/v1/public/catalog").json
     assert any(v["code"] == "t1-v1" and v["agents"] for v in data["villages"])
     assert sum(len(c["items"]) for c in data["categories"]) >= 30

@@ -6,14 +6,16 @@ import json
 from functools import lru_cache
 
 from jsonschema import Draft202012Validator
+from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
 from ..kernel.errors import Invalid
 from ..kernel.i18n import N_
 from ..kernel.settings import BPMN_DIR
-from ..kernel.vocabulary import TimerKind, UnitKind
+from ..kernel.vocabulary import TaskState, TimerKind, UnitKind
 from ..library.processes import forms_for
 from ..org.org import active_children
+from ..store.models import TaskRow
 from .projection import UnitResolver
 
 # Plain-words messages for JSON Schema failures (translated by the web layer).
@@ -30,8 +32,12 @@ MESSAGES = {
     "uniqueItems": N_("chosen twice"),
 }
 
+# The joint handling's department step, and the re-sort's answer that no other department is needed.
+DEPARTMENT_TASK, NO_DEPARTMENT = "handle_in_department", "none"
+
 CHOICE_MESSAGES = {
     "county_departments": N_("choose a department of this county"),
+    "resort_departments": N_("choose a department of this county not already handling the item"),
     "missing_materials": N_("choose among the materials still missing"),
 }
 
@@ -80,6 +86,24 @@ def _department_choices(row) -> list[tuple[str, str, str]]:
     return [(u.code, u.name, u.name_en or u.name) for u in county_departments(row)]
 
 
+def _resort_choices(row) -> list[tuple[str, str, str]]:
+    """重新分送: the county's departments not already handling the item (no two parts for one
+    department), and "no further department" when the others can answer without one."""
+    session = object_session(row)
+    assert session is not None
+    busy = set(
+        session.scalars(
+            select(TaskRow.org_unit_id).where(
+                TaskRow.case_id == row.case_id,
+                TaskRow.spec_name == DEPARTMENT_TASK,
+                TaskRow.state == TaskState.READY,
+            )
+        )
+    )
+    free = [(u.code, u.name, u.name_en or u.name) for u in county_departments(row) if u.id not in busy]
+    return [*free, (NO_DEPARTMENT, "无需其他部门办理", "No further department needed")]
+
+
 def _missing_material_choices(row) -> list[tuple[str, str, str]]:
     """The catalog's materials for the item not yet on record: what a resubmission can tick off."""
     provided = set(row.case.materials_provided or [])
@@ -88,7 +112,11 @@ def _missing_material_choices(row) -> list[tuple[str, str, str]]:
 
 # `x-choices` on a form field (or on an array field's items): the values come from the case (its
 # county's departments, its missing materials), so the server offers and accepts only those.
-CHOICES = {"county_departments": _department_choices, "missing_materials": _missing_material_choices}
+CHOICES = {
+    "county_departments": _department_choices,
+    "resort_departments": _resort_choices,
+    "missing_materials": _missing_material_choices,
+}
 
 
 def _choice(prop: dict, row) -> dict:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from ..kernel.errors import Conflict
 from ..kernel.i18n import N_
-from ..kernel.vocabulary import CaseStatus, EventType
+from ..kernel.vocabulary import CASE_ENDED, EventType
 from ..library.process_library import editor_version
 from ..library.processes import spec_for
 from ..runtime.spiff import SERIALIZER, ProcessSpec, dump_state, load_state, ready_user_tasks
@@ -101,7 +101,7 @@ def _running_cases(session: Session, target: ProcessVersion, from_version) -> li
     query = (
         select(Case)
         .join(ProcessVersion, Case.process_version_id == ProcessVersion.id)
-        .where(ProcessVersion.key == target.key, ProcessVersion.id != target.id, Case.status != CaseStatus.ARCHIVED)
+        .where(ProcessVersion.key == target.key, ProcessVersion.id != target.id, Case.status.not_in(CASE_ENDED))
     )
     if from_version not in (None, ""):
         number = parse_id(from_version)

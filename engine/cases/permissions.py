@@ -256,7 +256,6 @@ STATES: dict[str, Callable[[User, Subject], bool]] = {
     "case_open": lambda actor, s: s.case is not None and s.case.status in CASE_OPEN,
     "batch_scheduled": lambda actor, s: s.batch is not None and s.batch.status == "scheduled",
     "test_run": lambda actor, s: s.case is not None and s.case.is_test_run,
-    "case_open": lambda actor, s: s.case is not None and s.case.closed_at is None,
 }
 
 

@@ -63,6 +63,9 @@ CASE_OPEN: frozenset[CaseStatus] = frozenset({CaseStatus.OPEN, CaseStatus.WAITIN
 CASE_FINISHED: frozenset[CaseStatus] = frozenset(
     {CaseStatus.CLOSED, CaseStatus.RETURNED, CaseStatus.ARCHIVED, CaseStatus.FAILED}
 )
+# Statuses whose workflow has ended: nothing is left to run, migrate or count as running. A closed
+# (replied) item still has its archiving step; a returned (refused, withdrawn) one has none.
+CASE_ENDED: frozenset[CaseStatus] = frozenset({CaseStatus.RETURNED, CaseStatus.ARCHIVED, CaseStatus.FAILED})
 
 
 class ItemKind(Vocabulary):

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from ..kernel.errors import Forbidden, Invalid, NotFound
 from ..kernel.i18n import N_
-from ..kernel.vocabulary import EDITOR_ROLES, CaseStatus, EventType, UnitKind
+from ..kernel.vocabulary import CASE_ENDED, EDITOR_ROLES, EventType, UnitKind
 from ..kernel.xml import parse_xml
 from ..org.access import has_role
 from ..org.roles import roles
@@ -144,7 +144,7 @@ def library(session: Session) -> list[dict]:
     running = dict(
         session.execute(
             select(Case.process_version_id, func.count())
-            .where(Case.status != CaseStatus.ARCHIVED, Case.is_test_run.is_(False))
+            .where(Case.status.not_in(CASE_ENDED), Case.is_test_run.is_(False))
             .group_by(Case.process_version_id)
         ).all()
     )

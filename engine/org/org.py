@@ -157,7 +157,7 @@ def load_demo_county(session: Session, path: Path | None = None, password: str =
     for role, unit, suffix in users:
         user = User(
             username=f"{role}{suffix}@{unit.code}",
-            display_name=f"{unit.name} {role}{suffix}",
+            display_name=f"{unit.name}{Role(role).zh}{suffix}",  # a person's name on pages: never a code
             password_hash=pw_hash,
             active=True,
             created_at=now,

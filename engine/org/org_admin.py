@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..kernel.errors import Conflict, Invalid, NotFound
 from ..kernel.i18n import N_
-from ..kernel.vocabulary import CaseStatus, EventType, TaskState, UnitKind
+from ..kernel.vocabulary import CASE_FINISHED, EventType, TaskState, UnitKind
 from ..store.db import rowcount
 from ..store.models import Case, OrgUnit, TaskRow, User
 from ..store.paging import Page, clamp_page
@@ -29,7 +29,6 @@ PARENT_KINDS: dict[str, tuple[str, ...]] = {
     UnitKind.STATION: (UnitKind.TOWNSHIP,),
     UnitKind.WINDOW: (UnitKind.COUNTY,),
 }
-CLOSED = (CaseStatus.CLOSED, CaseStatus.ARCHIVED)
 
 
 def unit_dict(unit: OrgUnit, parents: dict[int, str] | None = None) -> dict:
@@ -197,7 +196,7 @@ def open_items(session: Session, unit: OrgUnit) -> list[Case]:
         session.scalars(
             select(Case)
             .where(
-                Case.status.not_in(CLOSED),
+                Case.status.not_in(CASE_FINISHED),
                 Case.is_test_run.is_(False),
                 or_(Case.village_id.in_(subtree), Case.org_unit_id.in_(subtree), Case.id.in_(held)),
             )

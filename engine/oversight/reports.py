@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from ..kernel.clock import utcnow
 from ..kernel.errors import Invalid
 from ..kernel.i18n import N_
-from ..kernel.vocabulary import REPORT_ROLES
+from ..kernel.vocabulary import REPORT_ROLES, CaseStatus
 from ..store.calendar import TZ
 from ..store.models import Case, OrgUnit, User
 from .assessment import OUT_OF_RANGE, in_range, scoped_unit
@@ -45,26 +45,32 @@ def summary(
     hi = datetime.combine(end + timedelta(days=1), time.min, TZ) if end else now + timedelta(days=1)
     village = select(OrgUnit.id).where(OrgUnit.path.startswith(unit.path)).scalar_subquery()
     scope = and_(Case.village_id.in_(village), Case.is_test_run.is_(False))
-    closed_in = and_(Case.closed_at.is_not(None), Case.closed_at >= lo, Case.closed_at < hi)
+    # A refused (不予受理) or withdrawn item ends as returned: it counts as refused, never as done or on time.
+    ended_in = and_(Case.closed_at.is_not(None), Case.closed_at >= lo, Case.closed_at < hi)
+    closed_in = and_(ended_in, Case.status != CaseStatus.RETURNED)
+    opened_in = and_(Case.opened_at >= lo, Case.opened_at < hi)
     row = session.execute(
         select(
-            func.count().filter(and_(Case.opened_at >= lo, Case.opened_at < hi)),
-            func.count().filter(and_(Case.opened_at >= lo, Case.opened_at < hi, Case.closed_at.is_not(None))),
+            func.count().filter(opened_in),
+            func.count().filter(and_(opened_in, Case.status == CaseStatus.RETURNED)),
+            func.count().filter(and_(opened_in, Case.closed_at.is_not(None), Case.status != CaseStatus.RETURNED)),
             func.count().filter(closed_in),
             func.count().filter(and_(closed_in, Case.closed_at <= Case.due_at)),
             func.count().filter(and_(closed_in, Case.rating.is_not(None))),
             func.count().filter(and_(closed_in, Case.rating.in_(("satisfied", "basically_satisfied")))),
             func.count().filter(is_overdue(now)),
+            func.count().filter(and_(ended_in, Case.status == CaseStatus.RETURNED)),
         ).where(scope)
     ).one()
-    opened, opened_closed, closed, on_time, rated, satisfied, overdue = row
+    opened, opened_refused, opened_closed, closed, on_time, rated, satisfied, overdue, refused = row
     return {
         "unit": unit.code,
         "from": start.isoformat() if start else None,
         "to": end.isoformat() if end else None,
         "opened": opened,
         "closed": closed,
-        "completion_rate": _rate(opened_closed, opened),
+        "refused": refused,
+        "completion_rate": _rate(opened_closed, opened - opened_refused),
         "on_time_rate": _rate(on_time, closed),
         "satisfaction_rate": _rate(satisfied, rated),
         "overdue_open": overdue,

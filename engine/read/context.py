@@ -39,7 +39,7 @@ def _unit(units: dict[str, OrgUnit], code: str | None) -> dict | None:
     return {"code": code, "name": unit.name if unit else code, "name_en": (unit.name_en or unit.name) if unit else code}
 
 
-def _people(session: Session, usernames: set[str]) -> dict[str, str]:
+def display_names(session: Session, usernames: set[str]) -> dict[str, str]:
     """Display names by username (pages show who acted by name, the API gives both)."""
     if not usernames:
         return {}
@@ -61,7 +61,11 @@ def _value(prop: dict, value) -> dict:
     return {"text": str(value), "text_en": str(value)}
 
 
-def _fields(form: dict | None, data: dict) -> list[dict]:
+UNIT_CHOICES = ("county_departments", "resort_departments")
+NO_DEPARTMENT = {"text": "无需其他部门办理", "text_en": "No further department needed"}
+
+
+def _fields(form: dict | None, data: dict, units: dict[str, OrgUnit] | None = None) -> list[dict]:
     """Each answered field with its title, in the form's order (a field the form does not know last)."""
     props = (form or {}).get("properties", {})
     order = [*props, *(k for k in data if k not in props)]
@@ -70,13 +74,17 @@ def _fields(form: dict | None, data: dict) -> list[dict]:
         if name not in data or data[name] in (None, "", []):
             continue
         prop = props.get(name, {})
+        words = _value(prop, data[name])
+        if prop.get("x-choices") in UNIT_CHOICES:  # a unit chosen on the form: its name, never its code
+            unit = _unit(units or {}, str(data[name])) or {}
+            words = NO_DEPARTMENT if data[name] == "none" else {"text": unit["name"], "text_en": unit["name_en"]}
         shown.append(
             {
                 "name": name,
                 "title": prop.get("title", name),
                 "title_en": prop.get("x-title-en", prop.get("title", name)),
                 "value": data[name],
-                **_value(prop, data[name]),
+                **words,
             }
         )
     return shown
@@ -135,7 +143,7 @@ def _steps(events: list[Event], rows: dict[str, TaskRow], forms: dict, units: di
         unit = detail.get("unit") or (row.org_unit.code if row is not None else None)
         if event.type == EventType.TASK_COMPLETED:
             data = detail.get("data") or {}
-            fields = _fields(forms.get(row.form) if row is not None and row.form else None, data)
+            fields = _fields(forms.get(row.form) if row is not None and row.form else None, data, units)
         elif event.type == EventType.TASK_RETURNED:
             fields = [
                 {
@@ -216,6 +224,8 @@ def case_context(session: Session, task: TaskRow, data: dict) -> dict:
     earlier = [e for e in events if e.type in STEP_EVENTS]
     codes = {str(e.detail.get("unit")) for e in earlier if e.detail.get("unit")}
     codes |= {str(e.detail.get("department")) for e in earlier if e.detail.get("department")}
+    codes |= {r.org_unit.code for r in rows_list}
+    codes |= {str((e.detail.get("data") or {}).get("department")) for e in earlier}
     units = _units(session, codes)
     attachments = list(
         session.scalars(
@@ -237,7 +247,7 @@ def case_context(session: Session, task: TaskRow, data: dict) -> dict:
             "unit": _unit(_units(session, {source.org_unit.code}), source.org_unit.code) if source else None,
         }
     steps = _steps(earlier, rows, forms_for(case.process_version), units)
-    people = _people(session, {e.actor for e in events if e.actor})
+    people = display_names(session, {e.actor for e in events if e.actor})
     for entry in [*steps, *materials, *([tolerance] if tolerance else []), *([return_reason] if return_reason else [])]:
         who = entry.get("actor") or entry.get("by")
         entry["by_name"] = people.get(who, who) if who else None

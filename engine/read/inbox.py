@@ -9,9 +9,9 @@ from sqlalchemy import exists, false, func, or_, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from ..kernel.clock import utcnow
-from ..kernel.vocabulary import TaskState, TimerKind, UnitKind
+from ..kernel.vocabulary import EventType, TaskState, TimerKind, UnitKind
 from ..store.calendar import default_calendar
-from ..store.models import Case, CatalogItem, OrgUnit, TaskRow, User
+from ..store.models import Case, CatalogItem, Event, OrgUnit, TaskRow, User
 from .shapes import Page, clamp_page
 
 TABS = ("mine", "available", "due_soon", "overdue", "done")
@@ -167,6 +167,35 @@ def tab_counts(session: Session, user: User, filters: Filters = Filters()) -> di
         query = _filtered(select(TaskRow.id).where(scope_condition(user, scope)), filters)
         counts[scope] = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     return counts
+
+
+def opening_tab(session: Session, user: User, counts: dict) -> str:
+    """The tab the inbox opens on: my claimed work when something was sent back to me (a return lands
+    on whoever did the step), else the unit's unclaimed work when there is some, else the first tab
+    with work in it."""
+    if counts.get("mine"):
+        mine = session.scalars(select(TaskRow).where(scope_condition(user, "mine")).limit(200)).all()
+        if returned_to(session, list(mine)):
+            return "mine"
+    order = ("available", "mine", "overdue", "due_soon")
+    return next((scope for scope in order if counts.get(scope)), "available")
+
+
+def returned_to(session: Session, rows: list[TaskRow]) -> dict[str, str]:
+    """The open rows among `rows` that were sent back to their holder (退回), with the latest reason."""
+    open_ids = {r.id for r in rows if r.state == TaskState.READY}
+    if not open_ids:
+        return {}
+    events = session.scalars(
+        select(Event)
+        .where(Event.case_id.in_({r.case_id for r in rows}), Event.type == EventType.TASK_RETURNED)
+        .order_by(Event.at, Event.id)
+    )
+    return {
+        str(e.detail.get("to_task")): str(e.detail.get("reason") or "")
+        for e in events
+        if e.detail.get("to_task") in open_ids
+    }
 
 
 def filter_places(session: Session) -> tuple[list[OrgUnit], list[OrgUnit]]:

@@ -3,7 +3,9 @@ is engine/read/inbox.py)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import re
+
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ..cases.forms import task_form
@@ -20,12 +22,47 @@ from ..store.paging import paginate as _paginate
 from .context import case_context
 
 
-def visible_cases(session: Session, user: User, page=1, per_page=20, status: str | None = None) -> Page:
+def visible_cases(
+    session: Session, user: User, page=1, per_page=20, status: str | None = None, q: str | None = None
+) -> Page:
     page, per_page = clamp_page(page, per_page)
     query = select(Case).where(case_scope(user), Case.is_test_run.is_(False))
     if status:
         query = query.where(Case.status == status)
+    for word in search_words(q):
+        query = query.where(_matches(word))
     return _paginate(session, query.order_by(Case.opened_at.desc(), Case.id.desc()), page, per_page)
+
+
+# Search (查询): every word must match one of the receipt code, the resident's name, their phone (in
+# full or its last four digits) or the request. On PostgreSQL the trigram indexes of migration
+# 12_context (pg_trgm, GIN) serve the substring matches; the receipt code has its unique index.
+MAX_WORDS, MAX_WORD = 5, 40
+DIGITS = re.compile(r"^[0-9]+$")
+
+
+def search_words(q) -> list[str]:
+    if not isinstance(q, str):
+        return []
+    return [w[:MAX_WORD] for w in q.split()[:MAX_WORDS]]
+
+
+def _like(word: str) -> str:
+    return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _matches(word: str):
+    pattern = _like(word)
+    options = [
+        Case.receipt_code == word.upper(),
+        Case.resident_name.ilike(pattern, escape="\\"),
+        Case.summary.ilike(pattern, escape="\\"),
+    ]
+    if DIGITS.match(word):
+        options.append(Case.resident_phone == word)
+        if len(word) == 4:
+            options.append(Case.resident_phone.like("%" + word))
+    return or_(*options)
 
 
 def case_events(session: Session, case: Case) -> list[Event]:
@@ -112,6 +149,25 @@ def case_dict(session: Session, case: Case, user: User | None = None) -> dict:
             {"at": iso(e.at), "actor": e.actor, "type": e.type, "detail": e.detail} for e in case_events(session, case)
         ],
         **actions,
+    }
+
+
+def case_item(case: Case) -> dict:
+    """A case in a list (search results): enough to recognise it, without its tasks and events."""
+    return {
+        "id": case.id,
+        "receipt_code": case.receipt_code,
+        "catalog_code": case.catalog_code,
+        "catalog_name": case.catalog_item.name,
+        "kind": case.kind,
+        "status": case.status,
+        "level": case.level,
+        "village": case.village.code,
+        "resident": {"name": case.resident_name, "phone": mask_phone(case.resident_phone)},
+        "summary": case.summary,
+        "opened_at": iso(case.opened_at),
+        "due_at": iso(case.due_at),
+        "closed_at": iso(case.closed_at),
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    DDL,
     JSON,
     BigInteger,
     Boolean,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    event,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -50,6 +52,13 @@ class UtcDateTime(TypeDecorator):
 
 class Base(DeclarativeBase):
     pass
+
+
+# The cases' search indexes use trigram operator classes (pg_trgm): a schema created from the models
+# (tests, the benchmark) gets the extension first, as migration 12_context does.
+event.listen(
+    Base.metadata, "before_create", DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql")
+)
 
 
 class OrgUnit(Base):
@@ -159,6 +168,13 @@ class Case(Base):
     __table_args__ = (
         Index("ix_cases_village_status", "village_id", "status"),
         Index("ix_cases_township_opened", "township_id", "opened_at"),
+        # Search (engine/read/shapes.py): trigram GIN indexes serve the name, phone and request
+        # substring matches on PostgreSQL (pg_trgm, migration 12_context); on SQLite they are plain
+        # indexes (the same schema on both; SQLite's LIKE scans, fine at a single machine's size).
+        *(
+            Index(f"ix_cases_{column}_trgm", column, postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"})
+            for column in ("resident_name", "resident_phone", "summary")
+        ),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     receipt_code: Mapped[str] = mapped_column(String(32), unique=True)

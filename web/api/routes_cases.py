@@ -4,9 +4,10 @@ from flask import jsonify, request
 
 from engine.cases import commands
 from engine.cases.visibility import get_case
+from engine.kernel.vocabulary import CaseStatus
 from engine.read.asking_inbox import api_inbox
 from engine.read.inbox import SCOPES, Filters
-from engine.read.shapes import case_dict, task_detail, task_dict
+from engine.read.shapes import case_dict, case_item, task_detail, task_dict, visible_cases
 
 from ..auth import current_engine_user
 from ..extensions import db
@@ -26,6 +27,26 @@ def open_case():
         body.get("materials_provided", []),
     )
     return jsonify(case_dict(db.session, case, current_engine_user())), 201
+
+
+@api.get("/cases")
+@token_required
+def search_cases():
+    """The cases the caller may see, newest first; `q` finds them by receipt code, resident name,
+    phone (full or last four digits) and words of the request (every word must match)."""
+    status = request.args.get("status") or None
+    if status is not None and status not in CaseStatus.codes():
+        names = ", ".join(CaseStatus.codes())
+        return problem(422, "Unprocessable Entity", f"status must be one of {names}", {"status": names})
+    page = visible_cases(
+        db.session,
+        current_engine_user(),
+        request.args.get("page"),
+        request.args.get("per_page"),
+        status,
+        request.args.get("q"),
+    )
+    return jsonify(page.to_dict(case_item))
 
 
 @api.get("/cases/<case_id>")

@@ -2,6 +2,7 @@
 attachments and the joint handling's 加签."""
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -17,10 +18,11 @@ from engine.cases.attachments import (
 from engine.cases.permissions import available_actions
 from engine.cases.visibility import get_case
 from engine.kernel.errors import DomainError, NotFound
-from engine.kernel.vocabulary import CaseStatus
+from engine.kernel.vocabulary import CaseStatus, Role
 from engine.library.catalog import active_items, categories, current_item
 from engine.org.access import opening_villages
-from engine.read.context import case_outcome
+from engine.read.context import case_outcome, display_names
+from engine.read.progress import diagram_states
 from engine.read.shapes import case_events, open_tasks, visible_cases
 
 from ..auth import current_engine_user
@@ -35,14 +37,16 @@ STATUSES = tuple(CaseStatus)
 @login_required
 def index():
     status = request.args.get("status")
+    q = (request.args.get("q") or request.args.get("find") or "").strip()[:200]  # find: the top bar's box
     page = visible_cases(
         db.session,
         current_engine_user(),
         request.args.get("page"),
         request.args.get("per_page"),
         status if status in STATUSES else None,
+        q or None,
     )
-    return render_template("cases/index.html", page=page, status=status, statuses=STATUSES)
+    return render_template("cases/index.html", page=page, status=status, statuses=STATUSES, q=q)
 
 
 @bp.route("/cases/new", methods=["GET", "POST"])
@@ -103,13 +107,20 @@ def show(case_id):
     files = case_attachments(db.session, case)
     offered = available_actions(db.session, user, case)
     answer, refusal = case_outcome(db.session, case)
+    events = case_events(db.session, case)
+    tasks = open_tasks(db.session, case)
+    people = display_names(
+        db.session,
+        {e.actor for e in events} | {t.assignee.username for t in tasks if t.assignee} | {case.owner.username},
+    )
     return render_template(
         "cases/show.html",
         case=case,
+        people=people,
         answer=answer,
         refusal=refusal if case.status == CaseStatus.RETURNED else None,
-        events=case_events(db.session, case),
-        tasks=open_tasks(db.session, case),
+        events=events,
+        tasks=tasks,
         attachments=files,
         checklist=materials_checklist(case, files),
         max_mb=MAX_BYTES // (1024 * 1024),
@@ -181,6 +192,5 @@ def attachments_dir():
 def diagram(case_id):
     """The case's pinned diagram with completed and active elements, for the bpmn-js viewer."""
     case = or_404(get_case, db.session, current_engine_user(), case_id)
-    from engine.read.progress import diagram_states
-
-    return jsonify(xml=case.process_version.xml, states=diagram_states(case, open_tasks(db.session, case)))
+    lanes = {role.value: role.label(get_locale()) for role in Role}  # lanes are role codes: show names
+    return jsonify(xml=case.process_version.xml, states=diagram_states(case, open_tasks(db.session, case)), lanes=lanes)

@@ -8,7 +8,7 @@ from engine.cases import actions, commands
 from engine.cases.permissions import available_actions
 from engine.kernel.errors import DomainError, NotFound
 from engine.library.catalog import KINDS, categories
-from engine.read.inbox import SCOPES, Filters, due_mark, filter_places, inbox_page, tab_counts
+from engine.read.inbox import SCOPES, Filters, due_mark, filter_places, inbox_page, opening_tab, returned_to, tab_counts
 from engine.read.shapes import task_detail
 
 from ..auth import current_engine_user
@@ -24,9 +24,10 @@ bp = Blueprint("inbox", __name__)
 @login_required
 def index():
     user = current_engine_user()
-    tab = request.args.get("scope", "available")
-    tab = tab if tab in SCOPES else "available"
     filters = Filters.from_args(request.args)
+    counts = tab_counts(db.session, user, filters)
+    tab = request.args.get("scope") or opening_tab(db.session, user, counts)
+    tab = tab if tab in SCOPES else "available"
     page = inbox_page(db.session, user, tab, filters, request.args.get("page"), request.args.get("per_page"))
     townships, villages = filter_places(db.session)
     chosen = next((t for t in townships if t.code == filters.township), None)
@@ -35,7 +36,8 @@ def index():
         page=page,
         scope=tab,
         tabs=SCOPES,
-        counts=tab_counts(db.session, user, filters),
+        counts=counts,
+        returned=returned_to(db.session, page.items),
         filters=filters,
         categories=categories(),
         kinds=KINDS,
