@@ -2,6 +2,7 @@
 visits due, residents' online requests to call back, and the printable contact card with its QR codes."""
 
 import io
+import json
 
 import segno
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
@@ -10,6 +11,9 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from engine.asking import cards, households, requests, visits
+from engine.asking.household_import import FIELDS as IMPORT_FIELDS
+from engine.asking.household_import import REQUIRED as IMPORT_REQUIRED
+from engine.asking.household_import import export_rows, import_households
 from engine.asking.scope import keeping_villages, may_keep, may_see
 from engine.asking.shapes import case_origin, household_dict
 from engine.asking.tags import tags
@@ -20,9 +24,11 @@ from engine.library.catalog import active_items
 from engine.org.org import active_children, unit_by_code
 from engine.oversight.asking_report import asking_report
 
+from ..asking_exports import XLSX, household_workbook
 from ..auth import current_engine_user
 from ..extensions import db
 from . import flash_error, or_404
+from .admin import attempt, posted_mapping, posted_sheet
 
 bp = Blueprint("asking", __name__, url_prefix="/asking")
 NEED_ROWS = 3
@@ -305,3 +311,42 @@ def report():
         flash_error(err)
         figures = asking_report(db.session, current_engine_user())
     return render_template("asking/report.html", f=figures)
+
+
+@bp.route("/households/import", methods=["GET", "POST"])
+@login_required
+def household_import():
+    """Upload → preview with each row's problems → import all rows, or nothing (the sheet rides along as JSON)."""
+    _keeper_villages()
+    result, errors, sheet = None, {}, None
+    if request.method == "POST":
+        sheet, errors = posted_sheet()
+        if sheet is not None:
+            confirm = request.form.get("confirm") == "1"
+            result, errors = attempt(import_households, sheet, posted_mapping(IMPORT_FIELDS), not confirm)
+            if result is not None and confirm:
+                flash(_("%(count)s households imported.", count=result["imported"]), "success")
+                return redirect(url_for("asking.household_list"))
+            if result is None and confirm:  # refused: show the preview again with the row errors
+                result, _ignored = attempt(import_households, sheet, posted_mapping(IMPORT_FIELDS), True)
+    carried = json.dumps({"headers": sheet.headers, "rows": sheet.rows}, ensure_ascii=False) if sheet else None
+    status = 200 if request.method == "GET" or (result is not None and result["valid"]) else 422
+    return render_template(
+        "asking/import.html",
+        fields=IMPORT_FIELDS,
+        required=IMPORT_REQUIRED,
+        result=result,
+        sheet=sheet,
+        carried=carried,
+        errors=errors,
+    ), status
+
+
+@bp.get("/households/export.xlsx")
+@login_required
+def household_export():
+    a = request.args
+    rows = export_rows(db.session, current_engine_user(), a.get("village"), a.get("tag"), a.get("q"), get_locale())
+    return send_file(
+        household_workbook(rows), mimetype=XLSX, as_attachment=True, download_name="households.xlsx", max_age=0
+    )
