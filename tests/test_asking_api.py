@@ -76,7 +76,15 @@ def test_a_home_visit_with_three_needs_answers_one_opens_an_item_and_refers_a_di
     )
     answered, opened, referred = visit["needs"]
     assert answered["case_id"] is None and answered["answer"] == "今年每人380元,村里代收"
-    assert referred["reason"] == "转村调解员张主任调解" and referred["case_id"] is None
+    assert referred["reason"] == "转村调解员张主任调解" and referred["catalog_code"] == "civil-dispute-mediation"
+    mediation = api.call("GET", f"/api/v1/cases/{referred['case_id']}", AGENT)
+    steps = []
+    while mediation["open_tasks"] and not any(t["org_unit"] == "t1-sfs" for t in mediation["open_tasks"]):
+        mediation, step = api.step(mediation, {"accept_item": {"materials_complete": True}})
+        steps.append(step)
+    # the dispute reaches the township's mediation officer (the justice station) as a task of theirs
+    officer = next(t for t in mediation["open_tasks"] if t["org_unit"] == "t1-sfs")
+    assert officer["role"] == "station_handler" and len(steps) <= 3
     case = api.call("GET", f"/api/v1/cases/{opened['case_id']}", AGENT)
     assert case["catalog_code"] == "minimum-living-allowance" and case["status"] == "open"
     origin = api.call("GET", f"/api/v1/cases/{opened['case_id']}/origin", AGENT)["origin"]
