@@ -280,3 +280,7 @@ def test_supervision_counts_visits_per_agent_priority_coverage_needs_by_outcome_
     assert after["requests"]["median_hours_to_contact"] is not None
     api.call("GET", "/api/v1/reports/asking?unit=t2", agent, expect=403)
     api.call("GET", "/api/v1/reports/asking?month=2026-13", "supervisor@qx", expect=422)
+    unvisited = api.call("GET", "/api/v1/households?village=t2-v3&q=蒋未访", agent)["items"][0]
+    api.call("POST", "/api/v1/visits", agent, {"household_id": unvisited["id"], "needs": []}, expect=201)
+    # visited now: no overdue visit is left behind in the agent's inbox for other scenarios
+    assert unvisited["id"] not in [e.get("household_id") for e in api.call("GET", "/api/v1/tasks", agent)["items"]]

@@ -126,6 +126,14 @@ def test_the_desk_lists_overdue_visits_and_a_residents_request_answered_by_call_
     ).get_data(as_text=True)
     assert "已回复" in looked and "80岁以上每月100元" in looked
 
+    household_page = agent.get(f"/asking/households/{late.id}").get_data(as_text=True)
+    visited = agent.post(
+        f"/asking/households/{late.id}/visits",
+        data={"csrf_token": csrf_token(household_page), "channel": "phone", "idempotency_key": f"late-{late.id}"},
+    )
+    assert visited.status_code == 302
+    assert f'data-household="{late.id}"' not in agent.get("/asking/").get_data(as_text=True)  # no longer due
+
 
 def test_the_contact_card_prints_a_qr_code_that_reads_back_as_the_portal_url(login):
     agent = login(AGENT)

@@ -3,6 +3,7 @@ visits due, residents' online requests to call back, and the printable contact c
 
 import io
 import json
+from datetime import timedelta
 
 import segno
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
@@ -32,6 +33,7 @@ from .admin import attempt, posted_mapping, posted_sheet
 
 bp = Blueprint("asking", __name__, url_prefix="/asking")
 NEED_ROWS = 3
+DUE_HORIZON_DAYS = 7
 
 
 @bp.context_processor
@@ -60,7 +62,9 @@ def index():
     user = current_engine_user()
     village = request.args.get("village") or None
     waiting = requests.list_requests(db.session, user, RequestStatus.AWAITING_CALLBACK, village, 1, 50)
-    due = households.due_visits(db.session, user, village)
+    # Overdue visits and those due within the coming week; the whole plan is in GET /api/v1/visits/due.
+    horizon = utcnow() + timedelta(days=DUE_HORIZON_DAYS)
+    due = [d for d in households.due_visits(db.session, user, village) if d.due_at <= horizon]
     return render_template(
         "asking/index.html",
         waiting=waiting,
