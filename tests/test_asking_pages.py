@@ -105,6 +105,8 @@ def test_the_desk_lists_overdue_visits_and_a_residents_request_answered_by_call_
     agent = login(AGENT)
     desk = agent.get("/asking/").get_data(as_text=True)
     assert "褚大爷" in desk and f'data-household="{late.id}"' in desk
+    badge = re.search(r'title="待回访的诉求和应走访的重点户">(\d+)<', desk)
+    assert badge and int(badge.group(1)) >= 2  # the request and the overdue visit, in the navigation
     row = desk.split(f'data-household="{late.id}"')[0].rsplit("<tr", 1)[1]
     assert "row-error" in row  # the overdue visit is marked
 

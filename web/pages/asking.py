@@ -20,10 +20,11 @@ from engine.asking.shapes import case_origin, household_dict
 from engine.asking.tags import tags
 from engine.kernel.clock import utcnow
 from engine.kernel.errors import DomainError
-from engine.kernel.vocabulary import ContactChannel, NeedOutcome, RequestStatus, UnitKind
+from engine.kernel.vocabulary import ContactChannel, NeedOutcome, RequestStatus, Role, UnitKind
 from engine.library.catalog import active_items
 from engine.org.org import active_children, unit_by_code
 from engine.oversight.asking_report import asking_report
+from engine.read.asking_inbox import asking_entries
 
 from ..asking_exports import XLSX, household_workbook
 from ..auth import current_engine_user
@@ -46,6 +47,14 @@ def _asking_globals():
 def _case_origin(case_id):
     """For the case page: the need or request the item came from (web/templates/asking/_origin.html)."""
     return case_origin(db.session, case_id)
+
+
+@bp.app_template_global("asking_waiting")
+def _asking_waiting(user) -> int:
+    """For the navigation: requests to call back and visits due soon or overdue that are the user's own."""
+    if not any(a.role in (Role.VILLAGE_AGENT, Role.GROUP_AGENT) for a in user.roles):
+        return 0
+    return len(asking_entries(db.session, user, "mine"))
 
 
 def _keeper_villages():
