@@ -172,6 +172,15 @@ def test_a_priority_household_past_its_period_is_an_overdue_visit(api, session, 
         d["household"]["id"] for d in overdue
     ]
 
+    for overseer, sees in (
+        ("supervisor@qx", True),
+        ("discipline_inspector@t2", True),
+        ("discipline_inspector@t1", False),
+    ):
+        overdue_work = api.call("GET", "/api/v1/tasks?scope=overdue&per_page=100", overseer)["items"]
+        assert (f"visit-{late.id}" in [e["id"] for e in overdue_work]) is sees, (
+            overseer
+        )  # a missed visit reaches supervision
     api.call("POST", "/api/v1/visits", "village_agent@t2-v1", {"household_id": late.id, "needs": []}, expect=201)
     due = api.call("GET", "/api/v1/visits/due?village=t2-v1&overdue=1", "village_agent@t2-v1")["items"]
     assert late.id not in [d["household"]["id"] for d in due]
