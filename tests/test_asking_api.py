@@ -76,7 +76,15 @@ def test_a_home_visit_with_three_needs_answers_one_opens_an_item_and_refers_a_di
     )
     answered, opened, referred = visit["needs"]
     assert answered["case_id"] is None and answered["answer"] == "今年每人380元,村里代收"
-    assert referred["reason"] == "转村调解员张主任调解" and referred["case_id"] is None
+    assert referred["reason"] == "转村调解员张主任调解" and referred["catalog_code"] == "civil-dispute-mediation"
+    mediation = api.call("GET", f"/api/v1/cases/{referred['case_id']}", AGENT)
+    steps = []
+    while mediation["open_tasks"] and not any(t["org_unit"] == "t1-sfs" for t in mediation["open_tasks"]):
+        mediation, step = api.step(mediation, {"accept_item": {"materials_complete": True}})
+        steps.append(step)
+    # the dispute reaches the township's mediation officer (the justice station) as a task of theirs
+    officer = next(t for t in mediation["open_tasks"] if t["org_unit"] == "t1-sfs")
+    assert officer["role"] == "station_handler" and len(steps) <= 3
     case = api.call("GET", f"/api/v1/cases/{opened['case_id']}", AGENT)
     assert case["catalog_code"] == "minimum-living-allowance" and case["status"] == "open"
     origin = api.call("GET", f"/api/v1/cases/{opened['case_id']}/origin", AGENT)["origin"]
@@ -164,6 +172,15 @@ def test_a_priority_household_past_its_period_is_an_overdue_visit(api, session, 
         d["household"]["id"] for d in overdue
     ]
 
+    for overseer, sees in (
+        ("supervisor@qx", True),
+        ("discipline_inspector@t2", True),
+        ("discipline_inspector@t1", False),
+    ):
+        overdue_work = api.call("GET", "/api/v1/tasks?scope=overdue&per_page=100", overseer)["items"]
+        assert (f"visit-{late.id}" in [e["id"] for e in overdue_work]) is sees, (
+            overseer
+        )  # a missed visit reaches supervision
     api.call("POST", "/api/v1/visits", "village_agent@t2-v1", {"household_id": late.id, "needs": []}, expect=201)
     due = api.call("GET", "/api/v1/visits/due?village=t2-v1&overdue=1", "village_agent@t2-v1")["items"]
     assert late.id not in [d["household"]["id"] for d in due]
@@ -272,3 +289,7 @@ def test_supervision_counts_visits_per_agent_priority_coverage_needs_by_outcome_
     assert after["requests"]["median_hours_to_contact"] is not None
     api.call("GET", "/api/v1/reports/asking?unit=t2", agent, expect=403)
     api.call("GET", "/api/v1/reports/asking?month=2026-13", "supervisor@qx", expect=422)
+    unvisited = api.call("GET", "/api/v1/households?village=t2-v3&q=蒋未访", agent)["items"][0]
+    api.call("POST", "/api/v1/visits", agent, {"household_id": unvisited["id"], "needs": []}, expect=201)
+    # visited now: no overdue visit is left behind in the agent's inbox for other scenarios
+    assert unvisited["id"] not in [e.get("household_id") for e in api.call("GET", "/api/v1/tasks", agent)["items"]]

@@ -2,6 +2,7 @@
 from the phone-sized form, see it in the needs diary, call back a resident's online request, print the
 contact card whose QR code decodes to the portal's request form."""
 
+import html as html_lib
 import io
 import re
 from datetime import timedelta
@@ -104,6 +105,8 @@ def test_the_desk_lists_overdue_visits_and_a_residents_request_answered_by_call_
     agent = login(AGENT)
     desk = agent.get("/asking/").get_data(as_text=True)
     assert "褚大爷" in desk and f'data-household="{late.id}"' in desk
+    badge = re.search(r'title="待回访的诉求和应走访的重点户">(\d+)<', desk)
+    assert badge and int(badge.group(1)) >= 2  # the request and the overdue visit, in the navigation
     row = desk.split(f'data-household="{late.id}"')[0].rsplit("<tr", 1)[1]
     assert "row-error" in row  # the overdue visit is marked
 
@@ -124,6 +127,14 @@ def test_the_desk_lists_overdue_visits_and_a_residents_request_answered_by_call_
         environ_base=PUBLIC,
     ).get_data(as_text=True)
     assert "已回复" in looked and "80岁以上每月100元" in looked
+
+    household_page = agent.get(f"/asking/households/{late.id}").get_data(as_text=True)
+    visited = agent.post(
+        f"/asking/households/{late.id}/visits",
+        data={"csrf_token": csrf_token(household_page), "channel": "phone", "idempotency_key": f"late-{late.id}"},
+    )
+    assert visited.status_code == 302
+    assert f'data-household="{late.id}"' not in agent.get("/asking/").get_data(as_text=True)  # no longer due
 
 
 def test_the_contact_card_prints_a_qr_code_that_reads_back_as_the_portal_url(login):
@@ -179,3 +190,26 @@ def test_the_supervisor_reads_the_asking_figures_and_an_agent_may_not(login):
     html = page.get_data(as_text=True)
     assert "重点户走访覆盖率" in html and "代办员走访次数" in html and "当场解答" in html
     assert login(AGENT).get("/asking/report").status_code == 403
+
+
+def test_an_agent_previews_and_imports_a_ledger_on_the_page_and_exports_the_register(login):
+    agent = login(AGENT)
+    page = agent.get("/asking/households/import")
+    assert page.status_code == 200 and "导入农户台账" in page.get_data(as_text=True)
+    ledger = "户主,联系电话,村,重点户类别\n韩页导,13300000011,t1-v3,老党员\n".encode()
+    preview = agent.post(
+        "/asking/households/import",
+        data={"csrf_token": csrf_token(page.get_data(as_text=True)), "file": (io.BytesIO(ledger), "ledger.csv")},
+        content_type="multipart/form-data",
+    )
+    html = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and "共 1 行，全部无误" in html and "导入全部 1 行" in html
+    carried = re.search(r'name="sheet" value="([^"]+)"', html).group(1)
+    done = agent.post(
+        "/asking/households/import",
+        data={"csrf_token": csrf_token(html), "sheet": html_lib.unescape(carried), "confirm": "1"},
+    )
+    assert done.status_code == 302
+    assert "韩页导" in agent.get("/asking/households?q=韩页导").get_data(as_text=True)
+    export = agent.get("/asking/households/export.xlsx?q=韩页导")
+    assert export.status_code == 200 and export.mimetype.endswith("spreadsheetml.sheet")

@@ -102,40 +102,51 @@ def _agent_of(user: User, village: OrgUnit) -> bool:
     )
 
 
+def check_household(session: Session, actor: User, body: dict, errors: dict) -> dict:
+    """The fields of a new household from `body`, cleaned; problems go to `errors` by field. The village must
+    be one the actor keeps records for (Forbidden otherwise; an unknown village is an error)."""
+    village = village_for(session, actor, body.get("village"))
+    head = _text(body, "head_name", errors, 100)
+    phone = body.get("phone")
+    if not isinstance(phone, str) or not PHONE.match(phone.strip()):
+        errors["phone"] = N_("a phone number is required")
+        phone = ""
+    address = _text(body, "address", errors, 300, required=False)
+    members = _members(body.get("members"), errors)
+    tag_codes = _tags(body.get("tags"), errors)
+    group = _group(session, village, body.get("group"), errors)
+    agent = _agent(session, actor, village, body.get("agent"), errors)
+    return {
+        "village_id": village.id,
+        "group_id": group.id if group else None,
+        "head_name": head,
+        "phone": phone.strip(),
+        "members": members,
+        "address": address,
+        "tags": tag_codes,
+        "agent_id": agent.id if agent else None,
+    }
+
+
 def register_household(session: Session, actor: User, body, now: datetime | None = None) -> Household:
     """登记农户: one household of the register, with its priority tags and responsible agent."""
     if not isinstance(body, dict):
         raise Invalid(N_("the body must be a JSON object"), {"body": N_("a JSON object")})
 
     def act(work: Work) -> Household:
-        village = village_for(work.session, actor, body.get("village"))
         errors: dict[str, str] = {}
-        head = _text(body, "head_name", errors, 100)
-        phone = body.get("phone")
-        if not isinstance(phone, str) or not PHONE.match(phone.strip()):
-            errors["phone"] = N_("a phone number is required")
-        address = _text(body, "address", errors, 300, required=False)
-        members = _members(body.get("members"), errors)
-        tag_codes = _tags(body.get("tags"), errors)
-        group = _group(work.session, village, body.get("group"), errors)
-        agent = _agent(work.session, actor, village, body.get("agent"), errors)
-        if errors or not isinstance(phone, str):
+        fields = check_household(work.session, actor, body, errors)
+        if errors:
             raise Invalid(N_("the household cannot be registered"), errors)
-        household = Household(
-            village_id=village.id,
-            group_id=group.id if group else None,
-            head_name=head,
-            phone=phone.strip(),
-            members=members,
-            address=address,
-            tags=tag_codes,
-            agent_id=agent.id if agent else None,
-            created_at=work.now,
-            created_by_id=actor.id,
-        )
+        household = Household(**fields, created_at=work.now, created_by_id=actor.id)
         work.session.add(household)
         work.session.flush()
-        work.event(EventType.HOUSEHOLD_REGISTERED, household_id=household.id, village=village.code, head=head)
+        work.event(
+            EventType.HOUSEHOLD_REGISTERED,
+            household_id=household.id,
+            village=household.village.code,
+            head=fields["head_name"],
+        )
         return household
 
     return execute(session, actor, act, now)
@@ -149,7 +160,7 @@ def get_household(session: Session, user: User, household_id) -> Household:
     return household
 
 
-def _query(user: User, village: str | None, tag: str | None, q: str | None):
+def register_query(user: User, village: str | None, tag: str | None, q: str | None):
     query = select(Household).where(Household.village_id.in_(village_ids(user)))
     if village:
         query = query.join(OrgUnit, OrgUnit.id == Household.village_id).where(OrgUnit.code == village)
@@ -171,7 +182,9 @@ def _query(user: User, village: str | None, tag: str | None, q: str | None):
 
 def list_households(session: Session, user: User, village=None, tag=None, q=None, page=None, per_page=None) -> Page:
     page_no, size = clamp_page(page, per_page)
-    query = _query(user, _short(village), _short(tag), _short(q, 50)).order_by(Household.village_id, Household.id)
+    query = register_query(user, _short(village), _short(tag), _short(q, 50)).order_by(
+        Household.village_id, Household.id
+    )
     return paginate(session, query, page_no, size)
 
 
@@ -191,7 +204,7 @@ def due_visits(session: Session, user: User, village=None, now: datetime | None 
     """Priority households whose next visit is due (from their last contact, or registration, plus the
     shortest period of their tags), soonest first; overdue ones are past it."""
     now = now or utcnow()
-    query = _query(user, _short(village), None, None).where(func.length(cast(Household.tags, Text())) > 2)
+    query = register_query(user, _short(village), None, None).where(func.length(cast(Household.tags, Text())) > 2)
     if agent_only:
         query = query.where(Household.agent_id == user.id)
     due = []

@@ -1,5 +1,6 @@
 """What became of a need (in the needs diary or a resident's online request): answered on the spot, opened as
-a proxy item, referred to mediation, or declined with a reason. Checked before anything is written."""
+a proxy item, referred to mediation (which opens the mediation item, so the township's mediation officer has it
+in their inbox), or declined with a reason. Checked before anything is written."""
 
 from __future__ import annotations
 
@@ -12,8 +13,11 @@ from ..kernel.i18n import N_
 from ..kernel.vocabulary import NeedOutcome
 from ..library.catalog import current_item
 from ..store.models import Case, OrgUnit, User
+from .tags import referral_item
 
 TEXT_LIMIT = 2000
+# Outcomes that open an item: a proxy item, or the mediation item of a referred dispute.
+OPENS_ITEM = frozenset({NeedOutcome.CASE, NeedOutcome.REFERRED})
 
 
 def _long_text(value, required: bool) -> str | None:
@@ -41,6 +45,11 @@ def check_outcome(session: Session, need: dict, prefix: str, errors: dict) -> di
             errors[f"{prefix}catalog_code"] = N_("unknown catalog item")
         clean["catalog_code"] = code
     else:
+        if outcome == NeedOutcome.REFERRED:
+            code = need.get("catalog_code") or referral_item()
+            if not isinstance(code, str) or current_item(session, code) is None:
+                errors[f"{prefix}catalog_code"] = N_("unknown catalog item")
+            clean["catalog_code"] = code
         clean["reason"] = _long_text(need.get("reason"), True)
         if not clean["reason"]:
             errors[f"{prefix}reason"] = (

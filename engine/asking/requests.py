@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from ..kernel.clock import utcnow
 from ..kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from ..kernel.i18n import N_
-from ..kernel.vocabulary import EventType, NeedOutcome, RequestStatus, UnitKind
+from ..kernel.vocabulary import EventType, RequestStatus, UnitKind
 from ..org.access import may_open_for
 from ..org.org import unit_by_code
 from ..store.asking_tables import ResidentRequest
@@ -22,7 +22,7 @@ from ..store.models import Case, OrgUnit, User
 from ..store.paging import Page, clamp_page, iso, paginate, parse_id
 from ..store.unit_of_work import Work, execute
 from .households import PHONE
-from .outcomes import TEXT_LIMIT, check_outcome, open_item, parse_moment
+from .outcomes import OPENS_ITEM, TEXT_LIMIT, check_outcome, open_item, parse_moment
 from .scope import may_keep, may_see, village_ids
 from .tags import callback_working_days
 
@@ -112,11 +112,11 @@ def answer_request(session: Session, actor: User, request_id, body, now: datetim
     outcome = check_outcome(session, body, "", errors)
     if errors:
         raise Invalid(N_("the answer cannot be recorded"), errors)
-    if outcome["outcome"] == NeedOutcome.CASE and not may_open_for(actor, request.village):
+    if outcome["outcome"] in OPENS_ITEM and not may_open_for(actor, request.village):
         raise Forbidden(N_("you may not open items for this village"))
     request_pk = request.id
     case: Case | None = None
-    if outcome["outcome"] == NeedOutcome.CASE:
+    if outcome["outcome"] in OPENS_ITEM:
         case = open_item(
             session, actor, outcome["catalog_code"], request.name, request.phone, request.village, request.text, now
         )

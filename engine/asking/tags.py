@@ -40,3 +40,8 @@ def visit_period(codes: list[str]) -> int | None:
 
 def callback_working_days() -> int:
     return int(config().get("requests", {}).get("callback_working_days", 1))
+
+
+def referral_item() -> str:
+    """The catalog item a dispute referred to mediation opens (config/households.toml [referral])."""
+    return str(config().get("referral", {}).get("catalog_code", "civil-dispute-mediation"))

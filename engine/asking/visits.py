@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from ..kernel.clock import utcnow
 from ..kernel.errors import Forbidden, Invalid
 from ..kernel.i18n import N_
-from ..kernel.vocabulary import ContactChannel, EventType, NeedOutcome
+from ..kernel.vocabulary import ContactChannel, EventType
 from ..org.access import may_open_for
 from ..store.asking_tables import Household, Need, Visit
 from ..store.calendar import TZ
@@ -23,7 +23,7 @@ from ..store.models import OrgUnit, User
 from ..store.paging import Page, clamp_page, paginate
 from ..store.unit_of_work import Work, execute
 from .households import get_household
-from .outcomes import TEXT_LIMIT, check_outcome, open_item, parse_moment
+from .outcomes import OPENS_ITEM, TEXT_LIMIT, check_outcome, open_item, parse_moment
 from .scope import may_keep, village_ids
 
 MAX_NEEDS = 20
@@ -78,7 +78,7 @@ def _check(session: Session, actor: User, body: dict, now: datetime):
         clean.append({"text": text.strip(), **check_outcome(session, need, prefix, errors)})
     if errors:
         raise Invalid(N_("the visit cannot be recorded"), errors)
-    if any(n["outcome"] == NeedOutcome.CASE for n in clean) and not may_open_for(actor, household.village):
+    if any(n["outcome"] in OPENS_ITEM for n in clean) and not may_open_for(actor, household.village):
         raise Forbidden(N_("you may not open items for this village"))
     return household, channel, at, note.strip(), clean
 
@@ -102,7 +102,7 @@ def record_visit(
     household_id, village, head, phone = household.id, household.village, household.head_name, household.phone
     case_ids = [
         open_item(session, actor, n["catalog_code"], head, phone, village, n["text"], now).id
-        if n["outcome"] == NeedOutcome.CASE
+        if n["outcome"] in OPENS_ITEM
         else None
         for n in needs
     ]

@@ -214,6 +214,7 @@ class EventType(Vocabulary):
     DEMO_COUNTY_LOADED = ("demo_county_loaded", "载入演示县", "Demo county loaded")
     # Asking (问事): the household register, visits and the needs diary, residents' requests
     HOUSEHOLD_REGISTERED = ("household_registered", "登记农户", "Household registered")
+    HOUSEHOLDS_IMPORTED = ("households_imported", "导入农户台账", "Household ledger imported")
     VISIT_RECORDED = ("visit_recorded", "记录走访", "Visit recorded")
     RESIDENT_REQUEST_RECEIVED = ("resident_request_received", "群众网上诉求", "Resident's request received")
     RESIDENT_REQUEST_CLOSED = ("resident_request_closed", "诉求已回复", "Resident's request answered")

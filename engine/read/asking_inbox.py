@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ..asking.households import DueVisit, due_visits
 from ..kernel.clock import utcnow
-from ..kernel.vocabulary import RequestStatus, Role, TimerKind
+from ..kernel.vocabulary import OVERSIGHT_ROLES, RequestStatus, Role, TimerKind
 from ..store.asking_tables import ResidentRequest
-from ..store.models import User
+from ..store.models import OrgUnit, User
 from ..store.paging import clamp_page, iso
 from .inbox import Filters, due_soon_limit, inbox_query
 from .shapes import task_dict
@@ -71,7 +71,8 @@ def visit_entry(d: DueVisit, now: datetime, soon: datetime) -> dict:
 
 def asking_entries(session: Session, user: User, scope: str, now: datetime | None = None) -> list[dict]:
     """Inquiries of the villages where the user is the village agent, and the visits of the households they
-    are responsible for that are due by the end of the next working day, in the scope's sense."""
+    are responsible for that are due by the end of the next working day, in the scope's sense; in `overdue`,
+    supervisors and discipline inspectors also see the missed visits and late call-backs of their subtree."""
     if scope not in ASKING_SCOPES:
         return []
     now = now or utcnow()
@@ -93,9 +94,32 @@ def asking_entries(session: Session, user: User, scope: str, now: datetime | Non
     ]
     if scope == "overdue":
         entries = [e for e in entries if e["due_state"] == TimerKind.OVERDUE]
+        if any(a.role in OVERSIGHT_ROLES for a in user.roles):
+            entries = _overseen(session, user, now, soon, {e["id"] for e in entries}) + entries
     elif scope == "due_soon":
         entries = [e for e in entries if e["due_state"] == TimerKind.DUE_SOON]
     return sorted(entries, key=lambda e: (e["due_at"] or "", e["id"]))
+
+
+def _overseen(session: Session, user: User, now: datetime, soon: datetime, known: set) -> list[dict]:
+    """Missed visits and late call-backs below the units where the user supervises, like overdue tasks."""
+    paths = [a.org_unit.path for a in user.roles if a.role in OVERSIGHT_ROLES]
+    late = session.scalars(
+        select(ResidentRequest)
+        .join(OrgUnit, OrgUnit.id == ResidentRequest.village_id)
+        .where(
+            ResidentRequest.status == RequestStatus.AWAITING_CALLBACK,
+            ResidentRequest.due_at < now,
+            or_(*[OrgUnit.path.startswith(p) for p in paths]),
+        )
+    )
+    entries = [inquiry_entry(r, now, soon) for r in late]
+    entries += [
+        visit_entry(d, now, soon)
+        for d in due_visits(session, user, now=now)
+        if d.overdue and any(d.household.village.path.startswith(p) for p in paths)
+    ]
+    return [e for e in entries if e["id"] not in known]
 
 
 def api_inbox(session: Session, user: User, scope: str, filters: Filters, page=1, per_page=20) -> dict:

@@ -1,18 +1,22 @@
 """Asking (问事) over the API: the household register, visits and the needs diary, residents' online
 requests and the agents' call-backs, the visits due, where an item came from."""
 
-from flask import jsonify, request
+from flask import jsonify, request, send_file
+from flask_babel import get_locale
 
 from engine.asking import households, requests, visits
+from engine.asking.household_import import export_rows, import_households
 from engine.asking.shapes import case_origin, due_dict, household_dict, request_dict, visit_dict
 from engine.cases.visibility import get_case
 from engine.oversight.asking_report import asking_report
 from engine.oversight.ratelimit import check_portal
 from engine.store.paging import clamp_page
 
+from ..asking_exports import XLSX, household_workbook
 from ..auth import current_engine_user
 from ..extensions import db
 from . import api, json_body, token_required
+from .routes_admin import run_import
 
 
 @api.get("/households")
@@ -127,3 +131,19 @@ def public_request_status(reference):
 def asking_report_view():
     a = request.args
     return jsonify(asking_report(db.session, current_engine_user(), a.get("unit"), a.get("month")))
+
+
+@api.post("/households/import")
+@token_required
+def import_households_view():
+    return run_import(import_households)
+
+
+@api.get("/households/export")
+@token_required
+def export_households_view():
+    a = request.args
+    rows = export_rows(db.session, current_engine_user(), a.get("village"), a.get("tag"), a.get("q"), get_locale())
+    return send_file(
+        household_workbook(rows), mimetype=XLSX, as_attachment=True, download_name="households.xlsx", max_age=0
+    )

@@ -2,6 +2,8 @@
 visits due, residents' online requests to call back, and the printable contact card with its QR codes."""
 
 import io
+import json
+from datetime import timedelta
 
 import segno
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
@@ -10,22 +12,29 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from engine.asking import cards, households, requests, visits
+from engine.asking.household_import import FIELDS as IMPORT_FIELDS
+from engine.asking.household_import import REQUIRED as IMPORT_REQUIRED
+from engine.asking.household_import import export_rows, import_households
 from engine.asking.scope import keeping_villages, may_keep, may_see
 from engine.asking.shapes import case_origin, household_dict
 from engine.asking.tags import tags
 from engine.kernel.clock import utcnow
 from engine.kernel.errors import DomainError
-from engine.kernel.vocabulary import ContactChannel, NeedOutcome, RequestStatus, UnitKind
+from engine.kernel.vocabulary import ContactChannel, NeedOutcome, RequestStatus, Role, UnitKind
 from engine.library.catalog import active_items
 from engine.org.org import active_children, unit_by_code
 from engine.oversight.asking_report import asking_report
+from engine.read.asking_inbox import asking_entries
 
+from ..asking_exports import XLSX, household_workbook
 from ..auth import current_engine_user
 from ..extensions import db
 from . import flash_error, or_404
+from .admin import attempt, posted_mapping, posted_sheet
 
 bp = Blueprint("asking", __name__, url_prefix="/asking")
 NEED_ROWS = 3
+DUE_HORIZON_DAYS = 7
 
 
 @bp.context_processor
@@ -38,6 +47,14 @@ def _asking_globals():
 def _case_origin(case_id):
     """For the case page: the need or request the item came from (web/templates/asking/_origin.html)."""
     return case_origin(db.session, case_id)
+
+
+@bp.app_template_global("asking_waiting")
+def _asking_waiting(user) -> int:
+    """For the navigation: requests to call back and visits due soon or overdue that are the user's own."""
+    if not any(a.role in (Role.VILLAGE_AGENT, Role.GROUP_AGENT) for a in user.roles):
+        return 0
+    return len(asking_entries(db.session, user, "mine"))
 
 
 def _keeper_villages():
@@ -54,7 +71,9 @@ def index():
     user = current_engine_user()
     village = request.args.get("village") or None
     waiting = requests.list_requests(db.session, user, RequestStatus.AWAITING_CALLBACK, village, 1, 50)
-    due = households.due_visits(db.session, user, village)
+    # Overdue visits and those due within the coming week; the whole plan is in GET /api/v1/visits/due.
+    horizon = utcnow() + timedelta(days=DUE_HORIZON_DAYS)
+    due = [d for d in households.due_visits(db.session, user, village) if d.due_at <= horizon]
     return render_template(
         "asking/index.html",
         waiting=waiting,
@@ -305,3 +324,42 @@ def report():
         flash_error(err)
         figures = asking_report(db.session, current_engine_user())
     return render_template("asking/report.html", f=figures)
+
+
+@bp.route("/households/import", methods=["GET", "POST"])
+@login_required
+def household_import():
+    """Upload → preview with each row's problems → import all rows, or nothing (the sheet rides along as JSON)."""
+    _keeper_villages()
+    result, errors, sheet = None, {}, None
+    if request.method == "POST":
+        sheet, errors = posted_sheet()
+        if sheet is not None:
+            confirm = request.form.get("confirm") == "1"
+            result, errors = attempt(import_households, sheet, posted_mapping(IMPORT_FIELDS), not confirm)
+            if result is not None and confirm:
+                flash(_("%(count)s households imported.", count=result["imported"]), "success")
+                return redirect(url_for("asking.household_list"))
+            if result is None and confirm:  # refused: show the preview again with the row errors
+                result, _ignored = attempt(import_households, sheet, posted_mapping(IMPORT_FIELDS), True)
+    carried = json.dumps({"headers": sheet.headers, "rows": sheet.rows}, ensure_ascii=False) if sheet else None
+    status = 200 if request.method == "GET" or (result is not None and result["valid"]) else 422
+    return render_template(
+        "asking/import.html",
+        fields=IMPORT_FIELDS,
+        required=IMPORT_REQUIRED,
+        result=result,
+        sheet=sheet,
+        carried=carried,
+        errors=errors,
+    ), status
+
+
+@bp.get("/households/export.xlsx")
+@login_required
+def household_export():
+    a = request.args
+    rows = export_rows(db.session, current_engine_user(), a.get("village"), a.get("tag"), a.get("q"), get_locale())
+    return send_file(
+        household_workbook(rows), mimetype=XLSX, as_attachment=True, download_name="households.xlsx", max_age=0
+    )
