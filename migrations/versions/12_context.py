@@ -7,14 +7,14 @@ serves any substring (a name fragment, the phone's last four digits, a word of t
 ILIKE '%…%'.
 
 Revision ID: 12_context
-Revises: 11_deadline_basis
+Revises: 12_notify
 
 """
 
 from alembic import op
 
 revision = "12_context"
-down_revision = "11_deadline_basis"
+down_revision = "12_notify"
 branch_labels = None
 depends_on = None
 
