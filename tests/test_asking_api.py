@@ -293,3 +293,21 @@ def test_supervision_counts_visits_per_agent_priority_coverage_needs_by_outcome_
     api.call("POST", "/api/v1/visits", agent, {"household_id": unvisited["id"], "needs": []}, expect=201)
     # visited now: no overdue visit is left behind in the agent's inbox for other scenarios
     assert unvisited["id"] not in [e.get("household_id") for e in api.call("GET", "/api/v1/tasks", agent)["items"]]
+
+
+def test_an_agent_corrects_a_household_and_only_a_real_change_is_recorded(api):
+    household = _household(api, head_name="秦改前", tags=["poor"])
+    changed = api.call(
+        "PATCH",
+        f"/api/v1/households/{household['id']}",
+        AGENT,
+        {"phone": "13912340000", "tags": ["poor", "seriously_ill"], "group": "t1-v1-g2"},
+    )
+    assert changed["phone"] == "13912340000" and changed["tags"] == ["poor", "seriously_ill"]
+    assert changed["group"] == "t1-v1-g2" and changed["head_name"] == "秦改前" and changed["agent"] == AGENT
+    api.call("PATCH", f"/api/v1/households/{household['id']}", AGENT, {"phone": "1"}, expect=422)
+    api.call(
+        "PATCH", f"/api/v1/households/{household['id']}", "village_agent@t1-v2", {"phone": "13900000000"}, expect=404
+    )
+    same = api.call("PATCH", f"/api/v1/households/{household['id']}", AGENT, {"phone": "13912340000"})
+    assert same == changed

@@ -213,3 +213,24 @@ def test_an_agent_previews_and_imports_a_ledger_on_the_page_and_exports_the_regi
     assert "韩页导" in agent.get("/asking/households?q=韩页导").get_data(as_text=True)
     export = agent.get("/asking/households/export.xlsx?q=韩页导")
     assert export.status_code == 200 and export.mimetype.endswith("spreadsheetml.sheet")
+
+
+def test_an_agent_changes_a_households_tags_on_the_page(login):
+    agent = login(AGENT)
+    done = _register(agent, head_name="魏改标", phone="13512349999", tags=["poor"])
+    edit_url = done.headers["Location"] + "/edit"
+    form = agent.get(edit_url).get_data(as_text=True)
+    assert "修改农户信息" in form and "魏改标" in form and 'value="poor" checked' in form
+    saved = agent.post(
+        edit_url,
+        data={
+            "csrf_token": csrf_token(form),
+            "head_name": "魏改标",
+            "phone": "13512349999",
+            "tags": ["poor", "petitioner"],
+        },
+    )
+    assert saved.status_code == 302
+    page = agent.get(done.headers["Location"]).get_data(as_text=True)
+    assert "上访户" in page and "每15天走访一次" in page
+    assert login("village_agent@t1-v1").get(edit_url).status_code == 404

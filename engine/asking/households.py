@@ -234,3 +234,43 @@ def agents_of(session: Session, village: OrgUnit) -> list[User]:
             .order_by(User.username)
         ).unique()
     )
+
+
+EDITABLE = ("group", "head_name", "phone", "members", "address", "tags", "agent")
+
+
+def update_household(session: Session, actor: User, household_id, body, now: datetime | None = None) -> Household:
+    """修改农户: the fields given change (the village does not: register the household there instead); a change
+    that changes nothing records nothing."""
+    if not isinstance(body, dict):
+        raise Invalid(N_("the body must be a JSON object"), {"body": N_("a JSON object")})
+
+    def act(work: Work) -> Household:
+        household = get_household(work.session, actor, household_id)
+        current = {
+            "village": household.village.code,
+            "group": household.group.code if household.group else None,
+            "head_name": household.head_name,
+            "phone": household.phone,
+            "members": household.members,
+            "address": household.address,
+            "tags": household.tags,
+            "agent": household.agent.username if household.agent else "",
+        }
+        errors: dict[str, str] = {}
+        fields = check_household(
+            work.session, actor, {**current, **{k: body[k] for k in EDITABLE if k in body}}, errors
+        )
+        if errors:
+            raise Invalid(N_("the household cannot be changed"), errors)
+        if "agent" not in body:
+            fields["agent_id"] = household.agent_id  # unchanged, even when nobody is responsible yet
+        changed = sorted(k for k, v in fields.items() if getattr(household, k) != v)
+        for name in changed:
+            setattr(household, name, fields[name])
+        if changed:
+            work.session.flush()
+            work.event(EventType.HOUSEHOLD_CHANGED, household_id=household.id, fields=changed)
+        return household
+
+    return execute(session, actor, act, now)

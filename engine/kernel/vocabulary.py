@@ -214,6 +214,7 @@ class EventType(Vocabulary):
     DEMO_COUNTY_LOADED = ("demo_county_loaded", "载入演示县", "Demo county loaded")
     # Asking (问事): the household register, visits and the needs diary, residents' requests
     HOUSEHOLD_REGISTERED = ("household_registered", "登记农户", "Household registered")
+    HOUSEHOLD_CHANGED = ("household_changed", "修改农户信息", "Household changed")
     HOUSEHOLDS_IMPORTED = ("households_imported", "导入农户台账", "Household ledger imported")
     VISIT_RECORDED = ("visit_recorded", "记录走访", "Visit recorded")
     RESIDENT_REQUEST_RECEIVED = ("resident_request_received", "群众网上诉求", "Resident's request received")

@@ -45,6 +45,13 @@ def read_household(household_id):
     return jsonify(body)
 
 
+@api.patch("/households/<household_id>")
+@token_required
+def change_household(household_id):
+    household = households.update_household(db.session, current_engine_user(), household_id, json_body())
+    return jsonify(household_dict(household, full=True))
+
+
 @api.get("/visits")
 @token_required
 def list_visits():

@@ -363,3 +363,56 @@ def household_export():
     return send_file(
         household_workbook(rows), mimetype=XLSX, as_attachment=True, download_name="households.xlsx", max_age=0
     )
+
+
+@bp.route("/households/<household_id>/edit", methods=["GET", "POST"])
+@login_required
+def household_edit(household_id):
+    user = current_engine_user()
+    household = or_404(households.get_household, db.session, user, household_id)
+    if not may_keep(user, household.village):
+        abort(403)
+    errors: dict = {}
+    if request.method == "POST":
+        form = request.form
+        body = {
+            "group": form.get("group", ""),
+            "head_name": form.get("head_name", ""),
+            "phone": form.get("phone", ""),
+            "address": form.get("address", ""),
+            "members": [_member(m.strip()) for m in form.get("members", "").splitlines() if m.strip()],
+            "tags": form.getlist("tags"),
+        }
+        if form.get("agent"):
+            body["agent"] = form["agent"]
+        try:
+            households.update_household(db.session, user, household.id, body)
+        except DomainError as err:
+            db.session.rollback()
+            errors = flash_error(err)
+            household = or_404(households.get_household, db.session, user, household_id)
+        else:
+            flash(_("Household changed."), "success")
+            return redirect(url_for("asking.household_show", household_id=household.id))
+        values, chosen = form, form.getlist("tags")
+    else:
+        values = {
+            "village": household.village.code,
+            "group": household.group.code if household.group else "",
+            "head_name": household.head_name,
+            "phone": household.phone,
+            "address": household.address,
+            "members": "\n".join(f"{m['name']} {m.get('relation', '')}".strip() for m in household.members or []),
+            "agent": household.agent.username if household.agent else "",
+        }
+        chosen = list(household.tags or [])
+    return render_template(
+        "asking/household_new.html",
+        villages=[household.village],
+        groups=_groups(household.village),
+        agents=households.agents_of(db.session, household.village),
+        errors=errors,
+        values=values,
+        chosen_tags=chosen,
+        editing=household,
+    ), (422 if errors else 200)
