@@ -154,12 +154,7 @@ def test_the_contact_card_prints_a_qr_code_that_reads_back_as_the_portal_url(log
     assert agent.get("/asking/villages/t2-v1/card").status_code == 404
 
 
-def test_an_item_opened_from_a_need_shows_where_it_came_from(app, api):
-    from flask import render_template_string
-
-    from engine.store.models import Case
-    from web.extensions import db
-
+def test_an_item_opened_from_a_need_shows_where_it_came_from_on_its_case_page(api, login):
     household = api.call(
         "POST",
         "/api/v1/households",
@@ -177,9 +172,9 @@ def test_an_item_opened_from_a_need_shows_where_it_came_from(app, api):
         },
         expect=201,
     )
-    with app.test_request_context("/"):
-        case = db.session.get(Case, visit["needs"][0]["case_id"])
-        html = render_template_string('{% include "asking/_origin.html" %}', case=case)
+    page = login(AGENT).get(f"/cases/{visit['needs'][0]['case_id']}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "事项来源" in html
     assert "蒋来源" in html and "办残疾证" in html and "入户走访" in html
     assert f"/asking/households/{household['id']}" in html
 
