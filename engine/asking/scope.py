@@ -37,6 +37,13 @@ def may_keep(user: User, village: OrgUnit) -> bool:
     return any(a.role in KEEPER_ROLES and _sees(a, village.path) for a in user.roles)
 
 
+def require_keeper(user: User) -> None:
+    """Before a household sheet is even read: the uploader keeps records somewhere (a village or group
+    agent, township staff). Each row is then checked against the villages they keep."""
+    if not any(a.role in KEEPER_ROLES for a in user.roles):
+        raise Forbidden(N_("you do not keep records for this village"))
+
+
 def visible_villages(user: User):
     """SQL condition on OrgUnit (a village): the villages whose households the user sees."""
     conditions = []

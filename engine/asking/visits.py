@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..kernel.clock import utcnow
+from ..kernel.dates import EARLIEST, LATEST, OUT_OF_RANGE
 from ..kernel.errors import Forbidden, Invalid
 from ..kernel.i18n import N_
 from ..kernel.vocabulary import ContactChannel, EventType
@@ -140,13 +141,18 @@ def record_visit(
 
 
 def _day(value, field: str, errors: dict):
+    """A day of a filter, 2000 to 2099 (beyond that no visit exists, and the database's dates end)."""
     if value in (None, ""):
         return None
     try:
-        return datetime.combine(datetime.fromisoformat(value).date(), time.min, TZ)
+        day = datetime.fromisoformat(value).date()
     except (TypeError, ValueError):
         errors[field] = N_("a date like 2026-05-01")
         return None
+    if not EARLIEST <= day <= LATEST:
+        errors[field] = OUT_OF_RANGE
+        return None
+    return datetime.combine(day, time.min, TZ)
 
 
 def list_visits(session: Session, user: User, village=None, date_from=None, date_to=None, page=None, per_page=None):

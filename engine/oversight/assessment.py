@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
+from ..kernel.dates import EARLIEST, LATEST, OUT_OF_RANGE
 from ..kernel.errors import Forbidden, Invalid, NotFound
 from ..kernel.i18n import N_
 from ..kernel.settings import CONFIG_DIR
@@ -75,8 +76,6 @@ def local_bounds(start: date, end: date) -> tuple[datetime, datetime]:
 
 # Report dates lie in these years: beyond them a period's bounds (a day after the end, a month's last day)
 # overflow the calendar, and no item of Daiban's is from another century.
-EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
-OUT_OF_RANGE = N_("a date from 2000 to 2099")
 
 
 def in_range(day: date | None) -> bool:

@@ -19,7 +19,7 @@ def parse_id(value) -> int | None:
     """A database id from a URL, or None for anything that cannot be one."""
     try:
         number = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # None, words, infinities
         return None
     return number if 0 < number <= MAX_ID else None
 

@@ -17,11 +17,12 @@ from ..extensions import db
 from . import api, json_body, token_required
 
 
-def run_import(command):
+def run_import(command, may_upload=require_admin):
     """An import endpoint: a preview (200) with `dry_run`, else the import (201) or 422 with nothing written.
 
-    Only an administrator's upload is read at all: the role is checked before the sheet is opened."""
-    require_admin(current_engine_user())
+    Only an upload its sender may make is read at all: `may_upload` (the administrator's role, unless the
+    import says otherwise) is checked before the sheet is opened."""
+    may_upload(current_engine_user())
     sheet, mapping, dry_run = uploaded_sheet()
     result = command(db.session, current_engine_user(), sheet, mapping, dry_run)
     return jsonify(result), 200 if dry_run else 201

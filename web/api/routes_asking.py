@@ -6,6 +6,7 @@ from flask_babel import get_locale
 
 from engine.asking import households, requests, visits
 from engine.asking.household_import import export_rows, import_households
+from engine.asking.scope import require_keeper
 from engine.asking.shapes import case_origin, due_dict, household_dict, request_dict, visit_dict
 from engine.cases.visibility import get_case
 from engine.oversight.asking_report import asking_report
@@ -143,7 +144,7 @@ def asking_report_view():
 @api.post("/households/import")
 @token_required
 def import_households_view():
-    return run_import(import_households)
+    return run_import(import_households, may_upload=require_keeper)
 
 
 @api.get("/households/export")
