@@ -30,7 +30,7 @@ def test_inbox_tabs_filters_and_due_colours(login, api):
 def test_township_returns_and_the_village_agent_withdraws_in_pages(login, api):
     case = _open_item(api)
     agent = login("village_agent@t2-v2")
-    task_url = _task_url(agent.get("/inbox").get_data(as_text=True), "受理登记", case["receipt_code"])
+    task_url = _task_url(agent.get("/inbox?scope=available").get_data(as_text=True), "受理登记", case["receipt_code"])
     page = agent.get(task_url).get_data(as_text=True)
     agent.post(
         task_url + "/complete", data={"csrf_token": _csrf(page), "materials_complete": "on", "commission_signed": "on"}
@@ -49,7 +49,9 @@ def test_township_returns_and_the_village_agent_withdraws_in_pages(login, api):
         task_url + "/complete", data={"csrf_token": _csrf(page), "materials_complete": "on", "commission_signed": "on"}
     )
     reception = login("township_reception@t2")
-    review_url = _task_url(reception.get("/inbox").get_data(as_text=True), "乡镇中心受理", case["receipt_code"])
+    review_url = _task_url(
+        reception.get("/inbox?scope=available").get_data(as_text=True), "乡镇中心受理", case["receipt_code"]
+    )
     review = reception.get(review_url).get_data(as_text=True)
     assert "退回" in review
     assert reception.post(review_url + "/return", data={"csrf_token": _csrf(review), "reason": ""}).status_code == 302
