@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..kernel.errors import Forbidden, Invalid
 from ..kernel.i18n import N_
-from ..kernel.sheets import Sheet, guess_mapping
+from ..kernel.sheets import Sheet, guess_mapping, refuse_bad_rows
 from ..kernel.vocabulary import EventType, UnitKind
 from ..org.org import active_children, unit_by_code
 from ..store.asking_tables import Household
@@ -131,11 +131,7 @@ def import_households(
         households = result.pop("households")
         if dry_run:
             return result
-        if not result["valid"]:
-            raise Invalid(
-                N_("the sheet has errors; nothing was imported"),
-                {f"{r['row']}.{f}": m for r in result["rows"] for f, m in r["errors"].items()},
-            )
+        refuse_bad_rows(result["rows"])
         for fields in households:
             work.session.add(Household(**fields, created_at=work.now, created_by_id=actor.id))
         work.session.flush()

@@ -149,3 +149,11 @@ def _csv_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
     else:
         raise ValueError("unknown encoding")
     yield from enumerate(csv.reader(io.StringIO(text)), start=1)
+
+
+def refuse_bad_rows(rows: list[dict]) -> None:
+    """An import writes all of a sheet or none of it: any bad row refuses the sheet, naming each bad
+    cell as `row.field` (the preview shows the same rows with their errors)."""
+    errors = {f"{r['row']}.{f}": m for r in rows for f, m in r["errors"].items()}
+    if errors:
+        raise Invalid(N_("the sheet has errors; nothing was imported"), errors)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from ..kernel.errors import Conflict, Invalid
 from ..kernel.i18n import N_
-from ..kernel.sheets import Sheet, guess_mapping, import_columns
+from ..kernel.sheets import Sheet, guess_mapping, import_columns, refuse_bad_rows
 from ..kernel.vocabulary import CaseStatus, EventType, UnitKind
 from ..org.admin_scope import clean_text, require_admin, scope_condition
 from ..org.org import enclosing_unit
@@ -139,11 +139,7 @@ def import_ledger(
         result = {"mapping": columns, "rows": rows, "valid": not any(r["errors"] for r in rows)}
         if dry_run:
             return result
-        if not result["valid"]:
-            raise Invalid(
-                N_("the sheet has errors; nothing was imported"),
-                {f"{r['row']}.{f}": m for r in rows for f, m in r["errors"].items()},
-            )
+        refuse_bad_rows(rows)
         calendar = default_calendar(session)
         townships: dict[int, OrgUnit] = {}
         for c in checked:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..kernel.errors import Invalid
 from ..kernel.i18n import N_
-from ..kernel.sheets import Sheet, guess_mapping
+from ..kernel.sheets import Sheet, guess_mapping, refuse_bad_rows
 from ..kernel.vocabulary import EventType
 from ..store.models import OrgUnit, User
 from ..store.unit_of_work import Work, execute
@@ -94,11 +94,7 @@ def import_people(
         accounts = result.pop("accounts")
         if dry_run:
             return result
-        if not result["valid"]:
-            raise Invalid(
-                N_("the sheet has errors; nothing was imported"),
-                {f"{r['row']}.{f}": m for r in result["rows"] for f, m in r["errors"].items()},
-            )
+        refuse_bad_rows(result["rows"])
         created = []
         for _username, account in accounts.items():
             user, password = add_user(session, account["body"], account["pairs"], work.now)
