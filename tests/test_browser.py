@@ -37,7 +37,9 @@ def test_village_agent_logs_in_opens_an_item_and_sees_it_in_the_list(server, bro
     shot(page, "03-case")
 
     page.click("text=代办事项")
+    page.wait_for_url("**/cases")  # the click only starts the navigation
     row = page.locator("table.list tr", has_text=receipt)
+    row.first.wait_for()
     assert row.count() == 1 and "孙桂兰" in row.text_content() and "办理中" in row.text_content()
     shot(page, "04-case-list")
     page.goto(server + "/inbox")
