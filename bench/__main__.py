@@ -138,10 +138,14 @@ def _engine(backend: str, tmp: str, n: int, figures: dict) -> list[tuple[str, st
 def _http(backend: str, tmp: str, args, n: int, figures: dict) -> list[tuple[str, str]]:
     with fresh_database(backend, tmp) as url:
         env = server_env(Path(tmp) / f"var-{backend}", url)
+        stats = Path(tmp) / f"cache-{backend}"
+        stats.mkdir()
+        env["DAIBAN_BENCH_STATS"] = str(stats)
         prepare(env)
-        with gunicorn(env, workers=args.workers, with_pid=True) as (base, pid):
+        with gunicorn(env, workers=args.workers, with_pid=True, config="python:bench.gunicorn_stats") as (base, pid):
             result = drive(base, args.clients, max(1, n // args.clients))
             rss = worker_rss_mb(pid)
+        cache = [json.loads(f.read_text()) for f in stats.glob("*.json")]
     figures[f"http_{backend}"] = result["cases_per_s"]
     figures["rss_mb_max"] = max([figures["rss_mb_max"] or 0, *rss])
     rows = [
@@ -161,6 +165,10 @@ def _http(backend: str, tmp: str, args, n: int, figures: dict) -> list[tuple[str
             (f"  {kind} ({p['n']} requests)", f"p50 {p['p50']:.1f} ms, p95 {p['p95']:.1f} ms, p99 {p['p99']:.1f} ms")
         )
     rows.append(("  worker RSS", ", ".join(f"{mb:.0f} MB" for mb in rss)))
+    hits, misses = sum(c["hits"] for c in cache), sum(c["misses"] for c in cache)
+    if hits + misses:  # the warm-up included: every command a worker ran
+        figures[f"workflow_cache_hit_rate_{backend}"] = hits / (hits + misses)
+        rows.append(("  workflow cache hits", f"{hits / (hits + misses):.0%} of {hits + misses} commands"))
     return rows
 
 

@@ -39,10 +39,19 @@ def prepare(env: dict) -> None:
 
 
 @contextlib.contextmanager
-def gunicorn(env: dict, workers: int = 2, with_pid: bool = False):
+def gunicorn(env: dict, workers: int = 2, with_pid: bool = False, config: str | None = None):
     port = free_port()
+    settings = ["--config", config] if config else []
     proc = subprocess.Popen(
-        [BIN / "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "web.app:create_app()"],
+        [
+            BIN / "gunicorn",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            *settings,
+            "web.app:create_app()",
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
