@@ -207,7 +207,9 @@ def refresh_inbox(
         (open_rows[t.id] for t in ready if t.id in open_rows and t.id in main), None
     )
     if current is not None:
-        case.org_unit_id = current.org_unit_id
+        # The unit itself, not only its id: the case object outlives the commit (sessions keep their
+        # objects after it) and says where the item is in the command's answer.
+        case.org_unit_id, case.org_unit = current.org_unit_id, current.org_unit
         case.level = roles()[current.role].level if current.role in roles() else case.level
     return new_rows
 
