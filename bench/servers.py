@@ -70,7 +70,11 @@ def gunicorn(env: dict, workers: int = 2, with_pid: bool = False, config: str | 
         yield (base, proc.pid) if with_pid else base
     finally:
         proc.terminate()
-        proc.wait(timeout=20)
+        try:
+            proc.wait(timeout=60)  # a graceful stop: workers finish and write their figures
+        except subprocess.TimeoutExpired:  # a machine too busy to stop in time: stop it anyway
+            proc.kill()
+            proc.wait(timeout=20)
 
 
 @contextlib.contextmanager
