@@ -6,6 +6,11 @@
 .venv/bin/python -m bench --only scale --scale-cases 5000000   # the issue's 5M cases on PostgreSQL
 .venv/bin/python -m bench --only raw,engine,http,growth,scale
 
+How long: the default run is a quarter of an hour on the shared 2-core machine, most of it the HTTP
+sections; the 5M scale run took 35 minutes there under heavy load (generation 26 min for 5M cases,
+15M task rows and 2M timers in chunks of 500k, building the 16 indexes 8 min, then the measures),
+and its throwaway database reached 6.6 GiB.
+
 The table comes first; the last line is one JSON object with every figure under stable keys
 (FIGURES; a section not run gives null), `--json` prints only that line. The targets of issue 20
 are ratios to references measured in the same run (the machine is shared, absolute figures are
