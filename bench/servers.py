@@ -39,10 +39,19 @@ def prepare(env: dict) -> None:
 
 
 @contextlib.contextmanager
-def gunicorn(env: dict, workers: int = 2, with_pid: bool = False):
+def gunicorn(env: dict, workers: int = 2, with_pid: bool = False, config: str | None = None):
     port = free_port()
+    settings = ["--config", config] if config else []
     proc = subprocess.Popen(
-        [BIN / "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "web.app:create_app()"],
+        [
+            BIN / "gunicorn",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            *settings,
+            "web.app:create_app()",
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -61,7 +70,11 @@ def gunicorn(env: dict, workers: int = 2, with_pid: bool = False):
         yield (base, proc.pid) if with_pid else base
     finally:
         proc.terminate()
-        proc.wait(timeout=20)
+        try:
+            proc.wait(timeout=60)  # a graceful stop: workers finish and write their figures
+        except subprocess.TimeoutExpired:  # a machine too busy to stop in time: stop it anyway
+            proc.kill()
+            proc.wait(timeout=20)
 
 
 @contextlib.contextmanager

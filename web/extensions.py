@@ -9,7 +9,9 @@ from flask_wtf import CSRFProtect
 from engine.store.models import Base
 
 # One metadata for engine and web: Flask-SQLAlchemy uses the engine's declarative base.
-db = SQLAlchemy(model_class=Base)
+# Objects keep what the request's command committed (no re-read of everything after each commit);
+# each request has its own session, and every command re-reads and locks what it changes.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -260,7 +260,7 @@ def transfer_task(session: Session, actor: User, task_id, unit_code, reason, now
         old = row.org_unit
         row.org_unit_id, row.org_unit, row.assignee_id = target.id, target, None
         if case.org_unit_id == old.id:
-            case.org_unit_id = target.id
+            case.org_unit_id, case.org_unit = target.id, target  # the object too: it outlives the commit
         work.settle(case, workflow)
         work.arrive(row, case)  # the peer unit is told it reached them
         work.event(

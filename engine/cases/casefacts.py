@@ -55,9 +55,12 @@ def derive_facts(
     """Every fact of `case` from its workflow; `before` is what was completed when the act began."""
     status_before = case.status
     notice = follow_process(case, workflow, before, now, session)
-    case.status, case.closed_at = derived_status(case, workflow, now)
-    case.state = dump_state(workflow)
+    status, closed_at = derived_status(case, workflow, now)
     new_rows = refresh_inbox(session, case, workflow, now, completed=completed, reopened=reopened or [])
+    # The case's own columns change last, so that they go out in one UPDATE with where the item now
+    # is (refresh_inbox's reads would otherwise flush the case once before and once after).
+    case.status, case.closed_at = status, closed_at
+    case.state = dump_state(workflow)
     settle_batches(session, case)
     return Facts(status_before, case.status, new_rows, notice)
 

@@ -7,7 +7,7 @@ nobody is told of a change that did not happen and no change goes untold."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from ..kernel.vocabulary import EventType, NotificationKind
@@ -29,6 +29,25 @@ def holders(session: Session, row: TaskRow) -> list[int]:
             .order_by(RoleAssignment.user_id)
         )
     )
+
+
+def holders_of(session: Session, rows: list[TaskRow]) -> dict[str, list[int]]:
+    """`holders` of several rows in one query (the departments a joint item reaches at once)."""
+    places = {(row.role, row.org_unit_id) for row in rows if row.assignee_id is None}
+    members: dict[tuple, list[int]] = {place: [] for place in places}
+    if places:
+        found = session.execute(
+            select(RoleAssignment.role, RoleAssignment.org_unit_id, RoleAssignment.user_id)
+            .join(User, User.id == RoleAssignment.user_id)
+            .where(tuple_(RoleAssignment.role, RoleAssignment.org_unit_id).in_(sorted(places)), User.active)
+            .order_by(RoleAssignment.user_id)
+        )
+        for role, unit_id, user_id in found:
+            members[(role, unit_id)].append(user_id)
+    return {
+        row.id: [row.assignee_id] if row.assignee_id is not None else members[(row.role, row.org_unit_id)]
+        for row in rows
+    }
 
 
 def task_detail(row: TaskRow, case: Case) -> dict:

@@ -17,18 +17,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, defaultload, undefer
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import Session, lazyload, undefer
 
 from ..kernel.errors import NotFound
 from ..kernel.i18n import N_
 from ..kernel.vocabulary import EventType, TaskState
 from ..library.processes import spec_for
-from ..runtime.spiff import load_state
+from ..runtime.spiff import WORKFLOWS, load_state
 from ..store import unit_of_work
 from ..store.models import Case, TaskRow, User
 from .casefacts import Facts, completed_ids, derive_facts
-from .notices import arrival_kind, holders, task_detail
+from .notices import arrival_kind, holders_of, task_detail
 from .permissions import require
 from .sms import text_resident, texts_for
 
@@ -44,16 +44,22 @@ class Work(unit_of_work.Work):
     passed: dict[int, set] = field(default_factory=dict)  # by case: what its workflow had completed
     arrived: dict[str, tuple[TaskRow, Case]] = field(default_factory=dict)  # tasks opened or reopened now
     statuses: dict[int, tuple[Case, str]] = field(default_factory=dict)  # each settled case's first status
+    # Each settled case, its workflow and the state stored from it (for the workflow cache).
+    stored: dict[int, tuple[Case, object, str]] = field(default_factory=dict)
 
     def workflow(self, case: Case):
-        """The case's workflow from its pinned version, remembering what it had passed (for notices)."""
-        workflow = load_state(case.state, spec_for(case.process_version))
+        """The case's workflow from its pinned version, remembering what it had passed (for notices).
+        The workflow this process stored last for this very state is taken from the cache."""
+        workflow = WORKFLOWS.take(case.id, case.version, case.state)
+        if workflow is None:
+            workflow = load_state(case.state, spec_for(case.process_version))
         self.passed[id(case)] = completed_ids(workflow)
         return workflow
 
-    def lock_case(self, case_id: int, with_state: bool = True) -> Case:
+    def lock_case(self, case_id, with_state: bool = True) -> Case:
         """The case, re-read and locked (FOR UPDATE on PostgreSQL) before anything else changes, so
-        two commands on one case run one after the other and the second sees the first's result."""
+        two commands on one case run one after the other and the second sees the first's result.
+        `case_id` is an id or a scalar subquery that finds it (one statement for a task's case)."""
         query = select(Case).where(Case.id == case_id).execution_options(populate_existing=True)
         if with_state:
             query = query.options(undefer(Case.state))
@@ -68,14 +74,14 @@ class Work(unit_of_work.Work):
         """A task row and its case, the case locked first and the row read after the lock."""
         if not isinstance(task_id, str) or len(task_id) > 36:
             raise NotFound(N_("no such task"))
-        case_id = self.session.scalar(select(TaskRow.case_id).where(TaskRow.id == task_id))
-        if case_id is None:
-            raise NotFound(N_("no such task"))
-        self.lock_case(case_id, with_state)
+        # One statement finds and locks the case; a task id that names no task finds no case.
+        case = self.lock_case(select(TaskRow.case_id).where(TaskRow.id == task_id).scalar_subquery(), with_state)
+        # The row's case is the one just locked: taken from the identity map (lazyload by primary key),
+        # not joined and populated again, which would forget its just loaded state.
         row = self.session.scalar(
             select(TaskRow)
-            .where(TaskRow.id == task_id)
-            .options(defaultload(TaskRow.case))
+            .where(TaskRow.id == task_id, TaskRow.case_id == case.id)
+            .options(lazyload(TaskRow.case))
             .execution_options(populate_existing=True)
         )
         if row is None:
@@ -95,6 +101,7 @@ class Work(unit_of_work.Work):
         before = self.passed.get(id(case), set())
         self.statuses.setdefault(id(case), (case, case.status))
         facts = derive_facts(self.session, case, workflow, self.now, before, completed, reopened or [])
+        self.stored[id(case)] = (case, workflow, case.state)
         self.passed[id(case)] = completed_ids(workflow)
         self.settled.add(id(case))
         for row in [*facts.new_rows, *(reopened or [])]:
@@ -118,10 +125,22 @@ class Work(unit_of_work.Work):
             for template in texts_for(opened, status_before, case):
                 text_resident(self.session, case, template, self.now)
         kind = arrival_kind(self.events[0].type)
-        for row, case in self.arrived.values():
-            if row.state != TaskState.READY or case.is_test_run:
-                continue
-            self.notify(holders(self.session, row), kind, case, row.id, **task_detail(row, case))
+        told = [
+            (row, case) for row, case in self.arrived.values() if row.state == TaskState.READY and not case.is_test_run
+        ]
+        people = holders_of(self.session, [row for row, _ in told])  # one query for every row reached
+        for row, case in told:
+            self.notify(people[row.id], kind, case, row.id, **task_detail(row, case))
+
+    def after_commit(self) -> None:
+        """The workflows just stored stay in this process for the next command on their case."""
+        for case, workflow, state in self.stored.values():
+            # Only a workflow whose state went out unchanged (nothing re-stored it after settling);
+            # read without loading anything (a session that expires on commit has forgotten it all).
+            loaded = inspect(case).dict
+            case_id, version = loaded.get("id"), loaded.get("version")
+            if case_id is not None and version is not None and state and loaded.get("state") is state:
+                WORKFLOWS.keep(case_id, version, state, workflow)
 
     def changed(self) -> bool:
         return bool(self.settled) or super().changed()

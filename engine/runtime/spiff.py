@@ -158,6 +158,48 @@ def load_state(state: str, process: ProcessSpec) -> BpmnWorkflow:
     return SERIALIZER.from_dict(state_json(state), process=process)
 
 
+class WorkflowCache:
+    """Workflows this process just stored, by case: a command on a case this process moved last
+    takes its workflow from here instead of restoring it from the stored state (restoring is most of
+    the cost of a step; SpiffWorkflow's converter rebuilds every task).
+
+    An entry is keyed by the case's id and version, and is used only if the stored state is exactly
+    the one this process wrote: any other writer (another worker, a migration) makes it a miss. A
+    command takes the entry out (`take`), so a workflow it changed and then abandoned (an error, a
+    lost race) is never seen again; the pipeline puts it back (`keep`) only after its commit. Reads
+    never use it: they restore their own copy. Small and bounded: the oldest entries go first.
+    """
+
+    def __init__(self, size: int = 64) -> None:
+        self.size = size
+        self._entries: dict[int, tuple[int, str, BpmnWorkflow]] = {}
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def take(self, case_id: int | None, version: int | None, state: str) -> BpmnWorkflow | None:
+        with self._lock:
+            entry = self._entries.pop(case_id, None) if case_id is not None else None
+            if entry is not None and entry[0] == version and entry[1] == state:
+                self.hits += 1
+                return entry[2]
+            self.misses += 1
+            return None
+
+    def keep(self, case_id: int, version: int, state: str, workflow: BpmnWorkflow) -> None:
+        with self._lock:
+            self._entries.pop(case_id, None)
+            self._entries[case_id] = (version, state, workflow)
+            while len(self._entries) > self.size:
+                self._entries.pop(next(iter(self._entries)))
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+WORKFLOWS = WorkflowCache()
+
+
 @dataclass(frozen=True)
 class ReadyTask:
     """What the inbox needs to know of one READY user task."""

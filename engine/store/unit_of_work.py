@@ -63,6 +63,9 @@ class Work:
         """The last step before the commit, after the act recorded its event (the case pipeline
         tells the people its new tasks reached)."""
 
+    def after_commit(self) -> None:
+        """After the command's commit (the case pipeline keeps the workflows it stored)."""
+
     def event(self, type_: str, case: Case | int | None = None, task_id: str | None = None, **detail) -> None:
         """The command's one audit event."""
         if self.events:
@@ -102,7 +105,8 @@ def run(
         work = work_type(session, actor, now)
         try:
             result = act(work)
-            _finish(work)
+            if _finish(work):
+                work.after_commit()
             return result
         except DomainError:
             session.rollback()
@@ -125,17 +129,19 @@ def execute(session: Session, actor: User | None, act: Callable[[Work], T], now:
     return run(session, actor, act, now, Work)
 
 
-def _finish(work: Work) -> None:
+def _finish(work: Work) -> bool:
+    """The event and the commit; whether anything was committed."""
     session = work.session
     if not work.events:
         if work.changed():
             raise RuntimeError("a command that changes state records its event")
         session.rollback()  # nothing changed: end the read transaction
-        return
+        return False
     work.before_commit()
     session.add(work.events[0])
     session.add_all(work.notices.values())
     session.commit()
+    return True
 
 
 def _lost_race(err: OperationalError) -> bool:
