@@ -37,6 +37,7 @@ class Facts:
     status: str
     new_rows: list[TaskRow] = field(default_factory=list)
     notice: dict = field(default_factory=dict)
+    cancelled_rows: list[TaskRow] = field(default_factory=list)  # open tasks the process withdrew
 
     @property
     def status_changed(self) -> bool:
@@ -57,9 +58,9 @@ def derive_facts(
     notice = follow_process(case, workflow, before, now, session)
     case.status, case.closed_at = derived_status(case, workflow, now)
     case.state = dump_state(workflow)
-    new_rows = refresh_inbox(session, case, workflow, now, completed=completed, reopened=reopened or [])
+    new_rows, cancelled = refresh_inbox(session, case, workflow, now, completed=completed, reopened=reopened or [])
     settle_batches(session, case)
-    return Facts(status_before, case.status, new_rows, notice)
+    return Facts(status_before, case.status, new_rows, notice, cancelled)
 
 
 def derived_status(case: Case, workflow, now: datetime) -> tuple[str, datetime | None]:

@@ -273,6 +273,10 @@ def complete_task(session: Session, actor: User, task_id: str, data, now: dateti
         extra: dict[str, str | dict] = {"status": case.status} if facts.status_changed else {}
         if facts.notice:
             extra["notice"] = facts.notice
+        if facts.cancelled_rows:  # 或签: the first answer withdrew the other departments' parts
+            extra["withdrawn"] = [
+                {"task_id": r.id, "name": r.name, "unit": r.org_unit.code} for r in facts.cancelled_rows
+            ]
         work.event(
             EventType.TASK_COMPLETED,
             case,
