@@ -1,5 +1,5 @@
-"""Workflow actions and the county window over the API: 转交 退回 撤回 转办 加签 减签, the lead department, bulk dispatch,
-batches per township and the township agent's receipt."""
+"""Workflow actions and the county window over the API: 转交 退回 撤回 转办 加签 减签, a new lead
+department, bulk dispatch, batches per township and the township agent's receipt."""
 
 from flask import jsonify
 from flask_babel import gettext
