@@ -270,7 +270,7 @@ def complete_task(session: Session, actor: User, task_id: str, data, now: dateti
             if name in CASE_FIELDS and name in valid:
                 setattr(case, name, valid[name])
         facts = work.settle(case, workflow, completed=(row.id, actor.id))
-        extra: dict[str, str | dict] = {"status": case.status} if facts.status_changed else {}
+        extra: dict[str, Any] = {"status": case.status} if facts.status_changed else {}
         if facts.notice:
             extra["notice"] = facts.notice
         if facts.cancelled_rows:  # 或签: the first answer withdrew the other departments' parts
