@@ -110,3 +110,93 @@ def test_a_vote_passes_or_fails_at_its_threshold(api, session, share, passed):
     answer, _ = case_outcome(session, session.get(Case, case["id"]))
     assert answer["approved"] is passed and answer["unit"]["code"] == "qx-zrzy"  # the lead's answer
     _consistent(session)
+
+
+def _remove(api, case, unit, user=WINDOW, expect=200, reason="本部门无需参与"):
+    body = {"department": unit, "reason": reason}
+    return api.call("POST", f"/api/v1/cases/{case['id']}/departments/remove", user, body, expect=expect)
+
+
+def test_removing_a_department_withdraws_its_part_and_the_lead_no_longer_waits_for_it(api, session):
+    case = _at_departments(api, "t1-v2")
+    assert "remove_department" in api.call("GET", f"/api/v1/cases/{case['id']}", WINDOW)["available_actions"]
+    removed = _parts(case)["qx-zjj"]
+    case = _answer(api, case, "qx-zrzy")
+    case = _answer(api, case, "qx-nync")
+    assert _open(case) == [("handle_in_department", "qx-zjj")]
+    refused = _remove(api, case, "qx-zjj", reason=" ", expect=422)
+    assert set(refused["errors"]) == {"reason"}
+    _remove(api, case, "qx-zjj", user="department_handler@qx-nync", expect=403)
+    case = _remove(api, case, "qx-zjj")
+    assert _open(case) == [("consolidate", "qx-zrzy")]  # the other two answered: consolidation at once
+    event = case["events"][-1]
+    assert event["type"] == "department_removed" and event["detail"]["department"] == "qx-zjj"
+    assert [w["task_id"] for w in event["detail"]["withdrawn"]] == [removed]
+    assert api.call("GET", f"/api/v1/tasks/{removed}", "department_handler@qx-zjj")["state"] == "cancelled"
+    inbox = api.call("GET", "/api/v1/tasks?scope=available&per_page=100", "department_handler@qx-zjj")
+    assert removed not in [t["id"] for t in inbox["items"]]
+    _consistent(session)
+    case, _ = api.run_to_end(case)
+    assert case["status"] == "archived"
+    _consistent(session)
+
+
+def test_the_lead_department_removes_one_but_never_itself_nor_the_last(api, session):
+    case = _at_departments(api, "t1-v3")
+    bad = _remove(api, case, "qx-zrzy", user=LEAD, expect=422)
+    assert set(bad["errors"]) == {"department"}
+    _remove(api, case, "qx-lyj", user=LEAD, expect=422)  # not taking part
+    case = _remove(api, case, "qx-nync", user=LEAD)
+    case = _remove(api, case, "qx-zjj", user=LEAD)
+    assert _open(case) == [("handle_in_department", "qx-zrzy")]
+    assert set(_remove(api, case, "qx-zrzy", expect=422)["errors"]) == {"department"}  # the lead, and the last
+    case = _answer(api, case, "qx-zrzy")  # the only one left: no consolidation, as for one department
+    assert _open(case) == [("return_to_township", "qx-window")]
+    _consistent(session)
+    case, _ = api.run_to_end(case)
+    assert case["status"] == "archived"
+    _consistent(session)
+
+
+def test_a_department_that_already_answered_cannot_be_removed(api, session):
+    case = _at_departments(api, "t2-v1")
+    case = _answer(api, case, "qx-nync")
+    refused = _remove(api, case, "qx-nync", expect=409)
+    assert refused["status"] == 409
+    _consistent(session)
+
+
+def test_the_window_names_another_lead_and_the_consolidation_goes_to_it(api, session):
+    case = _at_departments(api, "t2-v2")
+    path = f"/api/v1/cases/{case['id']}/lead"
+    assert "change_lead" in api.call("GET", f"/api/v1/cases/{case['id']}", WINDOW)["available_actions"]
+    api.call("POST", path, LEAD, {"department": "qx-nync"}, expect=403)
+    bad = api.call("POST", path, WINDOW, {"department": "qx-lyj"}, expect=422)
+    assert set(bad["errors"]) == {"department"}
+    api.call("POST", path, WINDOW, {"department": "qx-zrzy"}, expect=422)  # already the lead
+    case = api.call("POST", path, WINDOW, {"department": "qx-nync", "reason": "自然资源局不再牵头"})
+    event = case["events"][-1]
+    assert event["type"] == "lead_department_changed"
+    assert (event["detail"]["from"], event["detail"]["to"]) == ("qx-zrzy", "qx-nync")
+    part = _parts(case)["qx-zjj"]
+    detail = api.call("GET", f"/api/v1/tasks/{part}", "department_handler@qx-zjj")
+    assert detail["context"]["lead_department"] == "qx-nync"
+    # The lead's rights moved: the old lead may no longer remove a department, the new one may.
+    _remove(api, case, "qx-zjj", user=LEAD, expect=403)
+    case = _remove(api, case, "qx-zjj", user="department_handler@qx-nync")
+    for unit in ("qx-zrzy", "qx-nync"):
+        case = _answer(api, case, unit)
+    assert _open(case) == [("consolidate", "qx-nync")]
+    _consistent(session)
+    case, steps = api.run_to_end(case)
+    assert ("consolidate", "department_handler@qx-nync") in steps and case["status"] == "archived"
+    _consistent(session)
+
+
+def test_the_lead_cannot_change_once_the_joint_handling_ended(api, session):
+    case = _at_departments(api, "t3-v1")
+    for unit in ("qx-zrzy", "qx-nync", "qx-zjj"):
+        case = _answer(api, case, unit)
+    api.call("POST", f"/api/v1/cases/{case['id']}/lead", WINDOW, {"department": "qx-nync"}, expect=409)
+    _remove(api, case, "qx-nync", expect=409)
+    _consistent(session)
