@@ -137,17 +137,15 @@ def test_removing_a_department_against_its_answer_gives_one_winner(server):
     """减签 and the department's own answer at once: one wins, the other gets 409, nothing half done."""
     base, sessions = server
     driver, send = Driver(http_transport(base)), http_transport(base)
-    window = driver.token("county_window@qx-window")
+    window, department = driver.token("county_window@qx-window"), driver.token("department_handler@qx-zjj")
+    answer = {"data": {"approved": True, "opinion": "同意"}}
+    remove = {"department": "qx-zjj", "reason": "无需参与"}
     for village in ("t2-v2", "t3-v1"):
         case = _to_departments(driver, village)
         part = next(t for t in case["open_tasks"] if t["org_unit"] == "qx-zjj")
-        answer = {"data": {"approved": True, "opinion": "同意"}}
-        remove = {"department": "qx-zjj", "reason": "无需参与"}
         statuses = _at_once(
-            lambda p=part: send(
-                "POST", f"/api/v1/tasks/{p['id']}/complete", driver.token("department_handler@qx-zjj"), answer
-            ),
-            lambda c=case: send("POST", f"/api/v1/cases/{c['id']}/departments/remove", window, remove),
+            partial(send, "POST", f"/api/v1/tasks/{part['id']}/complete", department, answer),
+            partial(send, "POST", f"/api/v1/cases/{case['id']}/departments/remove", window, remove),
         )
         assert sorted(statuses) == [200, 409], statuses
     _consistent(sessions)
