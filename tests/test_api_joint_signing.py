@@ -7,6 +7,7 @@ from engine.read.consistency import check_consistency
 from engine.read.context import case_outcome
 from engine.store.models import Case
 
+from .conftest import csrf_token
 from .isolated_db import app, demo_db, own_database_url  # noqa: F401  (a fresh database per module)
 
 WINDOW, LEAD, ADMIN = "county_window@qx-window", "department_handler@qx-zrzy", "admin"
@@ -200,3 +201,47 @@ def test_the_lead_cannot_change_once_the_joint_handling_ended(api, session):
     api.call("POST", f"/api/v1/cases/{case['id']}/lead", WINDOW, {"department": "qx-nync"}, expect=409)
     _remove(api, case, "qx-nync", expect=409)
     _consistent(session)
+
+
+def test_the_pages_show_the_mode_and_let_the_window_remove_a_department_and_name_a_lead(api, login, session):
+    admin = login(ADMIN)
+    page = admin.get(f"/admin/catalog/items/{ITEM}").get_data(as_text=True)
+    assert "票签(按比例表决)" in page
+    form = {f: "" for f in ("name_en", "fee_note")}
+    refused = admin.post(
+        f"/admin/catalog/items/{ITEM}",
+        data={**_item_form(api), **form, "joint_mode": "vote", "vote_share": "2", "csrf_token": csrf_token(page)},
+    )
+    assert refused.status_code == 422 and "票签须填写同意部门所占比例" in refused.get_data(as_text=True)
+    saved = admin.post(
+        f"/admin/catalog/items/{ITEM}",
+        data={**_item_form(api), **form, "joint_mode": "vote", "vote_share": "0.5", "csrf_token": csrf_token(page)},
+    )
+    assert saved.status_code == 302
+    case = _at_departments(api, "t3-v3")
+    window = login(WINDOW)
+    page = window.get(f"/cases/{case['id']}").get_data(as_text=True)
+    assert "票签(按比例表决)" in page and "至少 50.0% 同意" in page
+    assert "减签" in page and "变更牵头部门" in page
+    window.post(
+        f"/cases/{case['id']}/departments/remove",
+        data={"department": "qx-zjj", "reason": "无需参与", "csrf_token": csrf_token(page)},
+    )
+    window.post(
+        f"/cases/{case['id']}/lead",
+        data={"department": "qx-nync", "reason": "改由农业农村局牵头", "csrf_token": csrf_token(page)},
+    )
+    after = api.call("GET", f"/api/v1/cases/{case['id']}", WINDOW)
+    assert [e["type"] for e in after["events"]][-2:] == ["department_removed", "lead_department_changed"]
+    assert sorted(_parts(after)) == ["qx-nync", "qx-zrzy"]
+    _consistent(session)
+
+
+def _item_form(api) -> dict:
+    item = next(i for i in api.call("GET", "/api/v1/catalog", None) if i["code"] == ITEM)
+    fields = ("name", "category", "kind", "level", "time_limit_days", "fee")
+    return {
+        **{f: str(item[f]) for f in fields},
+        "departments": "\n".join(item["departments"]),
+        "materials": "\n".join(item["materials"]),
+    }
