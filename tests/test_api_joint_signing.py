@@ -245,3 +245,18 @@ def _item_form(api) -> dict:
         "departments": "\n".join(item["departments"]),
         "materials": "\n".join(item["materials"]),
     }
+
+
+def test_a_removed_part_that_was_returned_and_resent_cannot_be_withdrawn_afterwards(api, session):
+    """Found by the state machine: 减签 drops the part's whole history from the workflow, so taking
+    back one of its earlier steps is a 409, never a server error."""
+    case = _at_departments(api, "t2-v3")
+    returned = _parts(case)["qx-zjj"]
+    case = api.call("POST", f"/api/v1/tasks/{returned}/return", "department_handler@qx-zjj", {"reason": "非本部门"})
+    resort = next(t for t in case["open_tasks"] if t["task"] == "resort_department")
+    case = api.call("POST", f"/api/v1/tasks/{resort['id']}/complete", WINDOW, {"data": {"department": "qx-lyj"}})
+    case = _remove(api, case, "qx-lyj")
+    assert sorted(_parts(case)) == ["qx-nync", "qx-zrzy"]
+    reason = {"reason": "撤回"}
+    api.call("POST", f"/api/v1/tasks/{resort['id']}/withdraw", WINDOW, reason, expect=409)
+    _consistent(session)

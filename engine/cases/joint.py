@@ -12,7 +12,6 @@ and inbox row go with it (the facts derived again, engine/cases/casefacts.py).
 from __future__ import annotations
 
 from datetime import datetime
-from uuid import UUID
 
 from SpiffWorkflow.task import TaskState as SpiffState
 from sqlalchemy import select
@@ -23,6 +22,7 @@ from ..kernel.i18n import N_
 from ..kernel.vocabulary import CaseStatus, EventType, TaskState
 from ..org.org import unit_by_code
 from ..runtime.failures import running
+from ..runtime.spiff import find_task
 from ..store.models import Case, OrgUnit, TaskRow, User
 from .actions import _reason
 from .forms import DEPARTMENT_TASK
@@ -84,7 +84,7 @@ def lead_candidates(session: Session, actor: User, case: Case) -> list[OrgUnit]:
 
 def _instance_of(workflow, joint, row: TaskRow):
     """The multi-instance child (the department's sub-process) an open 部门办理 task belongs to."""
-    task = workflow.get_task_from_id(UUID(row.id))
+    task = find_task(workflow, row.id)
     parent_id = getattr(task.workflow, "parent_task_id", None) if task is not None else None
     instance = workflow.get_task_from_id(parent_id) if parent_id is not None else None
     if instance is None or instance.parent is not joint:
