@@ -10,11 +10,14 @@ import pytest
 from lxml import etree
 from sqlalchemy import select
 
+from bench.driver import sample_data
 from engine.cases import commands, migration
+from engine.cases.forms import task_form
 from engine.kernel.errors import Conflict, Forbidden
 from engine.kernel.settings import BPMN_DIR
 from engine.library import process_library as library
-from engine.library.processes import BPMN_NS
+from engine.library.processes import BPMN_NS, spec_for
+from engine.runtime.spiff import dump_state, load_state
 from engine.store.models import Case, Event, TaskRow
 
 XML = (BPMN_DIR / "proxy_case.bpmn").read_text(encoding="utf-8")
@@ -119,11 +122,6 @@ def test_only_analysts_migrate_and_only_to_the_live_version(session, user, two_c
 def test_a_joint_item_opened_before_joint_signing_moves_and_its_departments_still_countersign(session, user):
     """A case from before catalog items had a joint_mode (its data lacks it) moves to a version whose
     diagram reads it: the migration gives it the item's mode (会签), so its departments' answers merge."""
-    from bench.driver import sample_data
-    from engine.cases.forms import task_form
-    from engine.library.processes import spec_for
-    from engine.runtime.spiff import dump_state, load_state
-
     key = f"migration_{uuid.uuid4().hex[:8]}"
     analyst = user("analyst@qx")
     v1 = _deploy(session, analyst, _copy(key))
