@@ -234,6 +234,8 @@ def test_the_pages_show_the_mode_and_let_the_window_remove_a_department_and_name
     after = api.call("GET", f"/api/v1/cases/{case['id']}", WINDOW)
     assert [e["type"] for e in after["events"]][-2:] == ["department_removed", "lead_department_changed"]
     assert sorted(_parts(after)) == ["qx-nync", "qx-zrzy"]
+    timeline = window.get(f"/cases/{case['id']}").get_data(as_text=True)
+    assert "减签部门" in timeline and "变更牵头部门" in timeline and "县住房和城乡建设局" in timeline
     _consistent(session)
 
 
