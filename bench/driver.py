@@ -24,12 +24,12 @@ def sample_data(form: dict) -> dict:
     for name, prop in form.get("properties", {}).items():
         if name not in form.get("required", []) and name not in PREFERRED:
             continue
-        if name in PREFERRED and (
+        if "const" in prop:  # a fixed answer (e.g. a vote that did not pass cannot be approved)
+            data[name] = prop["const"]
+        elif name in PREFERRED and (
             prop.get("type") != "string" or PREFERRED[name] in prop.get("enum", [PREFERRED[name]])
         ):
             data[name] = PREFERRED[name]
-        elif "const" in prop:
-            data[name] = prop["const"]
         elif "enum" in prop:
             data[name] = prop["enum"][0]
         elif prop.get("type") == "boolean":

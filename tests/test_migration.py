@@ -10,11 +10,14 @@ import pytest
 from lxml import etree
 from sqlalchemy import select
 
+from bench.driver import sample_data
 from engine.cases import commands, migration
+from engine.cases.forms import task_form
 from engine.kernel.errors import Conflict, Forbidden
 from engine.kernel.settings import BPMN_DIR
 from engine.library import process_library as library
-from engine.library.processes import BPMN_NS
+from engine.library.processes import BPMN_NS, spec_for
+from engine.runtime.spiff import dump_state, load_state
 from engine.store.models import Case, Event, TaskRow
 
 XML = (BPMN_DIR / "proxy_case.bpmn").read_text(encoding="utf-8")
@@ -114,3 +117,31 @@ def test_only_analysts_migrate_and_only_to_the_live_version(session, user, two_c
     with pytest.raises(Conflict):
         migration.migrate(session, analyst, key, draft.version)
     assert session.get(Case, waiting.id).process_version.version == 1
+
+
+def test_a_joint_item_opened_before_joint_signing_moves_and_its_departments_still_countersign(session, user):
+    """A case from before catalog items had a joint_mode (its data lacks it) moves to a version whose
+    diagram reads it: the migration gives it the item's mode (会签), so its departments' answers merge."""
+    key = f"migration_{uuid.uuid4().hex[:8]}"
+    analyst = user("analyst@qx")
+    v1 = _deploy(session, analyst, _copy(key))
+    case = commands.start_test_run(
+        session, analyst, library.get_version(session, key, v1), {"catalog_code": "house-building"}
+    )
+    for _ in range(10):
+        rows = [r for r in _open_rows(session, case.id) if r.spec_name != "status_notice"]
+        if rows[0].spec_name == "handle_in_department":
+            break
+        commands.complete_task(session, analyst, rows[0].id, sample_data(task_form(rows[0])))
+    parts = _open_rows(session, case.id)
+    assert sum(r.spec_name == "handle_in_department" for r in parts) == 3
+    workflow = load_state(case.state, spec_for(case.process_version))
+    for task in workflow.get_tasks():  # as stored before 13_joint: no joint signing in the data
+        task.data.pop("joint_mode", None), task.data.pop("vote_share", None)
+    case.state = dump_state(workflow)
+    session.commit()
+    v2 = _deploy(session, analyst, _copy(key, XML.replace('name="部门办理"', 'name="部门办理(新)"')))
+    assert [c["case_id"] for c in migration.migrate(session, analyst, key, v2)["migrated"]] == [case.id]
+    for row in [r for r in _open_rows(session, case.id) if r.spec_name == "handle_in_department"]:
+        commands.complete_task(session, analyst, row.id, {"approved": True, "opinion": "同意"})
+    assert "consolidate" in [r.spec_name for r in _open_rows(session, case.id)]

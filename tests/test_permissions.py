@@ -169,13 +169,25 @@ def test_only_the_completer_withdraws_a_step(session, user):
 
 def test_the_lead_department_or_the_window_adds_a_department(session, user):
     case = _at_departments(session, user)
-    for name in ("department_handler@qx-zrzy", "county_window@qx-window"):
+    lead, window = "department_handler@qx-zrzy", "county_window@qx-window"
+    for name in (lead, window):
         assert allowed(session, user(name), "add_department", case)
-        assert available_actions(session, user(name), case) == ["add_department", "cc", "attach"]  # both have a step
+        assert allowed(session, user(name), "remove_department", case)  # 减签: the same two
+    # Both have a step; only the window names another lead.
+    assert available_actions(session, user(lead), case) == ["add_department", "remove_department", "cc", "attach"]
+    assert available_actions(session, user(window), case) == [
+        "add_department",
+        "remove_department",
+        "change_lead",
+        "cc",
+        "attach",
+    ]
     for other in _others(user, "department_handler@qx-zrzy", "county_window@qx-window") + [
         user("department_handler@qx-nync")
     ]:
         assert not allowed(session, other, "add_department", case), other.username
+        assert not allowed(session, other, "remove_department", case), other.username
+        assert not allowed(session, other, "change_lead", case), other.username
         assert "add_department" not in available_actions(session, other, case)
     # 抄送 and attaching are offered to whoever holds one of its tasks (the other department), else to nobody.
     assert available_actions(session, user("department_handler@qx-nync"), case) == ["cc", "attach"]
@@ -249,7 +261,7 @@ def test_the_api_shows_available_actions(api, session):
     case, _ = api.step(case, {"township_review": {"opinion": "报县"}})
     case, _ = api.step(case)  # the window sorts it to the departments
     shown = api.call("GET", f"/api/v1/cases/{case['id']}", "county_window@qx-window")
-    assert shown["available_actions"] == ["add_department", "cc", "attach"]
+    assert shown["available_actions"] == ["add_department", "remove_department", "change_lead", "cc", "attach"]
 
 
 def _page_ids(client, scope: str, query: str = "") -> list[str]:

@@ -131,3 +131,38 @@ def test_the_batch_receipt_against_the_window_handing_over_gives_one_winner(serv
     done = [e for e in after["events"] if e["type"] in ("task_completed", "batch_item_received")]
     assert sum(1 for e in done if e["detail"].get("name") == handover["name"]) == 1  # handed over once
     _consistent(sessions)
+
+
+def test_removing_a_department_against_its_answer_gives_one_winner(server):
+    """减签 and the department's own answer at once: one wins, the other gets 409, nothing half done."""
+    base, sessions = server
+    driver, send = Driver(http_transport(base)), http_transport(base)
+    window, department = driver.token("county_window@qx-window"), driver.token("department_handler@qx-zjj")
+    answer = {"data": {"approved": True, "opinion": "同意"}}
+    remove = {"department": "qx-zjj", "reason": "无需参与"}
+    for village in ("t2-v2", "t3-v1"):
+        case = _to_departments(driver, village)
+        part = next(t for t in case["open_tasks"] if t["org_unit"] == "qx-zjj")
+        statuses = _at_once(
+            partial(send, "POST", f"/api/v1/tasks/{part['id']}/complete", department, answer),
+            partial(send, "POST", f"/api/v1/cases/{case['id']}/departments/remove", window, remove),
+        )
+        assert sorted(statuses) == [200, 409], statuses
+    _consistent(sessions)
+
+
+def test_two_lead_changes_and_a_removal_at_once_never_error(server):
+    base, sessions = server
+    driver, send = Driver(http_transport(base)), http_transport(base)
+    window, lead = driver.token("county_window@qx-window"), driver.token("department_handler@qx-zrzy")
+    case = _to_departments(driver, "t3-v2")
+    lead_path = f"/api/v1/cases/{case['id']}/lead"
+    statuses = _at_once(
+        lambda: send("POST", lead_path, window, {"department": "qx-nync"}),
+        lambda: send("POST", lead_path, window, {"department": "qx-zjj"}),
+        lambda: send(
+            "POST", f"/api/v1/cases/{case['id']}/departments/remove", lead, {"department": "qx-zjj", "reason": "无需"}
+        ),
+    )
+    assert all(s in (200, 403, 409, 422) for s in statuses) and 200 in statuses, statuses
+    _consistent(sessions)

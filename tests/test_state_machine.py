@@ -1,6 +1,7 @@
 """Stateful property test of the pipeline (SQLite and PostgreSQL): hypothesis runs random sequences
-of commands (open, claim, release, complete, return, withdraw, transfer, add a department) by the
-right and the wrong users, with clock jumps, calendar edits and timer sweeps; after every step the
+of commands (open, claim, release, complete, return, withdraw, transfer, add or remove a department,
+change the lead department) by the right and the wrong users, with clock jumps, calendar edits and
+timer sweeps; after every step the
 consistency check (engine/read/consistency.py, the same as `flask daiban check`) finds nothing, and a
 refused command changed nothing."""
 
@@ -14,11 +15,12 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from sqlalchemy import func, select
 
 from bench.driver import sample_data
-from engine.cases import actions, commands
+from engine.cases import actions, commands, joint
 from engine.cases.calendar_admin import set_year
 from engine.cases.forms import task_form
 from engine.cases.timer_sweep import fire_due_timers
 from engine.kernel.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from engine.library.catalog import current_item
 from engine.read.consistency import check_consistency
 from engine.store.models import Event, TaskRow, User
 
@@ -41,6 +43,29 @@ def _machine(sessions):
             self.cases: list[int] = []
             for which in ITEMS:
                 self.open_item(which)
+            self.joint_cases: list[int] = []
+            self.to_departments()  # a joint item whose departments are at work: 加签, 减签, a new lead
+
+        def to_departments(self) -> None:
+            """A joint county item with all its materials, completed up to its departments' parts."""
+            code, village = ITEMS[1]
+            case = commands.open_case(
+                self.session,
+                self.user(f"village_agent@{village}"),
+                code,
+                {"name": "属性测试", "phone": "13900009999", "village": village},
+                "联办件",
+                list(current_item(self.session, code).materials),
+                now=self.now,
+            )
+            case_id = case.id
+            self.cases.append(case_id)
+            self.joint_cases = [case_id]
+            for _ in range(10):
+                rows = [r for r in self.open_rows() if r.case_id == case_id and r.spec_name != "status_notice"]
+                if not rows or rows[0].spec_name == "handle_in_department":
+                    return
+                self.attempt(commands.complete_task, self.holder(rows[0]), rows[0].id, sample_data(task_form(rows[0])))
 
         def teardown(self):
             self.session.close()
@@ -169,6 +194,27 @@ def _machine(sessions):
                     actions.add_department(self.session, lead, case, department, "需会签", now=self.now)
                 except DomainError:
                     self.session.rollback()
+
+        @rule(
+            pick=st.integers(0, 50),
+            department=st.sampled_from(["qx-nync", "qx-zjj", "qx-zrzy", "qx-mzj"]),
+            by_window=st.booleans(),
+        )
+        def remove_department(self, pick, department, by_window):
+            """减签 by the window or the lead (whoever leads now): a refusal changes nothing."""
+            if self.joint_cases:
+                case = self.session.get(commands.Case, self.joint_cases[pick % len(self.joint_cases)])
+                actor = self.user("county_window@qx-window" if by_window else "department_handler@qx-zrzy")
+                self.attempt(
+                    joint.remove_department, actor, case, department, "减签", allowed=(Conflict, Invalid, Forbidden)
+                )
+
+        @rule(pick=st.integers(0, 50), department=st.sampled_from(["qx-nync", "qx-zjj", "qx-zrzy"]))
+        def change_lead(self, pick, department):
+            if self.joint_cases:
+                case = self.session.get(commands.Case, self.joint_cases[pick % len(self.joint_cases)])
+                window = self.user("county_window@qx-window")
+                self.attempt(joint.change_lead, window, case, department, "变更牵头", allowed=(Conflict, Invalid))
 
         @rule(hours=st.integers(1, 96))
         def time_passes(self, hours):

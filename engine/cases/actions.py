@@ -8,7 +8,6 @@ the case's facts are derived again afterwards, ONE event, and a lost race is a C
 from __future__ import annotations
 
 from datetime import datetime
-from uuid import UUID
 
 from SpiffWorkflow.task import TaskState as SpiffState
 from sqlalchemy import exists, select
@@ -20,6 +19,7 @@ from ..kernel.vocabulary import CaseStatus, EventType, TaskState, UnitKind
 from ..org.org import active_children, unit_by_code
 from ..org.roles import roles
 from ..runtime.failures import running
+from ..runtime.spiff import find_task
 from ..store.models import Case, OrgUnit, RoleAssignment, TaskRow, User
 from .claims import reassign
 from .permissions import allowed, running_joint_handling
@@ -161,7 +161,7 @@ def withdraw_task(session: Session, actor: User, task_id, reason, now: datetime 
             )
         )
         workflow = work.workflow(case)
-        task = workflow.get_task_from_id(UUID(row.id))
+        task = find_task(workflow, row.id)  # None when the process dropped it (减签 took its part away)
         nexts = next_ready_rows(session, workflow, case, task) if task is not None else []
         if later or not nexts or task.state != SpiffState.COMPLETED:
             raise Conflict(N_("the next step has already been taken up; ask its holder to return it"))

@@ -37,6 +37,7 @@ class Facts:
     status: str
     new_rows: list[TaskRow] = field(default_factory=list)
     notice: dict = field(default_factory=dict)
+    cancelled_rows: list[TaskRow] = field(default_factory=list)  # open tasks the process withdrew
 
     @property
     def status_changed(self) -> bool:
@@ -56,13 +57,13 @@ def derive_facts(
     status_before = case.status
     notice = follow_process(case, workflow, before, now, session)
     status, closed_at = derived_status(case, workflow, now)
-    new_rows = refresh_inbox(session, case, workflow, now, completed=completed, reopened=reopened or [])
+    new_rows, cancelled = refresh_inbox(session, case, workflow, now, completed=completed, reopened=reopened or [])
     # The case's own columns change last, so that they go out in one UPDATE with where the item now
     # is (refresh_inbox's reads would otherwise flush the case once before and once after).
     case.status, case.closed_at = status, closed_at
     case.state = dump_state(workflow)
     settle_batches(session, case)
-    return Facts(status_before, case.status, new_rows, notice)
+    return Facts(status_before, case.status, new_rows, notice, cancelled)
 
 
 def derived_status(case: Case, workflow, now: datetime) -> tuple[str, datetime | None]:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from ..kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from ..kernel.i18n import N_
-from ..kernel.vocabulary import CATALOG_APPROVER_ROLES, EventType, Level, NotificationKind, UnitKind
+from ..kernel.vocabulary import CATALOG_APPROVER_ROLES, EventType, JointMode, Level, NotificationKind, UnitKind
 from ..library.catalog import FIELDS, KINDS, LEVELS, categories, current_item
 from ..library.processes import live_version, spec_for
 from ..org.access import has_role
@@ -80,6 +80,7 @@ def check_fields(session: Session, body: dict, base: dict | None = None) -> tupl
     except (TypeError, ValueError):
         errors["fee"] = N_("an amount of at least 0")
         fee = None
+    joint_mode, vote_share = _joint_signing(values, errors)
     clean = {
         "name": clean_text(values.get("name"), 200),
         "name_en": clean_text(values.get("name_en"), 200),
@@ -91,8 +92,32 @@ def check_fields(session: Session, body: dict, base: dict | None = None) -> tupl
         "materials": materials,
         "fee": fee,
         "fee_note": clean_text(values.get("fee_note"), 300),
+        "joint_mode": joint_mode,
+        "vote_share": vote_share,
     }
     return clean, errors
+
+
+def _joint_signing(values: dict, errors: dict) -> tuple[str | None, float | None]:
+    """(joint_mode, vote_share): how the departments decide; a vote needs the share that must agree
+    (more than 0, at most 1, e.g. 0.5 or 2/3 as 0.67); the other modes have none."""
+    mode = values.get("joint_mode") or JointMode.ALL
+    if mode not in JointMode.codes():
+        errors["joint_mode"] = N_("not one of the allowed values")
+        return None, None
+    raw = values.get("vote_share")
+    if mode != JointMode.VOTE:
+        return mode, None
+    try:
+        if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+            raise TypeError
+        share = float(raw)
+        if not math.isfinite(share) or not 0 < share <= 1:
+            raise ValueError
+    except (TypeError, ValueError):
+        errors["vote_share"] = N_("a vote needs the share of departments that must agree: more than 0, at most 1")
+        return mode, None
+    return mode, share
 
 
 def item_fields(item: CatalogItem) -> dict:

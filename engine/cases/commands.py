@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from ..kernel.clock import utcnow
 from ..kernel.errors import Conflict, Forbidden, Invalid
 from ..kernel.i18n import N_
-from ..kernel.vocabulary import EDITOR_ROLES, CaseStatus, EventType, Level, UnitKind
+from ..kernel.vocabulary import EDITOR_ROLES, CaseStatus, EventType, JointMode, Level, UnitKind
 from ..library.catalog import current_item
 from ..library.process_library import test_village
 from ..library.processes import live_version, spec_for
@@ -61,6 +61,9 @@ def _routing_data(session: Session, item, village: OrgUnit, materials_provided: 
         "catalog_time_limit_days": item.time_limit_days,
         "county_departments": [u.code for u in departments if u is not None],
         "township_station": station.code if station else None,
+        # How the joint handling's departments decide (the diagram's completion condition and gateway).
+        "joint_mode": item.joint_mode or JointMode.ALL,
+        "vote_share": item.vote_share,
         "required_materials": list(item.materials),
         "materials_provided": list(materials_provided),
         # What the process reads before the routing table has run.
@@ -267,9 +270,13 @@ def complete_task(session: Session, actor: User, task_id: str, data, now: dateti
             if name in CASE_FIELDS and name in valid:
                 setattr(case, name, valid[name])
         facts = work.settle(case, workflow, completed=(row.id, actor.id))
-        extra: dict[str, str | dict] = {"status": case.status} if facts.status_changed else {}
+        extra: dict[str, Any] = {"status": case.status} if facts.status_changed else {}
         if facts.notice:
             extra["notice"] = facts.notice
+        if facts.cancelled_rows:  # 或签: the first answer withdrew the other departments' parts
+            extra["withdrawn"] = [
+                {"task_id": r.id, "name": r.name, "unit": r.org_unit.code} for r in facts.cancelled_rows
+            ]
         work.event(
             EventType.TASK_COMPLETED,
             case,

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from ..kernel.errors import Conflict
 from ..kernel.i18n import N_
-from ..kernel.vocabulary import CASE_ENDED, EventType
+from ..kernel.vocabulary import CASE_ENDED, EventType, JointMode
 from ..library.process_library import editor_version
 from ..library.processes import spec_for
 from ..runtime.spiff import SERIALIZER, ProcessSpec, dump_state, load_state, ready_user_tasks
@@ -86,6 +86,7 @@ def plan_case(case: Case, target: ProcessSpec) -> Plan:
     for diff, wf, spec in diffs:
         migrate_workflow(diff, wf, spec)
     workflow.subprocess_specs = target.subprocess_specs
+    _carry_new_variables(case, workflow)
     try:
         workflow.do_engine_steps()
         state = dump_state(workflow)
@@ -95,6 +96,24 @@ def plan_case(case: Case, target: ProcessSpec) -> Plan:
         return plan
     plan.state = state
     return plan
+
+
+def _new_variables(case: Case) -> dict:
+    """Variables later versions of the process read that a case opened before them never got, with
+    what such a case did: its catalog item's joint signing (会签 all before there was a choice)."""
+    item = case.catalog_item
+    return {
+        "joint_mode": (item.joint_mode if item is not None else None) or JointMode.ALL,
+        "vote_share": item.vote_share if item is not None else None,
+    }
+
+
+def _carry_new_variables(case: Case, workflow) -> None:
+    """Give each step still to run the variables its new diagram reads, where the case lacks them."""
+    defaults = _new_variables(case)
+    for task in workflow.get_tasks(state=TaskState.NOT_FINISHED_MASK):
+        for name, value in defaults.items():
+            task.data.setdefault(name, value)
 
 
 def _running_cases(session: Session, target: ProcessVersion, from_version) -> list[Case]:

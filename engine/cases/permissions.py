@@ -42,6 +42,7 @@ REFUSALS = (
     N_("only the user who claimed a task can release it"),
     N_("only the user who completed a step can withdraw it"),
     N_("only the lead department or the county window may add a department"),
+    N_("only the lead department or the county window may remove a department"),
     N_("only the county window may do this"),
     N_("only the township agent confirms receipt"),
     N_("only the analyst who started the test run may move it on"),

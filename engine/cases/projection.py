@@ -136,13 +136,14 @@ def refresh_inbox(
     now: datetime,
     completed: tuple[str, int] | None = None,
     reopened: list[TaskRow] | None = None,
-) -> list[TaskRow]:
+) -> tuple[list[TaskRow], list[TaskRow]]:
     """Insert rows for new READY user tasks, close rows of tasks that left READY, and keep each
     open row's timers exactly: none for a row that is not open, new ones for a reopened row.
 
     `completed` is (task id, user id) of the task the command completed; other
     rows that left READY were cancelled by the process. `reopened` are rows a
-    rewind (退回, 撤回) opened again with a new deadline. Returns the new rows.
+    rewind (退回, 撤回) opened again with a new deadline. Returns the new rows and the rows the
+    process cancelled (或签's other parts once one department answered, a removed department's part).
     """
     ready = ready_user_tasks(workflow)
     ready_ids = {t.id for t in ready}
@@ -153,6 +154,7 @@ def refresh_inbox(
     if case.id is not None:
         cancel_all_but(session, case.id, ready_ids)
     by_id = {t.id: t for t in ready}
+    cancelled = []
     for row_id, row in open_rows.items():
         if row_id in ready_ids:
             row.context = task_context(by_id[row_id].data)  # a transfer or migration may change it
@@ -162,6 +164,7 @@ def refresh_inbox(
             row.state, row.completed_by_id = TaskState.COMPLETED, completed[1]
         else:
             row.state = TaskState.CANCELLED
+            cancelled.append(row)
         row.completed_at = now
     resolver = UnitResolver(session, case)
     new_rows = []
@@ -211,7 +214,7 @@ def refresh_inbox(
         # objects after it) and says where the item is in the command's answer.
         case.org_unit_id, case.org_unit = current.org_unit_id, current.org_unit
         case.level = roles()[current.role].level if current.role in roles() else case.level
-    return new_rows
+    return new_rows, cancelled
 
 
 def relabel_open_rows(session: Session, case: Case, workflow) -> None:

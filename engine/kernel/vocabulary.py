@@ -158,6 +158,8 @@ class EventType(Vocabulary):
     TASK_WITHDRAWN = ("task_withdrawn", "撤回", "Hand-over withdrawn")
     TASK_TRANSFERRED = ("task_transferred", "转办", "Transferred to another unit")
     DEPARTMENT_ADDED = ("department_added", "加签部门", "Department added")
+    DEPARTMENT_REMOVED = ("department_removed", "减签部门", "Department removed")
+    LEAD_DEPARTMENT_CHANGED = ("lead_department_changed", "变更牵头部门", "Lead department changed")
     ATTACHMENT_ADDED = ("attachment_added", "上传材料", "File attached")
     TASK_DUE_SOON = ("task_due_soon", "即将到期", "Due soon")
     TASK_OVERDUE = (
@@ -290,6 +292,15 @@ class MaterialState(Vocabulary):
     MISSING = ("missing", "缺", "Missing")
 
 
+class JointMode(Vocabulary):
+    """How the departments of a joint handling decide (a catalog item's `joint_mode`; the diagram
+    reads it: the joint handling's completion condition and the 会签方式? gateway)."""
+
+    ALL = ("all", "会签(全部部门同意)", "All departments (countersign)")
+    ANY = ("any", "或签(任一部门答复即可)", "Any one department (first answer decides)")
+    VOTE = ("vote", "票签(按比例表决)", "Vote (a share of departments must agree)")
+
+
 class PartState(Vocabulary):
     """A department's part in a joint handling."""
 
@@ -302,6 +313,7 @@ class PartState(Vocabulary):
 VOCABULARIES: dict[str, type[Vocabulary]] = {
     "case_status": CaseStatus,
     "item_kind": ItemKind,
+    "joint_mode": JointMode,
     "level": Level,
     "unit_kind": UnitKind,
     "role": Role,

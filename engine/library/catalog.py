@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..kernel.settings import CONFIG_DIR
-from ..kernel.vocabulary import ItemKind, Level
+from ..kernel.vocabulary import ItemKind, JointMode, Level
 from ..store.models import CatalogItem
 
 KINDS = tuple(ItemKind)
@@ -26,6 +26,8 @@ FIELDS = (
     "materials",
     "fee",
     "fee_note",
+    "joint_mode",
+    "vote_share",
 )
 
 
@@ -47,6 +49,12 @@ def sync_catalog(session: Session) -> int:
         latest = current_item(session, entry["code"])
         values = {f: entry.get(f) for f in FIELDS}
         values["fee"] = float(values["fee"] or 0)
+        values["joint_mode"] = values["joint_mode"] or JointMode.ALL
+        if values["joint_mode"] not in JointMode.codes() or (values["joint_mode"] == JointMode.VOTE) != (
+            values["vote_share"] is not None
+        ):
+            raise ValueError(f"catalog item {entry['code']}: bad joint_mode or vote_share")
+        values["vote_share"] = float(values["vote_share"]) if values["vote_share"] is not None else None
         # Compare with the file's own last version: an administrator's later change stays in force.
         from_file = session.scalar(
             select(CatalogItem)

@@ -154,6 +154,10 @@ class CatalogItem(Base):
     materials: Mapped[list] = mapped_column(JsonDoc, default=list)
     fee: Mapped[float] = mapped_column(default=0)
     fee_note: Mapped[str | None] = mapped_column(String(300))
+    # How a joint handling's departments decide (JointMode: all 会签, any 或签, vote 票签) and, for a
+    # vote, the share of departments that must agree (0 < share <= 1).
+    joint_mode: Mapped[str] = mapped_column(String(10), default="all", server_default="all")
+    vote_share: Mapped[float | None] = mapped_column()
     process_key: Mapped[str] = mapped_column(String(100), default="proxy_case")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # "file" (config/catalog.toml) or "admin" (changed or approved in the admin pages): the file

@@ -14,6 +14,7 @@ from engine.kernel.vocabulary import (
     ContactChannel,
     EventType,
     ItemKind,
+    JointMode,
     Level,
     NeedOutcome,
     NotificationKind,
@@ -42,6 +43,8 @@ VOCABULARY_PROPERTIES: dict[tuple[str, ...], type[Vocabulary]] = {
     ("Case", "status"): CaseStatus,
     ("CatalogItem", "kind"): ItemKind,
     ("CatalogItem", "level"): Level,
+    ("CatalogItem", "joint_mode"): JointMode,
+    ("CatalogFields", "joint_mode"): JointMode,
     ("OrgUnit", "kind"): UnitKind,
     ("AdminUnit", "kind"): UnitKind,
     ("Event", "type"): EventType,
@@ -171,6 +174,8 @@ def catalog():
                 "materials": i.materials,
                 "fee": i.fee,
                 "fee_note": i.fee_note,
+                "joint_mode": i.joint_mode,
+                "vote_share": i.vote_share,
                 "version": i.version,
             }
             for i in active_items(db.session)

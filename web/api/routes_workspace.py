@@ -1,10 +1,10 @@
-"""Workflow actions and the county window over the API: 转交 退回 撤回 转办 加签, bulk dispatch,
-batches per township and the township agent's receipt."""
+"""Workflow actions and the county window over the API: 转交 退回 撤回 转办 加签 减签, a new lead
+department, bulk dispatch, batches per township and the township agent's receipt."""
 
 from flask import jsonify
 from flask_babel import gettext
 
-from engine.cases import actions, batches, window
+from engine.cases import actions, batches, joint, window
 from engine.cases.visibility import get_case
 from engine.read.shapes import case_dict, task_dict
 from engine.store.paging import iso
@@ -49,6 +49,28 @@ def add_department(case_id):
     body = json_body()
     user = current_engine_user()
     case = actions.add_department(
+        db.session, user, get_case(db.session, user, case_id), body.get("department"), body.get("reason")
+    )
+    return jsonify(case_dict(db.session, case, current_engine_user()))
+
+
+@api.post("/cases/<case_id>/departments/remove")
+@token_required
+def remove_department(case_id):
+    body = json_body()
+    user = current_engine_user()
+    case = joint.remove_department(
+        db.session, user, get_case(db.session, user, case_id), body.get("department"), body.get("reason")
+    )
+    return jsonify(case_dict(db.session, case, current_engine_user()))
+
+
+@api.post("/cases/<case_id>/lead")
+@token_required
+def change_lead(case_id):
+    body = json_body()
+    user = current_engine_user()
+    case = joint.change_lead(
         db.session, user, get_case(db.session, user, case_id), body.get("department"), body.get("reason")
     )
     return jsonify(case_dict(db.session, case, current_engine_user()))

@@ -4,7 +4,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from engine.cases import calendar_admin, catalog_admin
-from engine.kernel.vocabulary import Role
+from engine.kernel.vocabulary import JointMode, Role
 from engine.library.catalog import KINDS, LEVELS, active_items, categories, current_item
 from engine.library.ledger import FIELDS as LEDGER_FIELDS
 from engine.library.ledger import REQUIRED as LEDGER_REQUIRED
@@ -27,6 +27,8 @@ ITEM_FORM = (
     "materials",
     "fee",
     "fee_note",
+    "joint_mode",
+    "vote_share",
 )
 
 
@@ -41,6 +43,7 @@ def _item_page(template_values, errors, status=200, **extra):
         errors=errors,
         kinds=KINDS,
         levels=LEVELS,
+        joint_modes=JointMode.codes(),
         categories=categories(),
         **extra,
     ), status

@@ -6,7 +6,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from engine.cases import actions, commands
+from engine.cases import actions, commands, joint
 from engine.cases.attachments import (
     MAX_BYTES,
     add_attachment,
@@ -126,6 +126,8 @@ def show(case_id):
         max_mb=MAX_BYTES // (1024 * 1024),
         offered=offered,
         addable=actions.addable_departments(db.session, user, case) if "add_department" in offered else [],
+        removable=joint.removable_departments(db.session, user, case) if "remove_department" in offered else [],
+        lead_choices=joint.lead_candidates(db.session, user, case) if "change_lead" in offered else [],
     )
 
 
@@ -175,6 +177,40 @@ def add_department(case_id):
     try:
         actions.add_department(db.session, user, case, request.form.get("department"), request.form.get("reason"))
         flash(_("Department added; it handles the item in parallel."), "success")
+    except DomainError as err:
+        db.session.rollback()
+        if err.status == 403:
+            abort(403)
+        flash_error(err)
+    return redirect(url_for("cases.show", case_id=case_id))
+
+
+@bp.post("/cases/<case_id>/departments/remove")
+@login_required
+def remove_department(case_id):
+    """减签: the lead department or the window takes a department out of the running joint handling."""
+    user = current_engine_user()
+    case = or_404(get_case, db.session, user, case_id)
+    try:
+        joint.remove_department(db.session, user, case, request.form.get("department"), request.form.get("reason"))
+        flash(_("Department removed; its part is withdrawn."), "success")
+    except DomainError as err:
+        db.session.rollback()
+        if err.status == 403:
+            abort(403)
+        flash_error(err)
+    return redirect(url_for("cases.show", case_id=case_id))
+
+
+@bp.post("/cases/<case_id>/lead")
+@login_required
+def change_lead(case_id):
+    """The window names another department of the running joint handling as its lead."""
+    user = current_engine_user()
+    case = or_404(get_case, db.session, user, case_id)
+    try:
+        joint.change_lead(db.session, user, case, request.form.get("department"), request.form.get("reason"))
+        flash(_("The lead department is changed; it consolidates the answers."), "success")
     except DomainError as err:
         db.session.rollback()
         if err.status == 403:
