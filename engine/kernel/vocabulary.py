@@ -187,6 +187,7 @@ class EventType(Vocabulary):
     CALLBACKS_DRAWN = ("callbacks_drawn", "抽取回访样本", "Call-backs drawn")
     CALLBACK_RECORDED = ("callback_recorded", "记录回访结果", "Call-back recorded")
     REVIEW_CLOSED = ("review_closed", "复查结束", "Review closed")
+    RECTIFICATION_CLOSED = ("rectification_closed", "差评整改办结(已回访)", "Rectification closed after a call-back")
     COMPLAINT_CLOSED = ("complaint_closed", "投诉办结", "Complaint closed")
     # The catalog and its approval (准入审批)
     CATALOG_ITEM_PROPOSED = ("catalog_item_proposed", "提出新增事项", "Catalog item proposed")
@@ -270,6 +271,7 @@ class NotificationKind(Vocabulary):
     OVERDUE_REMINDER = ("overdue_reminder", "待办已逾期", "Task overdue")
     COPIED_TO_ME = ("copied_to_me", "抄送给我", "Copied to you")
     APPROVAL_WAITING = ("approval_waiting", "待审批", "Approval waiting")
+    RECTIFICATION_OPENED = ("rectification_opened", "差评待整改", "Poor rating to rectify")
 
 
 # The event a timer of each kind records when it fires.
@@ -299,6 +301,29 @@ class PartState(Vocabulary):
     CANCELLED = ("cancelled", "已撤销", "Cancelled")
 
 
+class Rating(Vocabulary):
+    """The national 好差评 scale, best first. The agent's recorded rating and the resident's own are
+    kept side by side (cases.rating, cases.resident_rating); the resident's counts when given."""
+
+    VERY_SATISFIED = ("very_satisfied", "非常满意", "Very satisfied")
+    SATISFIED = ("satisfied", "满意", "Satisfied")
+    BASICALLY_SATISFIED = ("basically_satisfied", "基本满意", "Basically satisfied")
+    DISSATISFIED = ("dissatisfied", "不满意", "Dissatisfied")
+    VERY_DISSATISFIED = ("very_dissatisfied", "非常不满意", "Very dissatisfied")
+
+
+# 好评: counts as satisfied in the figures. 差评: opens a rectification (整改) for the responsible unit.
+GOOD_RATINGS: frozenset[Rating] = frozenset({Rating.VERY_SATISFIED, Rating.SATISFIED, Rating.BASICALLY_SATISFIED})
+BAD_RATINGS: frozenset[Rating] = frozenset({Rating.DISSATISFIED, Rating.VERY_DISSATISFIED})
+
+
+class RectificationStatus(Vocabulary):
+    """A 差评's rectification (整改): open until the call-back (回访) closes it."""
+
+    OPEN = ("open", "整改中", "Being rectified")
+    CLOSED = ("closed", "已整改并回访", "Rectified, resident called back")
+
+
 VOCABULARIES: dict[str, type[Vocabulary]] = {
     "case_status": CaseStatus,
     "item_kind": ItemKind,
@@ -316,6 +341,8 @@ VOCABULARIES: dict[str, type[Vocabulary]] = {
     "request_status": RequestStatus,
     "notification_kind": NotificationKind,
     "wait_kind": WaitKind,
+    "rating": Rating,
+    "rectification_status": RectificationStatus,
 }
 
 

@@ -139,7 +139,10 @@ def case_dict(session: Session, case: Case, user: User | None = None) -> dict:
         "resident": {"name": case.resident_name, "phone": mask_phone(case.resident_phone)},
         "summary": case.summary,
         "materials_provided": case.materials_provided,
-        "rating": case.rating,
+        # The rating that counts (the resident's when they gave one), and both as given.
+        "rating": case.resident_rating or case.rating,
+        "agent_rating": case.rating,
+        "resident_rating": case.resident_rating,
         "opened_at": iso(case.opened_at),
         "due_at": iso(case.due_at),
         "closed_at": iso(case.closed_at),

@@ -191,7 +191,10 @@ class Case(Base):
     resident_phone: Mapped[str] = mapped_column(String(20))
     summary: Mapped[str] = mapped_column(Text)
     materials_provided: Mapped[list] = mapped_column(JsonDoc, default=list)
+    # The 好差评 rating (engine/kernel/vocabulary.py Rating): the agent's record at the reply step, and
+    # the resident's own from the portal, side by side; neither overwrites the other.
     rating: Mapped[str | None] = mapped_column(String(30))
+    resident_rating: Mapped[str | None] = mapped_column(String(30))
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     due_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # What due_at was counted from: working days from a moment (opening, or a restart such as the
