@@ -166,6 +166,12 @@ class EventType(Vocabulary):
         "Overdue: reported to the supervisor and the discipline committee",
     )
     RESUBMISSION_DUE = ("resubmission_due", "补交材料期限已到", "Deadline for the missing materials has passed")
+    MATERIALS_PROMISE_BROKEN = (
+        "materials_promise_broken",
+        "容缺受理承诺期限已过,材料仍未补齐",
+        "Materials promised under acceptance-with-materials-to-follow are late",
+    )
+    MATERIALS_PROMISE_KEPT = ("materials_promise_kept", "容缺材料已补齐", "Promised materials are on file")
     TIMER_DISCARDED = ("timer_discarded", "清除失效的期限提醒", "Stale deadline timer discarded")
     CASE_MIGRATED = ("case_migrated", "迁移到新流程版本", "Moved to a new process version")
     DEADLINE_RECOMPUTED = ("deadline_recomputed", "办理时限重新计算", "Deadlines recomputed")
@@ -272,6 +278,7 @@ class NotificationKind(Vocabulary):
     COPIED_TO_ME = ("copied_to_me", "抄送给我", "Copied to you")
     APPROVAL_WAITING = ("approval_waiting", "待审批", "Approval waiting")
     RECTIFICATION_OPENED = ("rectification_opened", "差评待整改", "Poor rating to rectify")
+    MATERIALS_OVERDUE = ("materials_overdue", "容缺材料逾期未补", "Promised materials are late")
 
 
 # The event a timer of each kind records when it fires.

@@ -77,7 +77,7 @@ def late_list(
 ) -> Page:
     now = now or utcnow()
     if which not in LISTS:
-        raise Invalid(N_("bad list"), {"which": N_("overdue or due_soon")})
+        raise Invalid(N_("bad list"), {"which": N_("overdue, due_soon or materials_late")})
     result = late_items(session, scoped_unit(session, actor, unit_code), which, now, page, per_page)
     result.items = late_rows(session, result.items, now)
     return result

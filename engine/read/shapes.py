@@ -143,6 +143,9 @@ def case_dict(session: Session, case: Case, user: User | None = None) -> dict:
         "rating": case.resident_rating or case.rating,
         "agent_rating": case.rating,
         "resident_rating": case.resident_rating,
+        # 容缺受理: the date the missing materials were promised by, and whether it passed with them missing.
+        "materials_promised_by": case.materials_promised_by.isoformat() if case.materials_promised_by else None,
+        "materials_promise_broken": case.materials_promise_broken_at is not None,
         "opened_at": iso(case.opened_at),
         "due_at": iso(case.due_at),
         "closed_at": iso(case.closed_at),

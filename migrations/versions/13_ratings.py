@@ -1,4 +1,5 @@
-"""ratings on the 好差评 scale kept side by side, and rectifications (整改) of a 差评
+"""ratings on the 好差评 scale kept side by side, rectifications (整改) of a 差评, and the date
+materials were promised by under 容缺受理 (with when it passed unmet)
 
 The agent's recorded rating stays in cases.rating; the resident's own goes to the new
 cases.resident_rating. Before, the resident's rating overwrote the agent's: for every item the
@@ -37,6 +38,8 @@ cases = sa.table("cases", sa.column("id", BIG), sa.column("rating", sa.String), 
 
 def upgrade():
     op.add_column("cases", sa.Column("resident_rating", sa.String(30), nullable=True))
+    op.add_column("cases", sa.Column("materials_promised_by", sa.Date(), nullable=True))
+    op.add_column("cases", sa.Column("materials_promise_broken_at", AT, nullable=True))
     op.create_table(
         "rectifications",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -98,4 +101,6 @@ def downgrade():
         op.drop_index(name, table_name="rectifications")
     op.drop_table("rectifications")
     with op.batch_alter_table("cases") as batch:
+        batch.drop_column("materials_promise_broken_at")
+        batch.drop_column("materials_promised_by")
         batch.drop_column("resident_rating")
