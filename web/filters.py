@@ -8,6 +8,7 @@ from engine.cases.permissions import permission
 from engine.kernel.vocabulary import BATCH_ROLES, EDITOR_ROLES, SUPERVISION_ROLES, VOCABULARIES, Role, label
 from engine.org.org import unit_by_code
 from engine.read.rectifications import open_rectification_count
+from engine.read.whereabouts import units_now
 from engine.store.calendar import TZ
 
 from .extensions import db
@@ -43,6 +44,7 @@ def register(app) -> None:
     app.add_template_filter(percent, "percent")
     app.jinja_env.globals["supervises"] = supervises
     app.jinja_env.globals["rectification_count"] = rectification_count
+    app.jinja_env.globals["units_now_of"] = units_now_of
 
     app.add_template_global(holds_role, "holds_role")
     app.jinja_env.globals.update(Role=Role, BATCH_ROLES=BATCH_ROLES, EDITOR_ROLES=EDITOR_ROLES)
@@ -80,3 +82,8 @@ def supervises(user) -> bool:
 def rectification_count(user) -> int:
     """Open rectifications (整改) the signed-in person sees to, for the top bar."""
     return open_rectification_count(db.session, user) if user is not None else 0
+
+
+def units_now_of(case) -> list:
+    """当前所在 of one item: every unit holding an open step of it (engine/read/whereabouts.py)."""
+    return units_now(db.session, [case])[case.id]

@@ -12,11 +12,12 @@ from ..cases.pipeline import Work, execute
 from ..cases.rectification import open_for_rating
 from ..kernel.errors import Conflict, Invalid, NotFound
 from ..kernel.i18n import N_
-from ..kernel.vocabulary import CaseStatus, EventType, Rating
+from ..kernel.vocabulary import CASE_OPEN, CaseStatus, EventType, Rating
 from ..store.models import Case, Event
 from .context import case_outcome
 from .progress import current_step
 from .shapes import iso
+from .whereabouts import unit_names, units_now
 
 RATINGS = tuple(Rating.codes())  # the national 好差评 scale
 REPLIED = (CaseStatus.CLOSED, CaseStatus.ARCHIVED)
@@ -56,6 +57,8 @@ def progress(session: Session, receipt_code, phone_last4) -> dict:
         "receipt_code": case.receipt_code,
         "status": case.status,
         "step": current_step(session, case) if case.status == CaseStatus.OPEN else None,
+        # 当前所在 by name: every unit holding an open step (a joint item: each department at once).
+        "now_at": unit_names(units_now(session, [case])[case.id]) if case.status in CASE_OPEN else [],
         "due_at": iso(case.due_at),
         "catalog_name": case.catalog_item.name,
         "catalog_name_en": case.catalog_item.name_en,
