@@ -110,6 +110,7 @@ def test_foreign_items_never_leak_and_nothing_errors(matrix_app, demo_db):  # no
         "reference": "WS000000AAAAAA",
         "target": "ask",
         "message_id": 1,
+        "rectification_id": 1,
     }
     # Changes by users who may act on the item (a supervisor's 催办) are theirs to make.
     foreign_events = (

@@ -250,6 +250,37 @@ def test_analyst_sets_a_tasks_form_and_time_limit_in_the_daiban_fields_and_new_i
     page.evaluate("() => window.daibanModeler.get('commandStack').undo()")
     assert not _property(page, "accept_item", "alongside")
 
+    # 容缺受理 and 补交 are Daiban fields too: the field claiming the materials complete (a bad name is
+    # refused in the field) and the field whose materials are added to the record; undo takes an edit back.
+    check = page.locator("#bio-properties-panel-daiban-materials-check")
+    assert check.input_value() == "materials_complete"
+    check.fill("1 materials")
+    check.press("Tab")
+    error = page.locator("[data-entry-id='daiban-materials-check'] .bio-properties-panel-error")
+    assert error.text_content() == "不是合法的变量名"
+    assert _property(page, "accept_item", "materials_check") == "materials_complete"  # not written
+    check.fill("materials_all_here")
+    check.press("Tab")
+    page.wait_for_function(
+        "() => !document.querySelector(\"[data-entry-id='daiban-materials-check'] .bio-properties-panel-error\")"
+    )
+    assert _property(page, "accept_item", "materials_check") == "materials_all_here"
+    page.evaluate("() => window.daibanModeler.get('commandStack').undo()")
+    assert _property(page, "accept_item", "materials_check") == "materials_complete"
+    _select(page, "record_materials")
+    supplied = page.locator("#bio-properties-panel-daiban-supplies-materials")
+    assert supplied.input_value() == "materials_supplied"
+    supplied.fill("materials_brought")
+    supplied.press("Tab")
+    page.wait_for_function(
+        "() => { const m = window.daibanModeler; return m.get('spiffExtensions')"
+        ".property(m.get('elementRegistry').get('record_materials'), 'supplies_materials') === 'materials_brought'; }"
+    )
+    assert _property(page, "record_materials", "supplies_materials") == "materials_brought"
+    page.evaluate("() => window.daibanModeler.get('commandStack').undo()")
+    assert _property(page, "record_materials", "supplies_materials") == "materials_supplied"
+    shot(page, "modeler-09-materials-fields")
+
     before = _open_item(server)  # on the live version: a limit of 0 working days
     page.click("#validate")
     page.wait_for_selector("#status.success")

@@ -307,5 +307,5 @@ def test_call_backs_complaints_and_the_residents_rating(session, user):
     rated = one_event(
         session, EventType.RESIDENT_RATED, lambda: rate_by_resident(session, receipt, "4444", "satisfied")
     )
-    assert rated.rating == "satisfied"
+    assert rated.resident_rating == "satisfied"
     refused(session, Conflict, lambda: rate_by_resident(session, receipt, "4444", "dissatisfied"))

@@ -97,9 +97,11 @@ def test_rating_after_the_reply_needs_receipt_and_phone_suffix(api, resident, se
     assert resident.post("/api/v1/public/rating", json={**body, "rating": "meh"}).status_code == 422
     done = resident.post("/api/v1/public/rating", json={**body, "comment": "跑了三趟"})
     assert done.status_code == 200 and done.json["rating"] == "dissatisfied"
+    assert done.json["agent_rating"] == "satisfied"  # kept beside the resident's, not overwritten
     assert resident.post("/api/v1/public/rating", json=body).status_code == 409  # once only
     session.expire_all()
-    assert session.get(type(case), case.id).rating == "dissatisfied"
+    rated = session.get(type(case), case.id)
+    assert (rated.rating, rated.resident_rating) == ("satisfied", "dissatisfied")
     page = _lookup(resident, case.receipt_code, "5555").get_data(as_text=True)
     assert "您已评价此事项" in page and 'name="rating"' not in page
     # The page form: a closed item offers the rating.

@@ -19,6 +19,9 @@ def test_a_returned_item_opens_the_agents_inbox_on_it_with_the_reason(api, login
     detail = api.call("GET", f"/api/v1/tasks/{back['id']}", "village_agent@t2-v1")
     assert detail["context"]["return_reason"]["reason"] == reason
     assert detail["context"]["return_reason"]["unit"]["name"] == names["t2"]
+    listed = api.call("GET", "/api/v1/tasks?scope=mine&per_page=100", "village_agent@t2-v1")["items"]
+    row = next(t for t in listed if t.get("id") == back["id"])
+    assert (row["returned"], row["return_reason"], row["urges"]) == (True, reason, 0)
 
     agent = login("village_agent@t2-v1")
     inbox = agent.get("/inbox").get_data(as_text=True)

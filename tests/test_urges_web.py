@@ -37,6 +37,9 @@ def test_urge_over_the_api_once_per_working_day(api):
     ]
     assert len(told) == 2 and "请尽快" in told[-1]["text"]
     assert api.call("GET", f"/api/v1/tasks/{review['id']}", "township_reception@t2")["urges"] == 2
+    listed = api.call("GET", "/api/v1/tasks?scope=available&per_page=100", "township_reception@t2")["items"]
+    row = next(t for t in listed if t.get("id") == review["id"])
+    assert (row["urges"], row["returned"], row["return_reason"]) == (2, False, None)
 
 
 def test_the_first_ask_agent_urges_from_the_task_page(api, login):
@@ -57,6 +60,9 @@ def test_the_first_ask_agent_urges_from_the_task_page(api, login):
     assert "下一个工作日" in refused and "已催办 ×1" in refused
 
     holder = login("township_reception@t1")
+    inbox = holder.get("/inbox?scope=available&per_page=100").get_data(as_text=True)
+    row = re.search(r"<tr[^>]*>(?:(?!</tr>).)*" + case["receipt_code"] + r".*?</tr>", inbox, re.S).group(0)
+    assert "已催办 ×1" in row and "已退回" not in row  # the row is marked in the holder's inbox
     bell = holder.get("/notifications?show=unread").get_data(as_text=True)
     assert int(re.search(r'data-unread="(\d+)"', bell).group(1)) >= 1 and "请今天处理" in bell
     # The holder gets no urge button on their own task.

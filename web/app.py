@@ -108,6 +108,7 @@ def create_app(config: dict | None = None) -> Flask:
         notices,
         printables,
         public,
+        rectifications,
         supervision,
         window,
     )
@@ -121,6 +122,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(printables.bp)
     app.register_blueprint(window.bp)
     app.register_blueprint(supervision.bp)
+    app.register_blueprint(rectifications.bp)
     app.register_blueprint(notices.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(asking.bp)

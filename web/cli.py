@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 
 from engine.asking.demo import load_demo_households
 from engine.cases.calendar_admin import sync_calendar
+from engine.cases.promises import flag_broken_promises
 from engine.cases.sms_delivery import deliver_due
 from engine.cases.timer_sweep import fire_due_timers
 from engine.kernel.clock import utcnow
@@ -77,11 +78,13 @@ def register(app) -> None:
         help="Seconds between sweeps when idle.",
     )
     def worker(once, limit, interval):
-        """Fire due timers (due soon, overdue, resubmission) and send the texts waiting in the outbox
-        (DAIBAN_SMS_URL); several workers may run at once."""
+        """Fire due timers (due soon, overdue, resubmission), send the texts waiting in the outbox
+        (DAIBAN_SMS_URL) and flag items whose materials promised under 容缺受理 are late; several
+        workers may run at once."""
         if once:
             click.echo(f"timers fired: {fire_due_timers(db.session, utcnow(), limit)}")
             click.echo(f"texts: {deliver_due(db.session, sms_url(), limit)}")
+            click.echo(f"late promised materials: {flag_broken_promises(db.session, utcnow(), limit)}")
             return
         stopping = threading.Event()
         # SIGTERM (honcho, Docker) and Ctrl-C end the worker between two sweeps, never inside one.
@@ -90,7 +93,8 @@ def register(app) -> None:
         while not stopping.is_set():
             fired = fire_due_timers(db.session, utcnow(), limit)
             texts = sum(deliver_due(db.session, sms_url(), limit).values())
-            if fired < limit and texts < limit:
+            flagged = flag_broken_promises(db.session, utcnow(), limit)
+            if fired < limit and texts < limit and flagged < limit:
                 stopping.wait(interval)  # idle: nothing more is due until the next sweep
 
     app.cli.add_command(group)

@@ -7,6 +7,8 @@ from flask_babel import format_datetime, get_locale
 from engine.cases.permissions import permission
 from engine.kernel.vocabulary import BATCH_ROLES, EDITOR_ROLES, SUPERVISION_ROLES, VOCABULARIES, Role, label
 from engine.org.org import unit_by_code
+from engine.read.rectifications import open_rectification_count
+from engine.read.whereabouts import units_now
 from engine.store.calendar import TZ
 
 from .extensions import db
@@ -41,6 +43,8 @@ def register(app) -> None:
 
     app.add_template_filter(percent, "percent")
     app.jinja_env.globals["supervises"] = supervises
+    app.jinja_env.globals["rectification_count"] = rectification_count
+    app.jinja_env.globals["units_now_of"] = units_now_of
 
     app.add_template_global(holds_role, "holds_role")
     app.jinja_env.globals.update(Role=Role, BATCH_ROLES=BATCH_ROLES, EDITOR_ROLES=EDITOR_ROLES)
@@ -73,3 +77,13 @@ def percent(value) -> str:
 
 def supervises(user) -> bool:
     return any(a.role in SUPERVISION_ROLES for a in getattr(user, "roles", []))
+
+
+def rectification_count(user) -> int:
+    """Open rectifications (整改) the signed-in person sees to, for the top bar."""
+    return open_rectification_count(db.session, user) if user is not None else 0
+
+
+def units_now_of(case) -> list:
+    """当前所在 of one item: every unit holding an open step of it (engine/read/whereabouts.py)."""
+    return units_now(db.session, [case])[case.id]

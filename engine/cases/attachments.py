@@ -23,6 +23,7 @@ from ..kernel.vocabulary import CASE_OPEN, EventType
 from ..store.models import Case, User
 from ..store.paging import parse_id
 from ..store.workspace_tables import Attachment
+from .materials import supply_promised
 from .pipeline import Work, execute
 from .visibility import get_case
 
@@ -97,7 +98,8 @@ def add_attachment(
             uploaded_by=actor,
         )
         session.add(attachment)
-        work.event(EventType.ATTACHMENT_ADDED, case, material=material, file=name, size=len(content))
+        supplied = supply_promised(case, material)  # a promised material on file now
+        work.event(EventType.ATTACHMENT_ADDED, case, material=material, file=name, size=len(content), supplied=supplied)
         return attachment
 
     try:

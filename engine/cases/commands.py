@@ -29,6 +29,7 @@ from . import materials
 from .claims import claim_task, unclaim_task  # noqa: F401  (commands live together for callers)
 from .forms import task_form, validate_form
 from .pipeline import Work, execute
+from .rectification import record_agent_rating
 from .steps import ready_task
 from .test_runs import run_steps
 from .visibility import check_open
@@ -266,9 +267,13 @@ def complete_task(session: Session, actor: User, task_id: str, data, now: dateti
                 failed=failure.as_dict(),
             )
             return case
+        rectification = None
         for name in (f.strip() for f in (props.get("case_fields") or "").split(",")):
             if name in CASE_FIELDS and name in valid:
-                setattr(case, name, valid[name])
+                if name == "rating":
+                    rectification = record_agent_rating(work, case, valid)
+                else:
+                    setattr(case, name, valid[name])
         facts = work.settle(case, workflow, completed=(row.id, actor.id))
         extra: dict[str, Any] = {"status": case.status} if facts.status_changed else {}
         if facts.notice:
@@ -277,6 +282,8 @@ def complete_task(session: Session, actor: User, task_id: str, data, now: dateti
             extra["withdrawn"] = [
                 {"task_id": r.id, "name": r.name, "unit": r.org_unit.code} for r in facts.cancelled_rows
             ]
+        if rectification is not None:
+            extra["rectification"] = rectification.id
         work.event(
             EventType.TASK_COMPLETED,
             case,

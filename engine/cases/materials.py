@@ -44,6 +44,8 @@ def check_acceptance(case: Case, complete_field: str, valid: dict, now: datetime
         else:
             if by < now.astimezone(TZ).date():
                 errors[PROMISED_BY] = N_("the promised date has passed")
+            else:
+                case.materials_promised_by, case.materials_promise_broken_at = by, None
     elif valid.get(complete_field) and lacking:
         errors[complete_field] = N_(
             "required materials are missing: send the one-time notice, or record 容缺受理 with the materials"
@@ -59,3 +61,17 @@ def supply(case: Case, field: str, valid: dict, data: dict) -> None:
     supplied = [m for m in valid.get(field, []) if m not in on_record]
     case.materials_provided = [*on_record, *supplied]
     data["materials_provided"] = list(case.materials_provided)
+    if case.materials_promised_by is not None and not missing(case):
+        # What was promised under 容缺受理 is on file now: the promise is kept, any flag goes.
+        case.materials_promised_by, case.materials_promise_broken_at = None, None
+
+
+def supply_promised(case: Case, material: str) -> bool:
+    """A scan of a material promised under 容缺受理 puts it on file (the resident brought it); once
+    nothing is missing the promise is kept and its flag goes. Returns whether it ticked one off."""
+    if case.materials_promised_by is None or material not in missing(case):
+        return False
+    case.materials_provided = [*list(case.materials_provided or []), material]
+    if not missing(case):
+        case.materials_promised_by, case.materials_promise_broken_at = None, None
+    return True

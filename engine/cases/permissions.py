@@ -33,6 +33,7 @@ from ..org.org import ancestor_of_kind, child_of_kind, unit_by_code
 from ..org.roles import roles
 from ..runtime.spiff import load_state
 from ..store.models import Case, OrgUnit, TaskRow, User
+from ..store.oversight_tables import Rectification
 
 TARGETS = ("task", "case", "batch")
 
@@ -49,6 +50,7 @@ REFUSALS = (
     N_("only the item's first-ask agent, the county window, supervisors and the discipline committee may urge"),
     N_("only someone holding a task of the item, the county window or the lead department may copy it"),
     N_("only the staff of an open step of this item may attach files to it"),
+    N_("only the responsible unit, supervisors and the discipline committee may close a rectification"),
 )
 
 
@@ -120,6 +122,15 @@ class Subject:
             select(TaskRow.role, TaskRow.org_unit_id).where(TaskRow.case_id == self.case.id, TaskRow.state == "ready")
         )
         return {(role, unit) for role, unit in found}
+
+    @cached_property
+    def rectification(self) -> Rectification | None:
+        """The item's open rectification of a 差评 (整改), if any."""
+        if self.case is None or self.case.id is None:
+            return None
+        return self.session.scalar(
+            select(Rectification).where(Rectification.case_id == self.case.id, Rectification.status == "open")
+        )
 
     @property
     def township_id(self) -> int | None:
@@ -208,6 +219,11 @@ def _lead_department(actor: User, rule: Rule, s: Subject) -> bool:
     return _may_hold(actor, rule) and _held(actor, rule, s.lead_department_id)
 
 
+def _rectification_unit(actor: User, rule: Rule, s: Subject) -> bool:
+    """Holds a role at the unit responsible for the item's open rectification (整改)."""
+    return s.rectification is not None and _held(actor, rule, s.rectification.unit_id)
+
+
 def _anywhere(actor: User, rule: Rule, s: Subject) -> bool:
     return _may_hold(actor, rule)
 
@@ -231,6 +247,7 @@ RELATIONS: dict[str, Relation] = {
     "lead_department": _lead_department,
     "anywhere": _anywhere,
     "test_run_owner": _test_run_owner,
+    "rectification_unit": _rectification_unit,
 }
 # Relations that name the unit but not the role: a rule must say which roles count there.
 NEEDS_ROLES = ("case_window", "lead_department", "anywhere", "case_township", "case_subtree")
@@ -257,6 +274,7 @@ STATES: dict[str, Callable[[User, Subject], bool]] = {
     "case_open": lambda actor, s: s.case is not None and s.case.status in CASE_OPEN,
     "batch_scheduled": lambda actor, s: s.batch is not None and s.batch.status == "scheduled",
     "test_run": lambda actor, s: s.case is not None and s.case.is_test_run,
+    "rectification_open": lambda actor, s: s.rectification is not None,
 }
 
 

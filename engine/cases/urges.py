@@ -74,5 +74,14 @@ def urge_count(session: Session, task_id: str) -> int:
     return session.scalar(select(func.count()).select_from(Urge).where(Urge.task_id == task_id)) or 0
 
 
+def urge_counts(session: Session, task_ids) -> dict[str, int]:
+    """How often each of these tasks was urged (one grouped query for a page of the inbox)."""
+    ids = list(task_ids)
+    if not ids:
+        return {}
+    rows = session.execute(select(Urge.task_id, func.count()).where(Urge.task_id.in_(ids)).group_by(Urge.task_id))
+    return {task_id: count for task_id, count in rows}
+
+
 def urges_of(session: Session, task_id: str) -> list[Urge]:
     return list(session.scalars(select(Urge).where(Urge.task_id == task_id).order_by(Urge.at, Urge.id)))

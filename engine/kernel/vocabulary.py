@@ -168,6 +168,12 @@ class EventType(Vocabulary):
         "Overdue: reported to the supervisor and the discipline committee",
     )
     RESUBMISSION_DUE = ("resubmission_due", "补交材料期限已到", "Deadline for the missing materials has passed")
+    MATERIALS_PROMISE_BROKEN = (
+        "materials_promise_broken",
+        "容缺受理承诺期限已过,材料仍未补齐",
+        "Materials promised under acceptance-with-materials-to-follow are late",
+    )
+    MATERIALS_PROMISE_KEPT = ("materials_promise_kept", "容缺材料已补齐", "Promised materials are on file")
     TIMER_DISCARDED = ("timer_discarded", "清除失效的期限提醒", "Stale deadline timer discarded")
     CASE_MIGRATED = ("case_migrated", "迁移到新流程版本", "Moved to a new process version")
     DEADLINE_RECOMPUTED = ("deadline_recomputed", "办理时限重新计算", "Deadlines recomputed")
@@ -189,6 +195,7 @@ class EventType(Vocabulary):
     CALLBACKS_DRAWN = ("callbacks_drawn", "抽取回访样本", "Call-backs drawn")
     CALLBACK_RECORDED = ("callback_recorded", "记录回访结果", "Call-back recorded")
     REVIEW_CLOSED = ("review_closed", "复查结束", "Review closed")
+    RECTIFICATION_CLOSED = ("rectification_closed", "差评整改办结(已回访)", "Rectification closed after a call-back")
     COMPLAINT_CLOSED = ("complaint_closed", "投诉办结", "Complaint closed")
     # The catalog and its approval (准入审批)
     CATALOG_ITEM_PROPOSED = ("catalog_item_proposed", "提出新增事项", "Catalog item proposed")
@@ -272,6 +279,8 @@ class NotificationKind(Vocabulary):
     OVERDUE_REMINDER = ("overdue_reminder", "待办已逾期", "Task overdue")
     COPIED_TO_ME = ("copied_to_me", "抄送给我", "Copied to you")
     APPROVAL_WAITING = ("approval_waiting", "待审批", "Approval waiting")
+    RECTIFICATION_OPENED = ("rectification_opened", "差评待整改", "Poor rating to rectify")
+    MATERIALS_OVERDUE = ("materials_overdue", "容缺材料逾期未补", "Promised materials are late")
 
 
 # The event a timer of each kind records when it fires.
@@ -310,6 +319,29 @@ class PartState(Vocabulary):
     CANCELLED = ("cancelled", "已撤销", "Cancelled")
 
 
+class Rating(Vocabulary):
+    """The national 好差评 scale, best first. The agent's recorded rating and the resident's own are
+    kept side by side (cases.rating, cases.resident_rating); the resident's counts when given."""
+
+    VERY_SATISFIED = ("very_satisfied", "非常满意", "Very satisfied")
+    SATISFIED = ("satisfied", "满意", "Satisfied")
+    BASICALLY_SATISFIED = ("basically_satisfied", "基本满意", "Basically satisfied")
+    DISSATISFIED = ("dissatisfied", "不满意", "Dissatisfied")
+    VERY_DISSATISFIED = ("very_dissatisfied", "非常不满意", "Very dissatisfied")
+
+
+# 好评: counts as satisfied in the figures. 差评: opens a rectification (整改) for the responsible unit.
+GOOD_RATINGS: frozenset[Rating] = frozenset({Rating.VERY_SATISFIED, Rating.SATISFIED, Rating.BASICALLY_SATISFIED})
+BAD_RATINGS: frozenset[Rating] = frozenset({Rating.DISSATISFIED, Rating.VERY_DISSATISFIED})
+
+
+class RectificationStatus(Vocabulary):
+    """A 差评's rectification (整改): open until the call-back (回访) closes it."""
+
+    OPEN = ("open", "整改中", "Being rectified")
+    CLOSED = ("closed", "已整改并回访", "Rectified, resident called back")
+
+
 VOCABULARIES: dict[str, type[Vocabulary]] = {
     "case_status": CaseStatus,
     "item_kind": ItemKind,
@@ -328,6 +360,8 @@ VOCABULARIES: dict[str, type[Vocabulary]] = {
     "request_status": RequestStatus,
     "notification_kind": NotificationKind,
     "wait_kind": WaitKind,
+    "rating": Rating,
+    "rectification_status": RectificationStatus,
 }
 
 

@@ -24,7 +24,7 @@ from ..kernel.dates import EARLIEST, LATEST, OUT_OF_RANGE
 from ..kernel.errors import Forbidden, Invalid, NotFound
 from ..kernel.i18n import N_
 from ..kernel.settings import CONFIG_DIR
-from ..kernel.vocabulary import SUPERVISION_ROLES, UnitKind
+from ..kernel.vocabulary import GOOD_RATINGS, SUPERVISION_ROLES, CaseStatus, UnitKind
 from ..library.catalog import categories
 from ..org.org import unit_by_code
 from ..store.calendar import TZ
@@ -32,7 +32,12 @@ from ..store.models import Case, CatalogItem, OrgUnit, User
 from ..store.notice_tables import Urge
 
 GROUPINGS = ("township", "village", "agent", "category", "month")
-SATISFIED = ("satisfied", "basically_satisfied")
+SATISFIED = tuple(sorted(GOOD_RATINGS))  # 非常满意, 满意, 基本满意
+
+
+def rating_that_counts():
+    """SQL: the resident's own rating when they gave one, else the one the agent recorded."""
+    return func.coalesce(Case.resident_rating, Case.rating)
 
 
 @lru_cache(maxsize=1)
@@ -141,12 +146,13 @@ class Figures:
     on_time: int
     rated: int
     satisfied: int
+    refused: int = 0  # not accepted (不予受理) or withdrawn: ended, but neither closed nor on time
     label_en: str | None = None
     urges: int = 0  # 催办 of these items' tasks: a sign of work that had to be pressed for
 
     @property
     def completion_rate(self) -> float:
-        return rate(self.closed, self.opened)
+        return rate(self.closed, self.opened - self.refused)
 
     @property
     def on_time_rate(self) -> float:
@@ -164,6 +170,7 @@ class Figures:
             "opened": self.opened,
             "closed": self.closed,
             "on_time": self.on_time,
+            "refused": self.refused,
             "rated": self.rated,
             "satisfied": self.satisfied,
             "completion_rate": self.completion_rate,
@@ -197,13 +204,17 @@ def rate(part: int, whole: int) -> float:
 
 
 def _counts():
-    closed = Case.closed_at.is_not(None)
+    """opened, closed, on time, rated, satisfied, refused. A refused or withdrawn item ends as returned:
+    it counts as refused, never as closed or on time (and leaves the completion rate's base)."""
+    closed = and_(Case.closed_at.is_not(None), Case.status != CaseStatus.RETURNED)
+    rating = rating_that_counts()
     return (
         func.count(),
         func.count().filter(closed),
         func.count().filter(and_(closed, Case.closed_at <= Case.due_at)),
-        func.count().filter(and_(closed, Case.rating.is_not(None))),
-        func.count().filter(and_(closed, Case.rating.in_(SATISFIED))),
+        func.count().filter(and_(closed, rating.is_not(None))),
+        func.count().filter(and_(closed, rating.in_(SATISFIED))),
+        func.count().filter(Case.status == CaseStatus.RETURNED),
     )
 
 
@@ -212,9 +223,9 @@ def figures(session: Session, unit: OrgUnit, start: date, end: date, by: str | N
     lo, hi = local_bounds(start, end)
     where = and_(in_unit(session, unit), Case.opened_at >= lo, Case.opened_at < hi)
     if by is None:
-        opened, closed, on_time, rated, satisfied = session.execute(select(*_counts()).where(where)).one()
+        opened, closed, on_time, rated, satisfied, refused = session.execute(select(*_counts()).where(where)).one()
         urges = session.scalar(select(func.count(Urge.id)).join(Case, Case.id == Urge.case_id).where(where)) or 0
-        figure = Figures(unit.code, unit.name, opened, closed, on_time, rated, satisfied, unit.name_en, urges)
+        figure = Figures(unit.code, unit.name, opened, closed, on_time, rated, satisfied, refused, unit.name_en, urges)
         return [figure]
     if by not in GROUPINGS:
         raise Invalid(N_("bad grouping"), {"by": N_("one of township, village, agent, category, month")})

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from ..kernel.vocabulary import CaseStatus, TaskState, TimerKind
+from ..cases.materials import missing
+from ..kernel.vocabulary import CASE_OPEN, CaseStatus, TaskState, TimerKind
 from ..store.calendar import default_calendar
 from ..store.models import Case, Event, OrgUnit, TaskRow
 from ..store.paging import Page, clamp_page, iso
@@ -15,7 +16,8 @@ from .assessment import in_unit
 
 # Items whose deadline is not staff's to meet: finished, or waiting for the resident's materials (一次性告知).
 FINISHED = (CaseStatus.ARCHIVED, CaseStatus.RETURNED, CaseStatus.WAITING_MATERIALS)
-LISTS = (TimerKind.OVERDUE, TimerKind.DUE_SOON)
+MATERIALS_LATE = "materials_late"  # 容缺受理 whose promised date passed with the materials still missing
+LISTS = (TimerKind.OVERDUE, TimerKind.DUE_SOON, MATERIALS_LATE)
 
 
 def still_open():
@@ -34,7 +36,10 @@ def due_soon(session: Session, now: datetime):
 
 def late_items(session: Session, unit: OrgUnit, which: str, now: datetime, page=1, per_page=20) -> Page:
     page, per_page = clamp_page(page, per_page)
-    condition = overdue(now) if which == TimerKind.OVERDUE else due_soon(session, now)
+    if which == MATERIALS_LATE:
+        condition = and_(Case.materials_promise_broken_at.is_not(None), Case.status.in_(CASE_OPEN))
+    else:
+        condition = overdue(now) if which == TimerKind.OVERDUE else due_soon(session, now)
     query = select(Case).where(in_unit(session, unit), condition)
     total = session.scalar(select(func.count()).select_from(Case).where(in_unit(session, unit), condition))
     items = list(
@@ -80,6 +85,10 @@ def late_rows(session: Session, cases: list[Case], now: datetime) -> list[dict]:
                     for t in held
                 ],
                 "reason": reasons.get(case.id),
+                "materials_promised_by": (
+                    case.materials_promised_by.isoformat() if case.materials_promised_by else None
+                ),
+                "materials_missing": missing(case) if case.materials_promise_broken_at else [],
             }
         )
     return rows

@@ -123,6 +123,6 @@ def service_point_stars(session: Session, unit: OrgUnit, first: date) -> list[di
     ).all()
     rows = []
     for village in villages:
-        row = found.get(village.code) or Figures(village.code, village.name, 0, 0, 0, 0, 0, village.name_en)
+        row = found.get(village.code) or Figures(village.code, village.name, 0, 0, 0, 0, 0, label_en=village.name_en)
         rows.append({**row.to_dict(), "stars": stars_for(row)})
     return rows

@@ -13,7 +13,7 @@ from ..kernel.i18n import N_
 from ..kernel.vocabulary import REPORT_ROLES, CaseStatus
 from ..store.calendar import TZ
 from ..store.models import Case, OrgUnit, User
-from .assessment import OUT_OF_RANGE, in_range, scoped_unit
+from .assessment import OUT_OF_RANGE, SATISFIED, in_range, rating_that_counts, scoped_unit
 from .assessment import rate as _rate
 from .overdue import overdue as is_overdue
 
@@ -56,8 +56,8 @@ def summary(
             func.count().filter(and_(opened_in, Case.closed_at.is_not(None), Case.status != CaseStatus.RETURNED)),
             func.count().filter(closed_in),
             func.count().filter(and_(closed_in, Case.closed_at <= Case.due_at)),
-            func.count().filter(and_(closed_in, Case.rating.is_not(None))),
-            func.count().filter(and_(closed_in, Case.rating.in_(("satisfied", "basically_satisfied")))),
+            func.count().filter(and_(closed_in, rating_that_counts().is_not(None))),
+            func.count().filter(and_(closed_in, rating_that_counts().in_(SATISFIED))),
             func.count().filter(is_overdue(now)),
             func.count().filter(and_(ended_in, Case.status == CaseStatus.RETURNED)),
         ).where(scope)

@@ -11,6 +11,7 @@ from ..kernel.clock import utcnow
 from ..kernel.errors import Forbidden, Invalid, NotFound
 from ..kernel.i18n import N_
 from ..kernel.vocabulary import COMPLAINT_ROLES, UnitKind
+from ..read.rectifications import overdue_rectifications
 from ..read.shapes import mask_phone
 from ..store.calendar import TZ
 from ..store.models import OrgUnit, User
@@ -66,6 +67,8 @@ def dashboard(
         "by": by,
         "total": figures(session, unit, start, end)[0].to_dict(),
         "rows": [f.to_dict() for f in figures(session, unit, start, end, by)],
+        # 整改 of 差评 past their 15 working days, in the unit's subtree (whatever the period)
+        "rectifications_overdue": overdue_rectifications(session, unit, now),
     }
 
 
@@ -74,7 +77,7 @@ def late_list(
 ) -> Page:
     now = now or utcnow()
     if which not in LISTS:
-        raise Invalid(N_("bad list"), {"which": N_("overdue or due_soon")})
+        raise Invalid(N_("bad list"), {"which": N_("overdue, due_soon or materials_late")})
     result = late_items(session, scoped_unit(session, actor, unit_code), which, now, page, per_page)
     result.items = late_rows(session, result.items, now)
     return result

@@ -13,12 +13,13 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ..asking.households import DueVisit, due_visits
+from ..cases.urges import urge_counts
 from ..kernel.clock import utcnow
 from ..kernel.vocabulary import OVERSIGHT_ROLES, RequestStatus, Role, TimerKind
 from ..store.asking_tables import ResidentRequest
 from ..store.models import OrgUnit, User
 from ..store.paging import clamp_page, iso
-from .inbox import Filters, due_soon_limit, inbox_query
+from .inbox import Filters, due_soon_limit, inbox_query, returned_to
 from .shapes import task_dict
 
 ASKING_SCOPES = ("mine", "available", "due_soon", "overdue")
@@ -135,8 +136,15 @@ def api_inbox(session: Session, user: User, scope: str, filters: Filters, page=1
     head = extra[offset : offset + size]
     task_offset = max(0, offset - len(extra))
     rows = list(session.scalars(query.limit(size - len(head)).offset(task_offset)).unique()) if len(head) < size else []
+    # Each step marked as it is on the page: sent back (退回, with the reason) and urged (催办 ×n).
+    returned = returned_to(session, rows)
+    urged = urge_counts(session, [t.id for t in rows])
+    steps = [
+        {**task_dict(t), "returned": t.id in returned, "return_reason": returned.get(t.id), "urges": urged.get(t.id, 0)}
+        for t in rows
+    ]
     return {
-        "items": head + [task_dict(t) for t in rows],
+        "items": head + steps,
         "total": tasks_total + len(extra),
         "page": page_no,
         "per_page": size,

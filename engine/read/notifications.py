@@ -28,6 +28,12 @@ TEXTS = {
     NotificationKind.OVERDUE_REMINDER: N_("“%(name)s” of item %(receipt_code)s is overdue"),
     NotificationKind.COPIED_TO_ME: N_("%(by)s copied item %(receipt_code)s (%(item)s) to you"),
     NotificationKind.APPROVAL_WAITING: N_("The proposed catalog item “%(item)s” is waiting for your approval"),
+    NotificationKind.RECTIFICATION_OPENED: N_(
+        "Item %(receipt_code)s (%(item)s) was rated poorly: rectify it in 15 working days and call the resident back"
+    ),
+    NotificationKind.MATERIALS_OVERDUE: N_(
+        "The materials promised for item %(receipt_code)s (%(item)s) by %(promised_by)s are still missing"
+    ),
 }
 NOTE = N_("Note: %(note)s")
 MAX_IDS = 500
@@ -36,7 +42,7 @@ MAX_IDS = 500
 def text(notification: Notification, translate: Callable[[str], str]) -> str:
     """The sentence a person reads, in their language (`translate` is the web layer's gettext)."""
     detail = notification.detail or {}
-    values = {key: str(detail.get(key) or "") for key in ("name", "receipt_code", "item", "by")}
+    values = {key: str(detail.get(key) or "") for key in ("name", "receipt_code", "item", "by", "promised_by")}
     template = TEXTS.get(
         NotificationKind(notification.kind), N_("New task “%(name)s” of item %(receipt_code)s (%(item)s)")
     )

@@ -9,15 +9,17 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from ..cases.pipeline import Work, execute
+from ..cases.rectification import open_for_rating
 from ..kernel.errors import Conflict, Invalid, NotFound
 from ..kernel.i18n import N_
-from ..kernel.vocabulary import CaseStatus, EventType
+from ..kernel.vocabulary import CASE_OPEN, CaseStatus, EventType, Rating
 from ..store.models import Case, Event
 from .context import case_outcome
 from .progress import current_step
 from .shapes import iso
+from .whereabouts import unit_names, units_now
 
-RATINGS = ("satisfied", "basically_satisfied", "dissatisfied")
+RATINGS = tuple(Rating.codes())  # the national 好差评 scale
 REPLIED = (CaseStatus.CLOSED, CaseStatus.ARCHIVED)
 
 
@@ -37,6 +39,9 @@ def own_case(session: Session, receipt_code, phone_last4) -> Case:
 
 
 def _resident_rated(session: Session, case: Case) -> bool:
+    """The resident has rated (their rating kept; the event also answers for rows rated before it was)."""
+    if case.resident_rating is not None:
+        return True
     return (
         session.scalar(select(exists().where(Event.case_id == case.id, Event.type == EventType.RESIDENT_RATED))) is True
     )
@@ -52,12 +57,15 @@ def progress(session: Session, receipt_code, phone_last4) -> dict:
         "receipt_code": case.receipt_code,
         "status": case.status,
         "step": current_step(session, case) if case.status == CaseStatus.OPEN else None,
+        # 当前所在 by name: every unit holding an open step (a joint item: each department at once).
+        "now_at": unit_names(units_now(session, [case])[case.id]) if case.status in CASE_OPEN else [],
         "due_at": iso(case.due_at),
         "catalog_name": case.catalog_item.name,
         "catalog_name_en": case.catalog_item.name_en,
         "closed_at": iso(case.closed_at),
         "may_rate": case.status in REPLIED and not rated,
         "rated": rated,
+        "resident_rating": case.resident_rating,
         "notices": written_notices(session, case),
         # The answer once the village agent has given it to the resident (never a step's draft).
         "result": answer["text"] if replied and answer else None,
@@ -89,7 +97,8 @@ def written_notices(session: Session, case: Case) -> list[dict]:
 def rate_by_resident(
     session: Session, receipt_code, phone_last4, rating, comment=None, now: datetime | None = None
 ) -> Case:
-    """After the reply the resident rates the item themselves; their word replaces the recorded rating."""
+    """After the reply the resident rates the item themselves, once. Their rating is kept beside the one
+    the agent recorded at the reply (neither overwrites the other); a 差评 opens a rectification (整改)."""
 
     def act(work: Work) -> Case:
         case = own_case(session, receipt_code, phone_last4)
@@ -105,9 +114,16 @@ def rate_by_resident(
             raise Conflict(N_("the item can be rated after the reply"))
         if _resident_rated(session, case):
             raise Conflict(N_("this item has already been rated"))
-        case.rating = rating
+        case.resident_rating = rating
+        said = (comment or "").strip() or None
+        rectification = open_for_rating(work, case, rating, "resident", said)
         work.event(
-            EventType.RESIDENT_RATED, case, rating=rating, comment=(comment or "").strip() or None, source="public"
+            EventType.RESIDENT_RATED,
+            case,
+            rating=rating,
+            comment=said,
+            source="public",
+            rectification=rectification.id if rectification else None,
         )
         return case
 

@@ -16,10 +16,11 @@ from ..kernel.vocabulary import ItemKind, TaskState
 from ..library.processes import spec_for
 from ..org.access import case_scope
 from ..runtime.spiff import find_task, load_state
-from ..store.models import Case, Event, TaskRow, User
+from ..store.models import Case, Event, OrgUnit, TaskRow, User
 from ..store.paging import Page, clamp_page, iso
 from ..store.paging import paginate as _paginate
 from .context import case_context
+from .whereabouts import unit_names, units_now
 
 
 def visible_cases(
@@ -134,12 +135,20 @@ def case_dict(session: Session, case: Case, user: User | None = None) -> dict:
         "status": case.status,
         "level": case.level,
         "org_unit": case.org_unit.code if case.org_unit else None,
+        # 当前所在: every unit holding an open step (a joint item is with several departments at once).
+        "now_at": unit_names(units_now(session, [case])[case.id]),
         "village": case.village.code,
         "owner": case.owner.username,
         "resident": {"name": case.resident_name, "phone": mask_phone(case.resident_phone)},
         "summary": case.summary,
         "materials_provided": case.materials_provided,
-        "rating": case.rating,
+        # The rating that counts (the resident's when they gave one), and both as given.
+        "rating": case.resident_rating or case.rating,
+        "agent_rating": case.rating,
+        "resident_rating": case.resident_rating,
+        # 容缺受理: the date the missing materials were promised by, and whether it passed with them missing.
+        "materials_promised_by": case.materials_promised_by.isoformat() if case.materials_promised_by else None,
+        "materials_promise_broken": case.materials_promise_broken_at is not None,
         "opened_at": iso(case.opened_at),
         "due_at": iso(case.due_at),
         "closed_at": iso(case.closed_at),
@@ -152,8 +161,9 @@ def case_dict(session: Session, case: Case, user: User | None = None) -> dict:
     }
 
 
-def case_item(case: Case) -> dict:
-    """A case in a list (search results): enough to recognise it, without its tasks and events."""
+def case_item(case: Case, now_at: list[OrgUnit] | None = None) -> dict:
+    """A case in a list (search results): enough to recognise it, without its tasks and events; with
+    where it is now (`units_now` for the page) when given."""
     return {
         "id": case.id,
         "receipt_code": case.receipt_code,
@@ -168,6 +178,7 @@ def case_item(case: Case) -> dict:
         "opened_at": iso(case.opened_at),
         "due_at": iso(case.due_at),
         "closed_at": iso(case.closed_at),
+        "now_at": unit_names(now_at or []),
     }
 
 

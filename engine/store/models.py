@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     DDL,
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -195,7 +196,14 @@ class Case(Base):
     resident_phone: Mapped[str] = mapped_column(String(20))
     summary: Mapped[str] = mapped_column(Text)
     materials_provided: Mapped[list] = mapped_column(JsonDoc, default=list)
+    # The 好差评 rating (engine/kernel/vocabulary.py Rating): the agent's record at the reply step, and
+    # the resident's own from the portal, side by side; neither overwrites the other.
     rating: Mapped[str | None] = mapped_column(String(30))
+    resident_rating: Mapped[str | None] = mapped_column(String(30))
+    # 容缺受理: the date the resident promised the missing materials by, and when that date passed with
+    # them still missing (the agent is told; supervision lists it). Supplying them clears both.
+    materials_promised_by: Mapped[date | None] = mapped_column(Date)
+    materials_promise_broken_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     due_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # What due_at was counted from: working days from a moment (opening, or a restart such as the

@@ -1,4 +1,5 @@
-"""Oversight tables: call-backs (回访), reviews, residents' complaints, and the portal's rate counters."""
+"""Oversight tables: call-backs (回访), reviews, residents' complaints, rectifications of 差评 (整改), and the
+portal's rate counters."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
-from .models import Base, BigId, Case, Event, OrgUnit, UtcDateTime
+from .models import Base, BigId, Case, Event, OrgUnit, User, UtcDateTime
 
 CALL_OUTCOMES = ("satisfied", "basically_satisfied", "dissatisfied", "unreachable")
 
@@ -74,6 +75,36 @@ class Complaint(TownshipRecord, Base):
     filed_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     case: Mapped[Case | None] = relationship(lazy="joined")
+
+
+class Rectification(Base):
+    """整改: a 差评 (不满意 / 非常不满意) sets the responsible unit a rectification due in 15 working days;
+    it closes only with the call-back's result (回访), written by whoever closes it."""
+
+    __tablename__ = "rectifications"
+    __table_args__ = (
+        Index("ix_rectifications_township_status", "township_id", "status"),
+        Index("ix_rectifications_unit_status", "unit_id", "status"),
+        Index("ix_rectifications_status_due", "status", "due_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(BigId, ForeignKey("cases.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))  # the responsible unit
+    township_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))  # its discipline committee watches
+    rating: Mapped[str] = mapped_column(String(30))  # the 差评 that opened it
+    source: Mapped[str] = mapped_column(String(10))  # agent (recorded at the reply) or resident (portal)
+    comment: Mapped[str | None] = mapped_column(Text)  # the resident's words with the rating, if any
+    status: Mapped[str] = mapped_column(String(12), default="open")  # RectificationStatus
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    callback_result: Mapped[str | None] = mapped_column(Text)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    case: Mapped[Case] = relationship(lazy="joined")
+    unit: Mapped[OrgUnit] = relationship(foreign_keys=[unit_id], lazy="joined")
+    township: Mapped[OrgUnit] = relationship(foreign_keys=[township_id], lazy="joined")
+    closed_by: Mapped[User | None] = relationship(lazy="joined")
 
 
 class RateCounter(Base):

@@ -8,6 +8,7 @@ from engine.kernel.vocabulary import CaseStatus
 from engine.read.asking_inbox import api_inbox
 from engine.read.inbox import SCOPES, Filters
 from engine.read.shapes import case_dict, case_item, task_detail, task_dict, visible_cases
+from engine.read.whereabouts import units_now
 
 from ..auth import current_engine_user
 from ..extensions import db
@@ -46,7 +47,8 @@ def search_cases():
         status,
         request.args.get("q"),
     )
-    return jsonify(page.to_dict(case_item))
+    where = units_now(db.session, page.items)
+    return jsonify(page.to_dict(lambda case: case_item(case, where[case.id])))
 
 
 @api.get("/cases/<case_id>")

@@ -114,7 +114,7 @@ def public_rating():
     case = public.rate_by_resident(
         db.session, body.get("receipt"), body.get("phone_last4"), body.get("rating"), body.get("comment")
     )
-    return jsonify(receipt_code=case.receipt_code, rating=case.rating)
+    return jsonify(receipt_code=case.receipt_code, rating=case.resident_rating, agent_rating=case.rating)
 
 
 @api.post("/public/complaints")

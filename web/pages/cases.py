@@ -24,6 +24,7 @@ from engine.org.access import opening_villages
 from engine.read.context import case_outcome, display_names
 from engine.read.progress import diagram_states
 from engine.read.shapes import case_events, open_tasks, visible_cases
+from engine.read.whereabouts import units_now
 
 from ..auth import current_engine_user
 from ..extensions import db
@@ -46,7 +47,8 @@ def index():
         status if status in STATUSES else None,
         q or None,
     )
-    return render_template("cases/index.html", page=page, status=status, statuses=STATUSES, q=q)
+    where = units_now(db.session, page.items)
+    return render_template("cases/index.html", page=page, status=status, statuses=STATUSES, q=q, where=where)
 
 
 @bp.route("/cases/new", methods=["GET", "POST"])

@@ -6,6 +6,7 @@ from flask_login import login_required
 
 from engine.cases import actions, commands
 from engine.cases.permissions import available_actions
+from engine.cases.urges import urge_counts
 from engine.kernel.errors import DomainError, NotFound
 from engine.library.catalog import KINDS, categories
 from engine.read.inbox import SCOPES, Filters, due_mark, filter_places, inbox_page, opening_tab, returned_to, tab_counts
@@ -38,6 +39,7 @@ def index():
         tabs=SCOPES,
         counts=counts,
         returned=returned_to(db.session, page.items),
+        urged=urge_counts(db.session, [t.id for t in page.items]),
         filters=filters,
         categories=categories(),
         kinds=KINDS,

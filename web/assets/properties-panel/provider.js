@@ -38,7 +38,8 @@ export default class DaibanPropertiesProvider {
     if (is(element, "bpmn:Lane")) entries.push(this._role(element));
     if (is(element, "bpmn:UserTask")) {
       entries.push(this._form(element), this._timeLimit(element), this._deadlineKind(element), this._unit(element),
-        this._resultVariable(element), this._returnFlag(element), this._caseFields(element), this._alongside(element));
+        this._resultVariable(element), this._returnFlag(element), this._caseFields(element),
+        this._materialsCheck(element), this._suppliesMaterials(element), this._alongside(element));
     }
     if (is(element, "bpmn:BusinessRuleTask")) entries.push(this._decision(element));
     if (is(element, "bpmn:ScriptTask")) entries.push(this._script(element));
@@ -135,6 +136,20 @@ export default class DaibanPropertiesProvider {
     const t = this._text;
     return this._textField(element, "daiban-return-flag", "return_flag", t.returnFlag, t.returnFlagHelp,
       (v) => (NAME.test(v) ? null : t.nameInvalid));
+  }
+
+  // 容缺受理 / 补交: the form field claiming the materials complete (refused while some are missing unless
+  // promised), and the form field whose materials are added to the item's record (never replacing it).
+  _materialsCheck(element) {
+    const t = this._text;
+    return this._textField(element, "daiban-materials-check", "materials_check", t.materialsCheck,
+      t.materialsCheckHelp, (v) => (NAME.test(v) ? null : t.nameInvalid));
+  }
+
+  _suppliesMaterials(element) {
+    const t = this._text;
+    return this._textField(element, "daiban-supplies-materials", "supplies_materials", t.suppliesMaterials,
+      t.suppliesMaterialsHelp, (v) => (NAME.test(v) ? null : t.nameInvalid));
   }
 
   _resultVariable(element) {
