@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ..asking.households import DueVisit, due_visits
@@ -17,9 +17,8 @@ from ..kernel.clock import utcnow
 from ..kernel.vocabulary import OVERSIGHT_ROLES, RequestStatus, Role, TimerKind
 from ..store.asking_tables import ResidentRequest
 from ..store.models import OrgUnit, User
-from ..store.paging import clamp_page, iso
-from .inbox import Filters, due_soon_limit, inbox_query
-from .shapes import task_dict
+from ..store.paging import iso
+from .inbox import due_soon_limit
 
 ASKING_SCOPES = ("mine", "available", "due_soon", "overdue")
 
@@ -120,24 +119,3 @@ def _overseen(session: Session, user: User, now: datetime, soon: datetime, known
         if d.overdue and any(d.household.village.path.startswith(p) for p in paths)
     ]
     return [e for e in entries if e["id"] not in known]
-
-
-def api_inbox(session: Session, user: User, scope: str, filters: Filters, page=1, per_page=20) -> dict:
-    """One page of the inbox for `GET /api/v1/tasks`: asking's entries first, then the items' steps."""
-    page_no, size = clamp_page(page, per_page)
-    unfiltered = not (filters.category or filters.kind or filters.township)
-    extra = asking_entries(session, user, scope) if unfiltered else []
-    if filters.village:
-        extra = [e for e in extra if e["org_unit"] == filters.village]
-    query = inbox_query(user, scope, filters)
-    tasks_total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    offset = (page_no - 1) * size
-    head = extra[offset : offset + size]
-    task_offset = max(0, offset - len(extra))
-    rows = list(session.scalars(query.limit(size - len(head)).offset(task_offset)).unique()) if len(head) < size else []
-    return {
-        "items": head + [task_dict(t) for t in rows],
-        "total": tasks_total + len(extra),
-        "page": page_no,
-        "per_page": size,
-    }

@@ -11,7 +11,6 @@ from engine.cases.sms_delivery import outbox, resend
 from engine.cases.urges import urge_task
 from engine.kernel.errors import DomainError, NotFound
 from engine.kernel.settings import sms_url
-from engine.oversight.other_work import other_work
 from engine.read.notifications import list_notifications, mark_read, text, unread_count
 from engine.read.shapes import mask_phone
 
@@ -37,14 +36,6 @@ def copied_count() -> int:
     if not current_user.is_authenticated:
         return 0
     return copied_to_me(db.session, current_engine_user(), 1, 1).total
-
-
-@bp.app_template_global("other_work")
-def waiting_elsewhere():
-    """Work besides item tasks (approvals, complaints, reviews, call-backs) for the inbox page."""
-    if not current_user.is_authenticated:
-        return []
-    return other_work(db.session, current_engine_user())
 
 
 @bp.app_template_global("case_readers")
