@@ -27,6 +27,7 @@ from engine.read.shapes import case_events, open_tasks, visible_cases
 
 from ..auth import current_engine_user
 from ..extensions import db
+from ..nav import guarded
 from . import flash_error, or_404
 
 bp = Blueprint("cases", __name__)
@@ -51,6 +52,7 @@ def index():
 
 @bp.route("/cases/new", methods=["GET", "POST"])
 @login_required
+@guarded
 def new():
     user = current_engine_user()
     villages = opening_villages(db.session, user)
