@@ -222,6 +222,7 @@ class EventType(Vocabulary):
     CONTACT_CARD_CHANGED = ("contact_card_changed", "修改联系卡电话", "Contact card phone changed")
     # Notifications
     NOTIFICATIONS_READ = ("notifications_read", "阅读通知", "Notifications read")
+    PHONE_SETTINGS_CHANGED = ("phone_settings_changed", "修改短信提醒设置", "Text alert settings changed")
 
 
 class BatchStatus(Vocabulary):
@@ -270,6 +271,13 @@ class NotificationKind(Vocabulary):
     OVERDUE_REMINDER = ("overdue_reminder", "待办已逾期", "Task overdue")
     COPIED_TO_ME = ("copied_to_me", "抄送给我", "Copied to you")
     APPROVAL_WAITING = ("approval_waiting", "待审批", "Approval waiting")
+
+
+# What also goes to a staff member's phone until they choose (config/sms.toml [staff_templates]): work
+# pressed on them or late, and work sent back; the rest stays in the app.
+PHONE_DEFAULT_KINDS = frozenset(
+    {NotificationKind.URGED, NotificationKind.OVERDUE_REMINDER, NotificationKind.RETURNED_TO_ME}
+)
 
 
 # The event a timer of each kind records when it fires.

@@ -11,6 +11,7 @@ from engine.cases.sms_delivery import outbox, resend
 from engine.cases.urges import urge_task
 from engine.kernel.errors import DomainError, NotFound
 from engine.kernel.settings import sms_url
+from engine.org.phone_settings import phone_settings, set_phone_settings
 from engine.read.notifications import list_notifications, mark_read, text, unread_count
 from engine.read.shapes import mask_phone
 
@@ -57,6 +58,29 @@ def index():
         text=lambda n: text(n, _),
         link=notification_link,
     )
+
+
+@bp.route("/notifications/phone", methods=["GET", "POST"])
+@login_required
+def phone():
+    """Which notification kinds also come to my phone as a text (stored per person)."""
+    user = current_engine_user()
+    errors, values = {}, {}
+    chosen = set(phone_settings(user)["kinds"])
+    if request.method == "POST":
+        values, chosen = request.form, set(request.form.getlist("kind"))
+        try:
+            set_phone_settings(db.session, user, request.form.get("phone"), sorted(chosen))
+        except DomainError as err:
+            db.session.rollback()
+            errors = flash_error(err)
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("notices.phone"))
+    page = render_template(
+        "notices/phone.html", settings=phone_settings(user), chosen=chosen, errors=errors, values=values
+    )
+    return page, (422 if errors else 200)
 
 
 @bp.post("/notifications/read")
