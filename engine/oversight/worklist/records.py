@@ -108,7 +108,7 @@ def _items(record: Record):
         for r in session.scalars(select(model).where(model.id.in_([int(k) for k in keys]))).unique():
             href = record.path.format(id=r.id)
             case = r.case
-            name = case.catalog_item.name if case else (getattr(r, "name", None) or "")
+            name = case.catalog_item.name if case else f"#{r.id}"
             detail = getattr(r, "text", None) or getattr(r, "reason", None)
             data = entry(
                 record.kind,
