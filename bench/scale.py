@@ -16,6 +16,7 @@ from sqlalchemy import select, text
 
 from engine.cases.timer_sweep import fire_due_timers
 from engine.kernel.clock import utcnow
+from engine.oversight.worklist import counts, work_page
 from engine.read.inbox import inbox, inbox_page, tab_counts
 from engine.store.calendar import TZ
 from engine.store.models import User
@@ -28,7 +29,7 @@ PLACES = (
     + [("county_window", "qx-window")] * 3
     + [("department_handler", d) for d in ("qx-zrzy", "qx-nync", "qx-zjj")]
 )
-INBOX_USERS = ["village_agent@t1-v1", "county_window@qx-window"]
+INBOX_USERS = ["village_agent@t1-v1", "county_window@qx-window", "supervisor@qx"]
 SAMPLES = 30
 
 
@@ -144,9 +145,18 @@ def _measure_inbox(s, n: int) -> list[tuple[str, str]]:
         user = s.scalar(select(User).where(User.username == username))
         api = _timed(lambda user=user: inbox(s, user, "available").items)
         page = _timed(lambda user=user: (tab_counts(s, user), inbox_page(s, user, "available").items))
+        # The one inbox of all work (engine/oversight/worklist): every source unioned, as the page and the API.
+        work = _timed(lambda user=user: (counts(s, user), work_page(s, user, "available").items))
+        late = _timed(lambda user=user: work_page(s, user, "overdue").items)
         s.rollback()
         rows.append(
             (f"scale {n:>9,} cases: inbox {username}", f"API list {_fmt(api)}; page (5 tab counts + list) {_fmt(page)}")
+        )
+        rows.append(
+            (
+                f"scale {n:>9,} cases: all work {username}",
+                f"5 counts + page {_fmt(work)}; overdue page {_fmt(late)}",
+            )
         )
     return rows
 

@@ -149,3 +149,19 @@ def test_every_source_is_registered_once():
     kinds = [s.kind for s in SOURCES]
     assert len(kinds) == len(set(kinds)) and kinds[0] == "task"
     assert {"catalog_approval", "complaint", "review", "callback", "inquiry", "visit"} <= set(kinds)
+
+
+def test_every_href_in_every_overseers_and_workers_inbox_answers(session, user, login):
+    """The link of each entry opens a page its person may see (the work made by the tests above is listed)."""
+    people = ("leader@qx", "supervisor@qx", "discipline_inspector@t2", "discipline_inspector@t3", "village_agent@t3-v1")
+    opened = set()
+    for username in people:
+        client = login(username)
+        for scope in ("available", "mine", "overdue", "done"):
+            for item in work_page(session, user(username), scope, Filters(), 1, 100).items:
+                if (username, item.href) in opened:
+                    continue
+                opened.add((username, item.href))
+                status = client.get(item.href, follow_redirects=True).status_code
+                assert status == 200, (username, scope, item.kind, item.href, status)
+    assert {kind for kind in (h.split("/")[1] for _, h in opened)} >= {"tasks", "admin", "supervision"}
