@@ -42,6 +42,7 @@ def test_defaults_until_chosen_and_bad_settings_change_nothing(api, session):
     bad = api.call("PUT", "/api/v1/me/phone-settings", RECEPTION, {"phone": None, "kinds": ["bogus"]}, expect=422)
     assert "kinds" in bad["errors"]
     api.call("PUT", "/api/v1/me/phone-settings", RECEPTION, {"kinds": "urged"}, expect=422)
+    api.call("PUT", "/api/v1/me/phone-settings", RECEPTION, {"phone": 13811112222, "kinds": []}, expect=422)
     assert api.call("GET", "/api/v1/me/phone-settings", RECEPTION) == settings
     # No number: nothing is texted, whatever the kinds.
     _to_reception(api, "13900007001")

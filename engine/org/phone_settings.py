@@ -32,10 +32,8 @@ def phone_settings(user: User) -> dict:
 
 def _clean(phone, kinds) -> tuple[str | None, list[str]]:
     errors = {}
-    if phone is not None and not isinstance(phone, str):
-        errors["phone"] = N_("a mobile number of 11 digits, or empty")
-    number = (phone or "").replace(" ", "").replace("-", "") or None
-    if number is not None and not MOBILE.match(number):
+    number = phone.replace(" ", "").replace("-", "") or None if isinstance(phone, str) else None
+    if (phone is not None and not isinstance(phone, str)) or (number is not None and not MOBILE.match(number)):
         errors["phone"] = N_("a mobile number of 11 digits, or empty")
     if not isinstance(kinds, list) or not all(isinstance(k, str) and k in KINDS for k in kinds):
         errors["kinds"] = N_("a list of notification kinds")

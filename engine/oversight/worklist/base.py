@@ -3,7 +3,7 @@
 A source answers two questions: which of its rows belong in a scope for this user (`rows`: a SQL
 select of four columns, `kind`, `key`, `due_at`, `sort_at`, so the inbox counts and pages all sources at
 once in the database), and what one page's rows look like (`items`: the rows by key, loaded in one
-query). A source whose work is computed in Python (`listed`) turns its short list into literal rows."""
+query). A source whose work is computed in Python turns its short list into rows with `literal_rows`."""
 
 from __future__ import annotations
 
