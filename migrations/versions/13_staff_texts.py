@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "13_phone"
+revision = "13_staff_texts"
 down_revision = "12_context"
 branch_labels = None
 depends_on = None
