@@ -56,7 +56,7 @@ def test_me_units_catalog_and_pagination(api):
     house = next(c for c in catalog if c["code"] == "house-building")
     assert house["kind"] == "joint" and house["level"] == "county" and len(house["departments"]) == 3
     page = api.call("GET", "/api/v1/tasks?scope=available&per_page=1&page=1", "village_agent@t1-v1")
-    assert set(page) == {"items", "total", "page", "per_page"} and page["per_page"] == 1
+    assert set(page) == {"items", "total", "page", "per_page", "counts"} and page["per_page"] == 1
 
 
 def test_sample_data_satisfies_required_fields():

@@ -13,6 +13,7 @@ from engine.store.calendar import TZ
 
 from .extensions import db
 from .i18n import localized, localized_name
+from .nav import may_visit
 
 
 def register(app) -> None:
@@ -47,6 +48,7 @@ def register(app) -> None:
     app.jinja_env.globals["units_now_of"] = units_now_of
 
     app.add_template_global(holds_role, "holds_role")
+    app.add_template_global(may_visit, "may_visit")
     app.jinja_env.globals.update(Role=Role, BATCH_ROLES=BATCH_ROLES, EDITOR_ROLES=EDITOR_ROLES)
 
     app.jinja_env.globals["localized"] = localized

@@ -10,19 +10,17 @@ receipt code is ever in a text."""
 
 from __future__ import annotations
 
-import tomllib
 import uuid
-from datetime import datetime, time, timedelta
-from functools import lru_cache
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..kernel.settings import CONFIG_DIR, public_url
+from ..kernel.settings import public_url
 from ..kernel.vocabulary import CaseStatus
-from ..store.calendar import TZ
 from ..store.models import Case
 from ..store.notice_tables import SmsMessage
+from ..store.sms_config import config, county_of, quiet_until
 
 # What a case's new status texts the resident.
 BY_STATUS = {
@@ -31,35 +29,6 @@ BY_STATUS = {
     CaseStatus.ARCHIVED: "rate",
 }
 ACCEPTED = "accepted"
-
-
-@lru_cache(maxsize=1)
-def config() -> dict:
-    return tomllib.loads((CONFIG_DIR / "sms.toml").read_text(encoding="utf-8"))
-
-
-def _clock(value: str) -> time:
-    hours, minutes = value.split(":")
-    return time(int(hours), int(minutes))
-
-
-def quiet_until(county: str, moment: datetime) -> datetime:
-    """`moment`, or when it falls in the county's quiet hours, the end of them (local time)."""
-    hours = config().get("quiet_hours", {})
-    start, end = (_clock(v) for v in hours.get(county) or hours.get("default") or ["00:00", "00:00"])
-    if start == end:
-        return moment
-    local = moment.astimezone(TZ)
-    now = local.time()
-    quiet = (now >= start or now < end) if start > end else (start <= now < end)
-    if not quiet:
-        return moment
-    day = local.date() if now < end else local.date() + timedelta(days=1)
-    return datetime.combine(day, end, tzinfo=TZ)
-
-
-def county_of(case: Case) -> str:
-    return case.village.path.strip("/").split("/")[0]
 
 
 def text_resident(session: Session, case: Case, template: str, now: datetime) -> SmsMessage | None:

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ..kernel.clock import utcnow
 from ..kernel.errors import Conflict, NotFound
@@ -33,7 +33,7 @@ from ..store.db import rowcount
 from ..store.models import User
 from ..store.notice_tables import SmsMessage
 from ..store.paging import Page, clamp_page, paginate, parse_id
-from .sms import config, quiet_until
+from ..store.sms_config import config, quiet_until
 
 Outcome = Literal["sent", "retry", "failed", "deferred", "lost"] | None
 # (status, error) of one try: the gateway's HTTP status, or None and what went wrong.
@@ -55,6 +55,9 @@ def http_post(url: str, payload: dict, key: str, timeout: float) -> tuple[int | 
         return err.code, f"HTTP {err.code}"
     except (urllib.error.URLError, TimeoutError, OSError) as err:
         return None, str(getattr(err, "reason", err))[:300]
+
+
+STATUSES = ("pending", "sent", "failed")
 
 
 def deliver_due(
@@ -145,12 +148,33 @@ def _try_next(work: unit_of_work.Work, url: str, post: Post, postgres: bool) -> 
     return "retry"
 
 
-def outbox(session: Session, actor: User, status: str | None = None, page=1, per_page=20) -> Page:
-    """The administrator's view of the outbox, newest first (failed ones to resend, waiting ones)."""
+AUDIENCES = ("resident", "staff")
+
+
+def outbox(
+    session: Session,
+    actor: User,
+    status: str | None = None,
+    page=1,
+    per_page=20,
+    audience: str | None = None,
+    template: str | None = None,
+    receipt_code: str | None = None,
+) -> Page:
+    """The administrator's view of the outbox, newest first (failed ones to resend, waiting ones), by
+    status, by audience (texts to residents or to staff), template and receipt code."""
     require_admin(actor)
-    query = select(SmsMessage)
-    if status in ("pending", "sent", "failed"):
+    query = select(SmsMessage).options(selectinload(SmsMessage.recipient))
+    if status in STATUSES:
         query = query.where(SmsMessage.status == status)
+    if audience == "resident":
+        query = query.where(SmsMessage.user_id.is_(None))
+    elif audience == "staff":
+        query = query.where(SmsMessage.user_id.is_not(None))
+    if template:
+        query = query.where(SmsMessage.template == template[:40])
+    if receipt_code:
+        query = query.where(SmsMessage.receipt_code == receipt_code[:32])
     page, per_page = clamp_page(page, per_page)
     return paginate(session, query.order_by(SmsMessage.id.desc()), page, per_page)
 

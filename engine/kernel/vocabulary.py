@@ -231,6 +231,7 @@ class EventType(Vocabulary):
     CONTACT_CARD_CHANGED = ("contact_card_changed", "修改联系卡电话", "Contact card phone changed")
     # Notifications
     NOTIFICATIONS_READ = ("notifications_read", "阅读通知", "Notifications read")
+    PHONE_SETTINGS_CHANGED = ("phone_settings_changed", "修改短信提醒设置", "Text alert settings changed")
 
 
 class BatchStatus(Vocabulary):
@@ -281,6 +282,13 @@ class NotificationKind(Vocabulary):
     APPROVAL_WAITING = ("approval_waiting", "待审批", "Approval waiting")
     RECTIFICATION_OPENED = ("rectification_opened", "差评待整改", "Poor rating to rectify")
     MATERIALS_OVERDUE = ("materials_overdue", "容缺材料逾期未补", "Promised materials are late")
+
+
+# What also goes to a staff member's phone until they choose (config/sms.toml [staff_templates]): work
+# pressed on them or late, and work sent back; the rest stays in the app.
+PHONE_DEFAULT_KINDS = frozenset(
+    {NotificationKind.URGED, NotificationKind.OVERDUE_REMINDER, NotificationKind.RETURNED_TO_ME}
+)
 
 
 # The event a timer of each kind records when it fires.

@@ -9,18 +9,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ..asking.households import DueVisit, due_visits
-from ..cases.urges import urge_counts
 from ..kernel.clock import utcnow
 from ..kernel.vocabulary import OVERSIGHT_ROLES, RequestStatus, Role, TimerKind
 from ..store.asking_tables import ResidentRequest
 from ..store.models import OrgUnit, User
-from ..store.paging import clamp_page, iso
-from .inbox import Filters, due_soon_limit, inbox_query, returned_to
-from .shapes import task_dict
+from ..store.paging import iso
+from .inbox import due_soon_limit
 
 ASKING_SCOPES = ("mine", "available", "due_soon", "overdue")
 
@@ -121,31 +119,3 @@ def _overseen(session: Session, user: User, now: datetime, soon: datetime, known
         if d.overdue and any(d.household.village.path.startswith(p) for p in paths)
     ]
     return [e for e in entries if e["id"] not in known]
-
-
-def api_inbox(session: Session, user: User, scope: str, filters: Filters, page=1, per_page=20) -> dict:
-    """One page of the inbox for `GET /api/v1/tasks`: asking's entries first, then the items' steps."""
-    page_no, size = clamp_page(page, per_page)
-    unfiltered = not (filters.category or filters.kind or filters.township)
-    extra = asking_entries(session, user, scope) if unfiltered else []
-    if filters.village:
-        extra = [e for e in extra if e["org_unit"] == filters.village]
-    query = inbox_query(user, scope, filters)
-    tasks_total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    offset = (page_no - 1) * size
-    head = extra[offset : offset + size]
-    task_offset = max(0, offset - len(extra))
-    rows = list(session.scalars(query.limit(size - len(head)).offset(task_offset)).unique()) if len(head) < size else []
-    # Each step marked as it is on the page: sent back (退回, with the reason) and urged (催办 ×n).
-    returned = returned_to(session, rows)
-    urged = urge_counts(session, [t.id for t in rows])
-    steps = [
-        {**task_dict(t), "returned": t.id in returned, "return_reason": returned.get(t.id), "urges": urged.get(t.id, 0)}
-        for t in rows
-    ]
-    return {
-        "items": head + steps,
-        "total": tasks_total + len(extra),
-        "page": page_no,
-        "per_page": size,
-    }

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import exists, false, func, or_, select, tuple_
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import false, func, or_, select, tuple_
+from sqlalchemy.orm import Session
 
 from ..kernel.clock import utcnow
 from ..kernel.vocabulary import EventType, TaskState, TimerKind, UnitKind
@@ -95,12 +95,12 @@ def _overseen(user: User):
     paths = [a.org_unit.path for a in user.roles if a.role in OVERSIGHT_ROLES]
     if not paths:
         return false()
-    village = aliased(OrgUnit)
-    return (TaskRow.state == "ready") & exists(
-        select(village.id)
-        .join(Case, Case.village_id == village.id)
-        .where(Case.id == TaskRow.case_id, or_(*[village.path.startswith(p) for p in paths]))
+    # The items of the villages below, as one set the planner hashes: a correlated EXISTS per open task made
+    # PostgreSQL's estimate (and its JIT compilation) grow with every open task of the county.
+    villages = select(OrgUnit.id).where(
+        OrgUnit.kind == UnitKind.VILLAGE, or_(*[OrgUnit.path.startswith(p) for p in paths])
     )
+    return (TaskRow.state == "ready") & TaskRow.case_id.in_(select(Case.id).where(Case.village_id.in_(villages)))
 
 
 def scope_condition(user: User, scope: str):

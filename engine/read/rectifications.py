@@ -20,7 +20,7 @@ from ..store.oversight_tables import Rectification
 from ..store.paging import Page, clamp_page, iso
 
 
-def _visible(actor: User):
+def visible_to(actor: User):
     """SQL: the rectifications of the actor's units, and of townships at or below where they supervise."""
     township = aliased(OrgUnit)
     units = [a.org_unit_id for a in actor.roles]
@@ -85,7 +85,7 @@ def rectifications(session: Session, actor: User, status=None, page=1, per_page=
     """The rectifications the actor may see, newest first (status: open or closed)."""
     wanted = _parse_status(status)
     page, per_page = clamp_page(page, per_page)
-    where = and_(_visible(actor), *([Rectification.status == wanted] if wanted else []))
+    where = and_(visible_to(actor), *([Rectification.status == wanted] if wanted else []))
     total = session.scalar(select(func.count()).select_from(Rectification).where(where)) or 0
     rows = session.scalars(
         select(Rectification)
@@ -110,14 +110,14 @@ def open_rectifications_for(session: Session, user: User, now: datetime | None =
     Each has its due date, responsible unit and item (receipt code and name)."""
     rows = session.scalars(
         select(Rectification)
-        .where(_visible(user), Rectification.status == RectificationStatus.OPEN)
+        .where(visible_to(user), Rectification.status == RectificationStatus.OPEN)
         .order_by(Rectification.due_at, Rectification.id)
     ).unique()
     return [rectification_dict(r, now=now) for r in rows]
 
 
 def open_rectification_count(session: Session, user: User) -> int:
-    where = and_(_visible(user), Rectification.status == RectificationStatus.OPEN)
+    where = and_(visible_to(user), Rectification.status == RectificationStatus.OPEN)
     return session.scalar(select(func.count()).select_from(Rectification).where(where)) or 0
 
 

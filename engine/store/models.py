@@ -94,6 +94,10 @@ class User(Base):
     last_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # Raised at logout and at a password reset: every web session and API token issued before stops working.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The staff member's mobile for texts, and which notification kinds also go to it (None: the defaults,
+    # engine/kernel/vocabulary.py PHONE_DEFAULT_KINDS; [] none).
+    phone: Mapped[str | None] = mapped_column(String(20))
+    phone_kinds: Mapped[list | None] = mapped_column(JsonDoc)
 
     # Loaded when asked (the signed-in user's), never for every case owner or assignee a query joins.
     roles: Mapped[list[RoleAssignment]] = relationship(back_populates="user", lazy="select")

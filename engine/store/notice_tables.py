@@ -85,6 +85,8 @@ class SmsMessage(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     key: Mapped[str] = mapped_column(String(64), unique=True)
     case_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("cases.id"), index=True)
+    # The staff member a text is for (a notification they chose to get on their phone); None: a resident.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     to: Mapped[str] = mapped_column(String(20))
     template: Mapped[str] = mapped_column(String(40))
     text: Mapped[str] = mapped_column(Text)
@@ -95,3 +97,6 @@ class SmsMessage(Base):
     next_try_at: Mapped[datetime] = mapped_column(UtcDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_error: Mapped[str | None] = mapped_column(String(300))
+
+    # Loaded when asked (the outbox list asks with selectinload): a join would break the worker's FOR UPDATE.
+    recipient: Mapped[User | None] = relationship(lazy="select")

@@ -30,6 +30,7 @@ from ..kernel.i18n import N_
 from ..kernel.vocabulary import event_type
 from .models import Case, Event, User
 from .notice_tables import Notification
+from .staff_texts import text_staff
 
 T = TypeVar("T")
 W = TypeVar("W", bound="Work")
@@ -140,6 +141,7 @@ def _finish(work: Work) -> bool:
     work.before_commit()
     session.add(work.events[0])
     session.add_all(work.notices.values())
+    text_staff(session, work.notices.values(), work.now)  # the kinds each person also wants on their phone
     session.commit()
     return True
 

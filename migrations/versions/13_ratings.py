@@ -8,7 +8,7 @@ is restored from the reply step's completion event (NULL when none recorded one)
 scale (satisfied, basically_satisfied, dissatisfied) is part of the new five-value one, codes unchanged.
 
 Revision ID: 13_ratings
-Revises: 12_context
+Revises: 13_joint
 
 """
 

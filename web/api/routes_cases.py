@@ -5,7 +5,7 @@ from flask import jsonify, request
 from engine.cases import commands
 from engine.cases.visibility import get_case
 from engine.kernel.vocabulary import CaseStatus
-from engine.read.asking_inbox import api_inbox
+from engine.oversight.worklist import counts, work_page
 from engine.read.inbox import SCOPES, Filters
 from engine.read.shapes import case_dict, case_item, task_detail, task_dict, visible_cases
 from engine.read.whereabouts import units_now
@@ -61,22 +61,16 @@ def read_case(case_id):
 @api.get("/tasks")
 @token_required
 def tasks():
-    """The one inbox (engine/read/inbox.py): the same scopes, filters and items as the inbox page, with
-    asking's inquiries and visits due first (engine/read/asking_inbox.py)."""
+    """The one inbox of all work (engine/oversight/worklist): the same scopes, filters, items and counts as
+    the inbox page; each entry says its `kind` and the page where it is done (`href`)."""
     scope = request.args.get("scope", "mine")
     if scope not in SCOPES:
         names = ", ".join(SCOPES)
         return problem(422, "Unprocessable Entity", f"scope must be one of {names}", {"scope": names})
-    return jsonify(
-        api_inbox(
-            db.session,
-            current_engine_user(),
-            scope,
-            Filters.from_args(request.args),
-            request.args.get("page"),
-            request.args.get("per_page"),
-        )
-    )
+    user = current_engine_user()
+    filters = Filters.from_args(request.args)
+    page = work_page(db.session, user, scope, filters, request.args.get("page"), request.args.get("per_page"))
+    return jsonify({**page.to_dict(lambda item: item.data), "counts": counts(db.session, user, filters)})
 
 
 @api.get("/tasks/<task_id>")

@@ -5,12 +5,15 @@ from flask_babel import gettext
 
 from engine.cases.bulk import claim_tasks, urge_tasks
 from engine.cases.copies import copied_to_me, copy_case, readers
+from engine.cases.sms_delivery import outbox, resend
 from engine.cases.urges import urge_task
 from engine.cases.visibility import get_case
 from engine.kernel.errors import Invalid
 from engine.kernel.i18n import N_
+from engine.kernel.settings import sms_url
+from engine.org.phone_settings import phone_settings, set_phone_settings
 from engine.read.notifications import list_notifications, mark_read, unread_count
-from engine.read.shapes import task_detail
+from engine.read.shapes import mask_phone, task_detail
 from engine.store.paging import iso
 
 from ..auth import current_engine_user
@@ -105,3 +108,62 @@ def bulk_urge():
     """Urge several tasks (催办): each its own command, once per working day per task and urger."""
     body = json_body()
     return jsonify(_outcomes(urge_tasks(db.session, current_engine_user(), body.get("ids"), body.get("note"))))
+
+
+@api.get("/me/phone-settings")
+@token_required
+def phone_settings_():
+    """Which notification kinds also go to the caller's phone."""
+    return jsonify(phone_settings(current_engine_user()))
+
+
+@api.put("/me/phone-settings")
+@token_required
+def set_phone_settings_():
+    body = json_body()
+    user = set_phone_settings(db.session, current_engine_user(), body.get("phone"), body.get("kinds"))
+    return jsonify(phone_settings(user))
+
+
+def sms_dict(m) -> dict:
+    return {
+        "id": m.id,
+        "to": mask_phone(m.to),
+        "audience": "staff" if m.user_id else "resident",
+        "staff": m.recipient.username if m.recipient else None,
+        "template": m.template,
+        "text": m.text,
+        "receipt_code": m.receipt_code,
+        "case_id": m.case_id,
+        "status": m.status,
+        "attempts": m.attempts,
+        "created_at": iso(m.created_at),
+        "next_try_at": iso(m.next_try_at) if m.status == "pending" else None,
+        "sent_at": iso(m.sent_at),
+        "last_error": m.last_error,
+    }
+
+
+@api.get("/admin/sms")
+@token_required
+def sms_outbox():
+    """The administrator's outbox, newest first, by status, audience, template and receipt code."""
+    args = request.args
+    page = outbox(
+        db.session,
+        current_engine_user(),
+        args.get("status"),
+        args.get("page"),
+        args.get("per_page"),
+        args.get("audience"),
+        args.get("template"),
+        args.get("receipt_code"),
+    )
+    return jsonify({**page.to_dict(sms_dict), "gateway": bool(sms_url())})
+
+
+@api.post("/admin/sms/<message_id>/resend")
+@token_required
+def sms_resend(message_id):
+    """A failed text back in the outbox (same Idempotency-Key, fresh tries)."""
+    return jsonify(sms_dict(resend(db.session, current_engine_user(), message_id)))

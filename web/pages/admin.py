@@ -21,6 +21,7 @@ from engine.org.org import KINDS
 
 from ..auth import current_engine_user
 from ..extensions import db
+from ..nav import guarded
 from ..security import json_too_deep
 from . import flash_error
 
@@ -80,6 +81,7 @@ def posted_mapping(fields) -> dict | None:
 
 
 @bp.get("")
+@guarded
 def index():
     user = current_engine_user()
     return redirect(url_for("admin.units" if has_role(user, "admin") else "admin.catalog"))

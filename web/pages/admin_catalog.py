@@ -13,6 +13,7 @@ from engine.org.access import has_role
 
 from ..auth import current_engine_user
 from ..extensions import db
+from ..nav import guarded
 from .admin import attempt, bp, shown
 from .admin_people import import_page
 
@@ -50,6 +51,7 @@ def _item_page(template_values, errors, status=200, **extra):
 
 
 @bp.get("/catalog")
+@guarded
 def catalog():
     user = current_engine_user()
     proposals = shown(catalog_admin.list_proposals)

@@ -28,6 +28,7 @@ from engine.read.whereabouts import units_now
 
 from ..auth import current_engine_user
 from ..extensions import db
+from ..nav import guarded
 from . import flash_error, or_404
 
 bp = Blueprint("cases", __name__)
@@ -53,6 +54,7 @@ def index():
 
 @bp.route("/cases/new", methods=["GET", "POST"])
 @login_required
+@guarded
 def new():
     user = current_engine_user()
     villages = opening_villages(db.session, user)

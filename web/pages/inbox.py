@@ -1,4 +1,5 @@
-"""Staff inbox: tabs with counts and filters; the task page with its form and the workflow actions."""
+"""Staff inbox: every kind of work (engine/oversight/worklist) in tabs with counts and filters; the task page
+with its form and the workflow actions."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -6,10 +7,10 @@ from flask_login import login_required
 
 from engine.cases import actions, commands
 from engine.cases.permissions import available_actions
-from engine.cases.urges import urge_counts
 from engine.kernel.errors import DomainError, NotFound
 from engine.library.catalog import KINDS, categories
-from engine.read.inbox import SCOPES, Filters, due_mark, filter_places, inbox_page, opening_tab, returned_to, tab_counts
+from engine.oversight.worklist import counts, moment_of, work_page
+from engine.read.inbox import SCOPES, Filters, filter_places, opening_tab
 from engine.read.shapes import task_detail
 
 from ..auth import current_engine_user
@@ -26,10 +27,11 @@ bp = Blueprint("inbox", __name__)
 def index():
     user = current_engine_user()
     filters = Filters.from_args(request.args)
-    counts = tab_counts(db.session, user, filters)
-    tab = request.args.get("scope") or opening_tab(db.session, user, counts)
+    moment = moment_of(db.session)
+    counted = counts(db.session, user, filters, moment)
+    tab = request.args.get("scope") or opening_tab(db.session, user, counted)
     tab = tab if tab in SCOPES else "available"
-    page = inbox_page(db.session, user, tab, filters, request.args.get("page"), request.args.get("per_page"))
+    page = work_page(db.session, user, tab, filters, request.args.get("page"), request.args.get("per_page"), moment)
     townships, villages = filter_places(db.session)
     chosen = next((t for t in townships if t.code == filters.township), None)
     return render_template(
@@ -37,16 +39,16 @@ def index():
         page=page,
         scope=tab,
         tabs=SCOPES,
-        counts=counts,
-        returned=returned_to(db.session, page.items),
-        urged=urge_counts(db.session, [t.id for t in page.items]),
+        counts=counted,
+        returned={
+            w.row.id: w.data["return_reason"] for w in page.items if w.row is not None and w.data.get("returned")
+        },
         filters=filters,
         categories=categories(),
         kinds=KINDS,
         townships=townships,
         villages=[v for v in villages if chosen is None or v.parent_id == chosen.id],
-        colour=due_mark,
-        actions_of=lambda row: available_actions(db.session, user, row.case, row),
+        actions_of=lambda row: available_actions(db.session, user, row.case, row) if row is not None else [],
     )
 
 

@@ -24,6 +24,7 @@ from engine.store.models import Case
 
 from ..auth import current_engine_user
 from ..extensions import db
+from ..nav import guarded
 from . import flash_error, or_404
 
 bp = Blueprint("modeler", __name__, url_prefix="/modeler")
@@ -36,6 +37,7 @@ def forbidden(err):
 
 @bp.get("")
 @login_required
+@guarded
 def index():
     return render_template("modeler/index.html", processes=library.editor_library(db.session, current_engine_user()))
 

@@ -11,7 +11,7 @@ from engine.cases.sms_delivery import outbox, resend
 from engine.cases.urges import urge_task
 from engine.kernel.errors import DomainError, NotFound
 from engine.kernel.settings import sms_url
-from engine.oversight.other_work import other_work
+from engine.org.phone_settings import phone_settings, set_phone_settings
 from engine.read.notifications import list_notifications, mark_read, text, unread_count
 from engine.read.shapes import mask_phone
 
@@ -39,14 +39,6 @@ def copied_count() -> int:
     return copied_to_me(db.session, current_engine_user(), 1, 1).total
 
 
-@bp.app_template_global("other_work")
-def waiting_elsewhere():
-    """Work besides item tasks (approvals, complaints, reviews, call-backs) for the inbox page."""
-    if not current_user.is_authenticated:
-        return []
-    return other_work(db.session, current_engine_user())
-
-
 @bp.app_template_global("case_readers")
 def case_readers(case):
     return readers(db.session, case)
@@ -66,6 +58,29 @@ def index():
         text=lambda n: text(n, _),
         link=notification_link,
     )
+
+
+@bp.route("/notifications/phone", methods=["GET", "POST"])
+@login_required
+def phone():
+    """Which notification kinds also come to my phone as a text (stored per person)."""
+    user = current_engine_user()
+    errors, values = {}, {}
+    chosen = set(phone_settings(user)["kinds"])
+    if request.method == "POST":
+        values, chosen = request.form, set(request.form.getlist("kind"))
+        try:
+            set_phone_settings(db.session, user, request.form.get("phone"), sorted(chosen))
+        except DomainError as err:
+            db.session.rollback()
+            errors = flash_error(err)
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("notices.phone"))
+    page = render_template(
+        "notices/phone.html", settings=phone_settings(user), chosen=chosen, errors=errors, values=values
+    )
+    return page, (422 if errors else 200)
 
 
 @bp.post("/notifications/read")

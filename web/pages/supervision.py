@@ -16,6 +16,7 @@ from engine.store.oversight_tables import CALL_OUTCOMES
 from ..auth import current_engine_user
 from ..exports import monthly_workbook
 from ..extensions import db
+from ..nav import guarded
 from . import flash_error
 
 bp = Blueprint("supervision", __name__, url_prefix="/supervision")
@@ -41,6 +42,7 @@ def _page(template: str, **context):
 
 @bp.get("/")
 @login_required
+@guarded
 def dashboard():
     args = request.args
     data = _ask(supervision.dashboard, args.get("unit"), args.get("from"), args.get("to"), args.get("by"))

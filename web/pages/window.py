@@ -16,6 +16,7 @@ from engine.store.calendar import TZ
 
 from ..auth import current_engine_user
 from ..extensions import db
+from ..nav import guarded
 from . import flash_error, or_404
 
 bp = Blueprint("window", __name__, url_prefix="/window")
@@ -30,6 +31,7 @@ def _window_only(query, *args):
 
 @bp.get("/")
 @login_required
+@guarded
 def incoming():
     by_township, by_department = _window_only(window.incoming)
     return render_template(
@@ -109,6 +111,7 @@ def create_batch():
 
 @bp.get("/batches")
 @login_required
+@guarded
 def batch_list():
     return render_template("window/batches.html", batches=batches.batches_for(db.session, current_engine_user()))
 
