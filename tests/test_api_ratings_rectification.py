@@ -17,6 +17,11 @@ def _mine(api, user: str, case_id: int, status: str = "") -> list[dict]:
     return [r for r in page["items"] if r["case_id"] == case_id]
 
 
+def _inbox_rectifications(api, user: str, scope: str) -> list[tuple[int, str]]:
+    page = api.call("GET", f"/api/v1/tasks?scope={scope}&per_page=100", user)
+    return [(e["record_id"], e["due_at"]) for e in page["items"] if e["kind"] == "rectification"]
+
+
 def _working_days(start: datetime, end: datetime, session) -> int:
     calendar = default_calendar(session)
     return calendar.working_days_between(start.astimezone(TZ).date(), end.astimezone(TZ).date())
@@ -77,6 +82,11 @@ def test_the_residents_rating_sits_beside_the_agents_and_a_bad_one_sets_the_stat
         (record["due_at"], "t3-mzs", case["receipt_code"])
     ]
 
+    # It is work in the inbox of the station and of the township's discipline committee, with its deadline.
+    for user in ("station_handler@t3-mzs", "discipline_inspector@t3"):
+        assert _inbox_rectifications(api, user, "available") == [(record["id"], record["due_at"])]
+    assert _inbox_rectifications(api, "village_agent@t1-v1", "available") == []
+
     # Closing needs the call-back's result; outsiders cannot close it; it closes once.
     path = f"/api/v1/rectifications/{record['id']}/close"
     refused = api.call("POST", path, "discipline_inspector@t3", {"callback_result": "  "}, expect=422)
@@ -88,6 +98,8 @@ def test_the_residents_rating_sits_beside_the_agents_and_a_bad_one_sets_the_stat
     assert closed["closed_by"] == "discipline_inspector@t3" and closed["may_close"] is False
     api.call("POST", path, "supervisor@qx", {"callback_result": "再次回访"}, expect=409)
     assert [r for r in open_rectifications_for(session, station) if r["case_id"] == case["id"]] == []
+    assert _inbox_rectifications(api, "station_handler@t3-mzs", "available") == []
+    assert _inbox_rectifications(api, "discipline_inspector@t3", "done") == [(record["id"], record["due_at"])]
     events = [e["type"] for e in api.call("GET", f"/api/v1/cases/{case['id']}", agent)["events"]]
     assert events[-2:] == ["resident_rated", "rectification_closed"]
 
