@@ -49,20 +49,25 @@ def error(element: str | None, message: str, detail: str = "") -> dict:
 
 
 def validate(
-    xml: bytes | str, decisions: dict | None = None, runnable_only: bool = False
+    xml: bytes | str,
+    decisions: dict | None = None,
+    runnable_only: bool = False,
+    callees: tuple[dict, list[dict]] | None = None,
 ) -> tuple[list[dict], list[dict], dict]:
     """Check a .bpmn or .dmn file. Returns (processes [{key, name, type}], errors, forms it uses).
 
     A diagram is parsed with the decision tables it may call: `decisions` ({name: xml}),
     by default the library's files in bpmn/. `runnable_only`: leave out the deployment rules
-    (DEPLOY_ONLY), for a draft that is to be test-run."""
+    (DEPLOY_ONLY), for a draft that is to be test-run. `callees`: the processes its call activities
+    call from the library ({process id: xml}) and the calls the library cannot answer
+    (engine.library.callees.resolve); without it a call activity must call a process of the file."""
     try:
         root = parse_xml(xml)
     except XmlRejected as err:
         return [], [error(None, err.message, err.detail)], {}
     namespace = etree.QName(root).namespace or ""
     if namespace == BPMN_NS:
-        return _validate_bpmn(root, decisions, runnable_only)
+        return _validate_bpmn(root, decisions, runnable_only, callees)
     if "/DMN/" in namespace:
         return _validate_dmn(root)
     return [], [error(None, N_("the file is neither a BPMN diagram nor a DMN decision table"))], {}
@@ -83,7 +88,7 @@ def _compiles(source: str, mode: str, element: str | None, errors: list[dict]) -
 
 
 def _validate_bpmn(
-    root, decisions: dict | None = None, runnable_only: bool = False
+    root, decisions: dict | None = None, runnable_only: bool = False, callees: tuple[dict, list[dict]] | None = None
 ) -> tuple[list[dict], list[dict], dict]:
     errors: list[dict] = []
     processes = [
@@ -97,7 +102,10 @@ def _validate_bpmn(
     forms = _check_forms(root, errors)
     _check_properties(root, errors)
     _check_gateways(root, errors)
-    _check_callees(root, errors)
+    if callees is None:
+        _check_callees(root, errors)
+    else:
+        errors += callees[1]
     for tag in EXPRESSION_TAGS:
         for node in root.iter(f"{{{BPMN_NS}}}{tag}"):
             if (node.text or "").strip():
@@ -108,7 +116,7 @@ def _validate_bpmn(
     if runnable_only:
         errors = [e for e in errors if e["message"] not in DEPLOY_ONLY]
     if not errors:
-        _spiff_parse(root, processes, errors, decisions)
+        _spiff_parse(root, processes, errors, decisions, callees[0] if callees else {})
     return processes, errors, forms
 
 
@@ -143,7 +151,7 @@ def _check_properties(root, errors: list[dict]) -> None:
 
 
 def _check_callees(root, errors: list[dict]) -> None:
-    """A call activity calls a process of the same file (calls across the library are not yet resolved)."""
+    """Without the library at hand, a call activity calls a process of the same file."""
     here = {p.get("id") for p in root.iter(f"{{{BPMN_NS}}}process")}
     for call in root.iter(f"{{{BPMN_NS}}}callActivity"):
         callee = (call.get("calledElement") or "").strip()
@@ -174,11 +182,14 @@ def _check_gateways(root, errors: list[dict]) -> None:
                     )
 
 
-def _spiff_parse(root, processes: list[dict], errors: list[dict], decisions: dict | None = None) -> None:
-
+def _spiff_parse(
+    root, processes: list[dict], errors: list[dict], decisions: dict | None = None, callees: dict | None = None
+) -> None:
     try:
         parser = SpiffBpmnParser()
         parser.add_bpmn_xml(root, filename="upload.bpmn")
+        for key, callee in sorted((callees or {}).items()):
+            parser.add_bpmn_xml(parse_xml(callee), filename=f"{key}.bpmn")
         for name, dmn in sorted((decision_files() if decisions is None else decisions).items()):
             parser.add_dmn_xml(parse_xml(dmn), filename=f"{name}.dmn")
         for process in processes:

@@ -52,25 +52,32 @@ class SpecCache:
     def cached(self, digest: str) -> ProcessSpec | None:
         return self._specs.get(digest)
 
-    def get(self, digest: str, xml: bytes | str, key: str, decisions: dict | None = None) -> ProcessSpec:
+    def get(
+        self, digest: str, xml: bytes | str, key: str, decisions: dict | None = None, callees: dict | None = None
+    ) -> ProcessSpec:
         found = self._specs.get(digest)
         if found is not None:
             return found
         with self._lock:
             found = self._specs.get(digest)
             if found is None:
-                found = parse_process(xml, key, decisions)
+                found = parse_process(xml, key, decisions, callees)
                 self.parses += 1
                 self._specs[digest] = found
             return found
 
 
-def parse_process(xml: bytes | str, key: str, decisions: dict | None = None) -> ProcessSpec:
-    """Parse a diagram with the decision tables (DMN XML by name) its business rule tasks call."""
+def parse_process(
+    xml: bytes | str, key: str, decisions: dict | None = None, callees: dict | None = None
+) -> ProcessSpec:
+    """Parse a diagram with the decision tables (DMN XML by name) its business rule tasks call and
+    the processes (BPMN XML by process id) its call activities call from other files."""
     parser = SpiffBpmnParser()
     for name, dmn in sorted((decisions or {}).items()):
         parser.add_dmn_xml(parse_xml(dmn), filename=f"{name}.dmn")
     parser.add_bpmn_xml(parse_xml(xml), filename=f"{key}.bpmn")
+    for callee_key, callee in sorted((callees or {}).items()):
+        parser.add_bpmn_xml(parse_xml(callee), filename=f"{callee_key}.bpmn")
     spec = parser.get_spec(key)
     subprocess_specs = parser.get_subprocess_specs(key)
     for process in (spec, *subprocess_specs.values()):
