@@ -102,6 +102,7 @@ def _validate_bpmn(
     forms = _check_forms(root, errors)
     _check_properties(root, errors)
     _check_gateways(root, errors)
+    _check_unsupported(root, errors)
     if callees is None:
         _check_callees(root, errors)
     else:
@@ -157,6 +158,16 @@ def _check_callees(root, errors: list[dict]) -> None:
         callee = (call.get("calledElement") or "").strip()
         if callee not in here:
             errors.append(error(call.get("id"), N_("the called process is not in this file"), callee))
+
+
+# Event definitions SpiffWorkflow 3 cannot parse (its parser fails on them with the element's raw XML).
+UNSUPPORTED_EVENTS = {"compensateEventDefinition": N_("the process engine does not run compensation events")}
+
+
+def _check_unsupported(root, errors: list[dict]) -> None:
+    for tag, message in UNSUPPORTED_EVENTS.items():
+        for node in root.iter(f"{{{BPMN_NS}}}{tag}"):
+            errors.append(error(_owner_id(node.getparent()), message, tag))
 
 
 def _check_gateways(root, errors: list[dict]) -> None:
