@@ -19,6 +19,8 @@ from ..kernel.i18n import N_
 from ..kernel.settings import BPMN_DIR
 from ..kernel.xml import XmlRejected, parse_xml
 from ..org.roles import roles
+from ..runtime import decision_tables
+from ..runtime.decision_tables import runnable
 from ..runtime.expressions import ExpressionError, compile_restricted
 from ..runtime.task_properties import FORM, check
 from .processes import BPMN_NS, SPIFF_NS, decision_files
@@ -202,7 +204,7 @@ def _spiff_parse(
         for key, callee in sorted((callees or {}).items()):
             parser.add_bpmn_xml(parse_xml(callee), filename=f"{key}.bpmn")
         for name, dmn in sorted((decision_files() if decisions is None else decisions).items()):
-            parser.add_dmn_xml(parse_xml(dmn), filename=f"{name}.dmn")
+            parser.add_dmn_xml(runnable(parse_xml(dmn)), filename=f"{name}.dmn")
         for process in processes:
             parser.get_spec(process["key"])
     except ValidationException as err:
@@ -224,6 +226,9 @@ def _validate_dmn(root) -> tuple[list[dict], list[dict], dict]:
     processes = [{"key": d.get("id"), "name": d.get("name") or d.get("id"), "type": "dmn"} for d in decisions]
     if not decisions:
         return [], [error(None, N_("the file has no decision"))], {}
+    errors += [error(element, message, detail) for element, message, detail in decision_tables.problems(root)]
+    named = {e["element"] for e in errors}
+    root = runnable(root)  # cells checked as the engine will run them (FEEL ranges and sets rewritten)
     for table in root.iterfind(".//dmn:decisionTable", ns):
         inputs = []
         for column in table.findall("dmn:input", ns):
@@ -240,7 +245,7 @@ def _validate_dmn(root) -> tuple[list[dict], list[dict], dict]:
                 )
             for entry in rule.findall("dmn:outputEntry", ns):
                 text = entry.findtext("dmn:text", "", ns).strip()
-                if text:
+                if text and entry.get("id") not in named:  # a cell named already is not named twice
                     _compiles(text, "eval", entry.get("id"), errors)
     if not errors:
         try:

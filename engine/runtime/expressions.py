@@ -252,6 +252,7 @@ def _depth(tree: ast.AST) -> int:
 @lru_cache(maxsize=2048)
 def compile_restricted(source: str, mode: str):
     """Check `source` against the whitelist and compile it; cached per source text."""
+    source = source or ""  # a script task without a script runs nothing
     if len(source) > MAX_SOURCE:
         raise ExpressionError(f"expression longer than {MAX_SOURCE} characters")
     try:
