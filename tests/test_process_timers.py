@@ -12,8 +12,8 @@ from engine.cases.timer_sweep import fire_due_timers
 from engine.cases.timers import Timer
 from engine.kernel.settings import BPMN_DIR
 from engine.library import process_library as library
-from engine.runtime.spiff import load_state
 from engine.library.processes import spec_for
+from engine.runtime.spiff import load_state
 from engine.store.models import Case
 
 from .isolated_db import app, demo_db, own_database_url  # noqa: F401  (it deploys a new proxy_case)
