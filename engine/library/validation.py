@@ -207,6 +207,7 @@ def _spiff_parse(
             parser.add_dmn_xml(runnable(parse_xml(dmn)), filename=f"{name}.dmn")
         for process in processes:
             parser.get_spec(process["key"])
+            parser.get_subprocess_specs(process["key"])  # what a case parses: its subprocesses and callees
     except ValidationException as err:
         errors.append(
             error(

@@ -28,7 +28,7 @@ from ..kernel import settings
 from ..kernel.xml import parse_xml
 from .decision_tables import runnable
 from .expressions import script_engine
-from .failures import ENDLESS, UNSTORABLE, DiagramFailed, running
+from .failures import ENDLESS, ENGINE_FAILED, UNSTORABLE, DiagramFailed, running
 
 
 class BoundedWorkflow(BpmnWorkflow):
@@ -99,13 +99,17 @@ def parse_process(
     """Parse a diagram with the decision tables (DMN XML by name) its business rule tasks call and
     the processes (BPMN XML by process id) its call activities call from other files."""
     parser = SpiffBpmnParser()
-    for name, dmn in sorted((decisions or {}).items()):
-        parser.add_dmn_xml(runnable(parse_xml(dmn)), filename=f"{name}.dmn")
-    parser.add_bpmn_xml(parse_xml(xml), filename=f"{key}.bpmn")
-    for callee_key, callee in sorted((callees or {}).items()):
-        parser.add_bpmn_xml(parse_xml(callee), filename=f"{callee_key}.bpmn")
-    spec = parser.get_spec(key)
-    subprocess_specs = parser.get_subprocess_specs(key)
+    try:
+        for name, dmn in sorted((decisions or {}).items()):
+            parser.add_dmn_xml(runnable(parse_xml(dmn)), filename=f"{name}.dmn")
+        parser.add_bpmn_xml(parse_xml(xml), filename=f"{key}.bpmn")
+        for callee_key, callee in sorted((callees or {}).items()):
+            parser.add_bpmn_xml(parse_xml(callee), filename=f"{callee_key}.bpmn")
+        spec = parser.get_spec(key)
+        subprocess_specs = parser.get_subprocess_specs(key)
+    except Exception as err:  # validation parses the same way; a diagram it let through is still no 500
+        detail = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise DiagramFailed(getattr(err, "id", None) or None, None, ENGINE_FAILED, detail[:500]) from None
     for process in (spec, *subprocess_specs.values()):
         _connect_loop_merges(process)
     return ProcessSpec(key, spec, subprocess_specs)
