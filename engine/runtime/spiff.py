@@ -167,7 +167,8 @@ SCRIPT_ENGINE = script_engine()
 
 def new_workflow(process: ProcessSpec, data: dict, start: bool = True) -> BpmnWorkflow:
     """A workflow with `data`, run to its first waits (`start=False`: not yet run)."""
-    workflow = BoundedWorkflow(process.spec, process.subprocess_specs, script_engine=SCRIPT_ENGINE)
+    with running():  # SpiffWorkflow predicts the whole tree here: a flow looping onto itself recurses
+        workflow = BoundedWorkflow(process.spec, process.subprocess_specs, script_engine=SCRIPT_ENGINE)
     workflow.data.update(data)
     for task in workflow.get_tasks(state=TaskState.READY):
         task.data.update(data)
