@@ -153,4 +153,4 @@ def test_a_call_to_a_process_that_does_not_exist_is_named_at_validation(client, 
     assert response.status_code == 422
     [problem] = response.json["errors"]
     assert problem["element"] == "compute_share" and problem["detail"] == "subsidy_rules"
-    assert problem["message"] == "调用的流程不在本文件中"
+    assert problem["message"] == "调用的流程不在流程库中"  # neither in the file nor in the library

@@ -26,6 +26,11 @@ def test_a_camunda_diagram_with_unknown_lanes_and_no_forms_runs_as_a_test_and_is
         headers={"Authorization": f"Bearer {token}"},
     )
     assert saved.status_code == 201 and saved.json["status"] == "draft"
+    # Saved all the same; the save lists what deploying it would refuse, per element, in the user's language.
+    assert {(e["element"], e["message"]) for e in saved.json["deploy_problems"]} == {
+        ("Lane_Clerk", "泳道不是已知的角色"),
+        ("Review", "用户任务没有表单"),
+    }
     version = saved.json["version"]
 
     run = api.call("POST", f"/api/v1/processes/Permit/versions/{version}/test-runs", "analyst@qx", {}, expect=201)

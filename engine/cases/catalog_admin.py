@@ -18,6 +18,7 @@ from ..library.catalog import FIELDS, KINDS, LEVELS, categories, current_item
 from ..library.processes import live_version, spec_for
 from ..org.access import has_role
 from ..org.admin_scope import clean_text, require_admin
+from ..runtime.failures import running
 from ..runtime.spiff import dump_state, find_task, load_state, new_workflow, ready_user_tasks
 from ..store.admin_tables import CatalogProposal
 from ..store.models import CatalogItem, OrgUnit, User
@@ -260,8 +261,9 @@ def decide(session: Session, actor: User, proposal_id, data, now: datetime | Non
         if task is None or task.state != TaskState.READY:
             raise Conflict(N_("this task is no longer open"))
         task.data.update(answers)
-        task.run()
-        workflow.do_engine_steps()
+        with running():  # an analyst's broken approval diagram is a 422 naming its element, not a 500
+            task.run()
+            workflow.do_engine_steps()
         _advance(proposal, workflow)
         event = EventType.CATALOG_PROPOSAL_REVIEWED
         if workflow.is_completed():

@@ -26,6 +26,7 @@ from ..kernel.i18n import N_
 from ..kernel.vocabulary import CASE_ENDED, EventType, JointMode
 from ..library.process_library import editor_version
 from ..library.processes import spec_for
+from ..runtime.failures import DiagramFailed, running
 from ..runtime.spiff import SERIALIZER, ProcessSpec, dump_state, load_state, ready_user_tasks
 from ..store.models import Case, ProcessVersion, User
 from ..store.paging import parse_id
@@ -67,14 +68,18 @@ def plan_case(case: Case, target: ProcessSpec) -> Plan:
     plan = Plan(case)
     workflow = load_state(case.state, spec_for(case.process_version))
     plan.tasks = [t.name for t in ready_user_tasks(workflow)]
-    top, subprocesses = diff_workflow(SERIALIZER.registry, workflow, target.spec, target.subprocess_specs)
-    diffs = [(top, workflow, target.spec)]
-    for sp_id, sp_diff in subprocesses.items():
-        sp = workflow.subprocesses[sp_id]
-        if sp_diff is None:
-            plan.reasons.append(_reason(N_("a subprocess of the case no longer exists"), sp.spec.name))
-        else:
-            diffs.append((sp_diff, sp, target.subprocess_specs[sp.spec.name]))
+    try:
+        top, subprocesses = diff_workflow(SERIALIZER.registry, workflow, target.spec, target.subprocess_specs)
+        diffs = [(top, workflow, target.spec)]
+        for sp_id, sp_diff in subprocesses.items():
+            sp = workflow.subprocesses[sp_id]
+            if sp_diff is None or sp.spec.name not in target.subprocess_specs:
+                plan.reasons.append(_reason(N_("a subprocess of the case no longer exists"), sp.spec.name))
+            else:
+                diffs.append((sp_diff, sp, target.subprocess_specs[sp.spec.name]))
+    except Exception as err:  # SpiffWorkflow cannot compare the two versions: the case stays where it is
+        plan.reasons.append(_reason(N_("the case's state cannot be carried over"), f"{type(err).__name__}: {err}"))
+        return plan
     for diff, _, _ in diffs:
         for task in diff.removed:
             if task.state & OPEN_STATES:
@@ -88,7 +93,8 @@ def plan_case(case: Case, target: ProcessSpec) -> Plan:
     workflow.subprocess_specs = target.subprocess_specs
     _carry_new_variables(case, workflow)
     try:
-        workflow.do_engine_steps()
+        with running():
+            workflow.do_engine_steps()
         state = dump_state(workflow)
         plan.tasks = [t.name for t in ready_user_tasks(load_state(state, target))]
     except Exception as err:  # a state SpiffWorkflow cannot carry over: the case stays where it is
@@ -167,6 +173,10 @@ def migrate(
             moved, report = execute(session, actor, partial(_move, case_id=case_id, target=target, spec=spec), now)
         except Conflict:
             blocked.append({"case_id": case_id, "reasons": [_reason(N_("the case was changed meanwhile"), "")]})
+            continue
+        except DiagramFailed as failure:  # the target fails on this case's next steps: the case stays
+            reason = _reason(N_("the case's state cannot be carried over"), f"{failure.element}: {failure.detail}")
+            blocked.append({"case_id": case_id, "reasons": [reason]})
             continue
         (migrated if moved else blocked).append(report)
     return {"key": key, "to_version": target.version, "migrated": migrated, "blocked": blocked}

@@ -17,7 +17,7 @@ from ..runtime.expressions import ExpressionError, evaluate
 from ..runtime.spiff import ReadyTask, ready_user_tasks
 from ..store.calendar import WorkingCalendar, default_calendar
 from ..store.models import Case, OrgUnit, TaskRow
-from .timers import RESUBMISSION, cancel_all_but, schedule
+from .timers import RESUBMISSION, cancel_all_but, schedule, sync_process_timers
 
 
 class UnitResolver:
@@ -153,6 +153,7 @@ def refresh_inbox(
     }
     if case.id is not None:
         cancel_all_but(session, case.id, ready_ids)
+        sync_process_timers(session, case, workflow)
     by_id = {t.id: t for t in ready}
     cancelled = []
     for row_id, row in open_rows.items():

@@ -7,12 +7,13 @@ fires the due ones.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from ..kernel.vocabulary import TIMER_EVENTS, TimerKind
+from ..kernel.vocabulary import TIMER_EVENTS, TimerKind, WaitKind
+from ..runtime.waits import waits
 from ..store.calendar import END_OF_DAY, TZ, default_calendar
 from ..store.models import TaskRow
 from ..store.timer_table import Timer
@@ -20,6 +21,7 @@ from ..store.timer_table import Timer
 # What a task's deadline means: an overdue task is escalated to oversight;
 # a resubmission deadline is the resident's and only reminds the agent.
 DUE_SOON, OVERDUE, RESUBMISSION = TimerKind.DUE_SOON, TimerKind.OVERDUE, TimerKind.RESUBMISSION
+PROCESS = TimerKind.PROCESS
 EVENT_TYPES = TIMER_EVENTS
 
 
@@ -56,9 +58,43 @@ def reschedule(session: Session, case, row: TaskRow, deadline_kind: str | None, 
 
 
 def cancel_all_but(session: Session, case_id: int, open_task_ids: set[str]) -> None:
-    """Drop the unfired timers of the case's tasks that are not open (completed, cancelled, returned)."""
+    """Drop the unfired deadline timers of the case's tasks that are not open (completed, cancelled,
+    returned); the diagram's own timers are kept by `sync_process_timers`."""
     session.execute(
         delete(Timer).where(
-            Timer.case_id == case_id, Timer.fired_at.is_(None), Timer.task_id.not_in(open_task_ids or {""})
+            Timer.case_id == case_id,
+            Timer.fired_at.is_(None),
+            Timer.kind != PROCESS,
+            Timer.task_id.not_in(open_task_ids or {""}),
         )
     )
+
+
+def process_timers(workflow) -> dict[str, datetime]:
+    """The diagram's timer events the workflow waits on, by SpiffWorkflow task id: when each is due."""
+    due = {}
+    for wait in waits(workflow):
+        if wait["kind"] == WaitKind.TIMER and wait["due"]:
+            try:
+                at = datetime.fromisoformat(wait["due"])
+            except ValueError:
+                continue  # SpiffWorkflow computed no time: nothing the worker could fire
+            due[wait["task_id"]] = at if at.tzinfo else at.replace(tzinfo=UTC)
+    return due
+
+
+def sync_process_timers(session: Session, case, workflow) -> None:
+    """A real case's timer events (intermediate or boundary; date, duration or cycle) in the timers
+    table, exactly as the workflow now waits on them, so the worker fires each when it is due."""
+    if case.is_test_run or case.id is None:  # an analyst fires a test run's timers by hand
+        return
+    wanted = process_timers(workflow)
+    for timer in session.scalars(
+        select(Timer).where(Timer.case_id == case.id, Timer.kind == PROCESS, Timer.fired_at.is_(None))
+    ):
+        if wanted.get(timer.task_id) == timer.due_at:
+            del wanted[timer.task_id]
+        else:
+            session.delete(timer)  # the workflow moved past it (or a cycle's next round is due later)
+    for task_id, due_at in wanted.items():
+        session.add(Timer(case_id=case.id, task_id=task_id, due_at=due_at, kind=PROCESS))

@@ -16,6 +16,9 @@ VAR_DIR = Path(os.environ.get("DAIBAN_VAR_DIR", ROOT / "var"))
 # Bounds of one script, condition or decision expression in a diagram (engine/runtime/expressions.py).
 SCRIPT_SECONDS = float(os.environ.get("DAIBAN_SCRIPT_SECONDS") or 1.0)
 SCRIPT_MEMORY_MB = int(os.environ.get("DAIBAN_SCRIPT_MEMORY_MB") or 100)
+# One command's engine steps together (a loop that never ends runs many short scripts): steps and seconds.
+ENGINE_STEPS = int(os.environ.get("DAIBAN_ENGINE_STEPS") or 1000)
+ENGINE_SECONDS = float(os.environ.get("DAIBAN_ENGINE_SECONDS") or 5.0)
 
 
 def database_url() -> str:

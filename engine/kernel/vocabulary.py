@@ -131,6 +131,8 @@ class TimerKind(Vocabulary):
     DUE_SOON = ("due_soon", "即将到期", "Due soon")
     OVERDUE = ("overdue", "已超期", "Overdue")
     RESUBMISSION = ("resubmission", "补交材料期限", "Deadline for missing materials")
+    # A timer event of the diagram (intermediate or boundary; date, duration or cycle) waiting in a real case.
+    PROCESS = ("process_timer", "流程定时器", "Process timer")
 
 
 class WaitKind(Vocabulary):
@@ -174,6 +176,8 @@ class EventType(Vocabulary):
         "Materials promised under acceptance-with-materials-to-follow are late",
     )
     MATERIALS_PROMISE_KEPT = ("materials_promise_kept", "容缺材料已补齐", "Promised materials are on file")
+    PROCESS_TIMER_FIRED = ("process_timer_fired", "流程定时器到时", "Process timer fired")
+    PROCESS_TIMER_FAILED = ("process_timer_failed", "流程定时器出错", "Process timer failed")
     TIMER_DISCARDED = ("timer_discarded", "清除失效的期限提醒", "Stale deadline timer discarded")
     CASE_MIGRATED = ("case_migrated", "迁移到新流程版本", "Moved to a new process version")
     DEADLINE_RECOMPUTED = ("deadline_recomputed", "办理时限重新计算", "Deadlines recomputed")
@@ -296,6 +300,7 @@ TIMER_EVENTS: dict[TimerKind, EventType] = {
     TimerKind.DUE_SOON: EventType.TASK_DUE_SOON,
     TimerKind.OVERDUE: EventType.TASK_OVERDUE,
     TimerKind.RESUBMISSION: EventType.RESUBMISSION_DUE,
+    TimerKind.PROCESS: EventType.PROCESS_TIMER_FIRED,
 }
 
 

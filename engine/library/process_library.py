@@ -22,7 +22,7 @@ from ..runtime.task_properties import (
 from ..store.models import Case, OrgUnit, ProcessVersion, User
 from ..store.paging import parse_id
 from ..store.unit_of_work import Work, execute
-from . import validation
+from . import callees, validation
 from .processes import SPECS, live_decisions, live_version, version_hash
 
 
@@ -36,10 +36,34 @@ def validate(xml: bytes | str, decisions: dict | None = None) -> tuple[list[dict
     return validation.validate(xml, decisions)
 
 
-def check_diagram(actor: User, xml: bytes | str) -> tuple[list[dict], list[dict], dict]:
-    """The modeler's validate button: only the library's editors may have a diagram parsed."""
+def _library_callees(session: Session, xml: bytes | str, prefer_draft: bool) -> tuple[dict, list[dict]] | None:
+    """The processes a BPMN diagram calls from the library (see engine.library.callees), None for
+    a file that is no BPMN (validation says what it is)."""
+    try:
+        root = parse_xml(xml)
+    except Exception:  # validation names the broken file
+        return None
+    if root.tag != f"{{{validation.BPMN_NS}}}definitions":
+        return None
+    return callees.resolve(session, root, prefer_draft)
+
+
+def check_diagram(actor: User, xml: bytes | str, session: Session | None = None) -> tuple[list[dict], list[dict], dict]:
+    """The modeler's validate button: only the library's editors may have a diagram parsed. With the
+    library (`session`), call activities may call its processes (drafts first, as a test run would)."""
     require_editor(actor)
-    return validate(xml)
+    found = _library_callees(session, xml, prefer_draft=True) if session is not None else None
+    return validation.validate(xml, live_decisions(session) if session is not None else None, callees=found)
+
+
+def deploy_problems(session: Session, actor: User, version: ProcessVersion) -> list[dict]:
+    """What deploying the version would refuse, per element (none for a decision table): shown when
+    a draft is saved, which is not refused for them."""
+    require_editor(actor)
+    if version.type != "bpmn":
+        return []
+    found = _library_callees(session, version.xml, prefer_draft=False)
+    return validation.validate(version.xml, version.decisions, callees=found)[1]
 
 
 def save_draft(session: Session, actor: User, xml: bytes | str) -> ProcessVersion:
@@ -47,8 +71,10 @@ def save_draft(session: Session, actor: User, xml: bytes | str) -> ProcessVersio
         require_editor(actor)
         # A diagram version pins the decision tables live when it is saved (running cases keep their routing).
         decisions = live_decisions(session)
-        # A draft needs only to run (test runs); the deployment rules are checked on deploy.
-        processes, errors, forms = validation.validate(xml, decisions, runnable_only=True)
+        # A draft needs only to run (test runs); the deployment rules are checked on deploy. Its call
+        # activities call the library's processes: their drafts if they have one, else the live versions.
+        called = _library_callees(session, xml, prefer_draft=True)
+        processes, errors, forms = validation.validate(xml, decisions, runnable_only=True, callees=called)
         if errors:
             raise Invalid(N_("the diagram is not valid"), {"diagram": errors})
         text = xml.decode("utf-8") if isinstance(xml, bytes) else xml
@@ -56,15 +82,17 @@ def save_draft(session: Session, actor: User, xml: bytes | str) -> ProcessVersio
         number = (session.scalar(select(func.max(ProcessVersion.version)).where(ProcessVersion.key == key)) or 0) + 1
         kind = processes[0]["type"]
         pinned = decisions if kind == "bpmn" else {}
+        pinned_callees = called[0] if called and kind == "bpmn" else {}
         version = ProcessVersion(
             key=key,
             name=processes[0]["name"],
             type=kind,
             version=number,
             xml=text,
-            hash=version_hash(text, forms, pinned),
+            hash=version_hash(text, forms, pinned, pinned_callees),
             forms=forms,
             decisions=pinned,
+            callees=pinned_callees,
             status="draft",
             created_at=work.now,
         )
@@ -91,11 +119,17 @@ def deploy(session: Session, actor: User, key: str, number) -> ProcessVersion:
         require_editor(actor)
         version = get_version(session, key, number)
         if version.type == "bpmn":
-            problems = validation.validate(version.xml, version.decisions)[1]
+            # In production a call activity calls the callee's live version.
+            called = _library_callees(session, version.xml, prefer_draft=False)
+            problems = validation.validate(version.xml, version.decisions, callees=called)[1]
             if problems:  # what Daiban cannot run in production, named per element
                 raise Invalid(N_("the diagram cannot be deployed"), {"diagram": problems})
+            live_callees = called[0] if called else {}
+            if live_callees != (version.callees or {}):  # the drafts it was tried with were not deployed as such
+                version.callees = live_callees
+                version.hash = version_hash(version.xml, version.forms or {}, version.decisions or {}, live_callees)
             SPECS.get(
-                version.hash, version.xml, version.key, version.decisions
+                version.hash, version.xml, version.key, version.decisions, version.callees
             )  # parse now: a broken diagram fails here, not a case
         elif validation.validate(version.xml)[1]:
             raise Invalid(N_("the diagram is not valid"))

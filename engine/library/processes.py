@@ -39,8 +39,9 @@ def decision_files(bpmn_dir: Path = BPMN_DIR) -> dict[str, str]:
     return {path.stem: path.read_text(encoding="utf-8") for path in sorted(bpmn_dir.glob("*.dmn"))}
 
 
-def version_hash(xml: str, forms: dict, decisions: dict) -> str:
-    return content_hash(xml + json.dumps(forms, sort_keys=True) + json.dumps(decisions, sort_keys=True))
+def version_hash(xml: str, forms: dict, decisions: dict, callees: dict | None = None) -> str:
+    pinned = json.dumps(callees, sort_keys=True) if callees else ""  # a version calling nothing keeps its hash
+    return content_hash(xml + json.dumps(forms, sort_keys=True) + json.dumps(decisions, sort_keys=True) + pinned)
 
 
 def decision_name(xml: str, key: str) -> str:
@@ -115,7 +116,7 @@ def live_decisions(session: Session) -> dict[str, str]:
 
 def spec_for(version: ProcessVersion) -> ProcessSpec:
     found = SPECS.cached(version.hash)  # the version's content is only loaded to parse it once
-    return found or SPECS.get(version.hash, version.xml, version.key, version.decisions)
+    return found or SPECS.get(version.hash, version.xml, version.key, version.decisions, version.callees)
 
 
 _FORMS: dict[str, dict] = {}

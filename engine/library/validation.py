@@ -19,6 +19,8 @@ from ..kernel.i18n import N_
 from ..kernel.settings import BPMN_DIR
 from ..kernel.xml import XmlRejected, parse_xml
 from ..org.roles import roles
+from ..runtime import decision_tables
+from ..runtime.decision_tables import runnable
 from ..runtime.expressions import ExpressionError, compile_restricted
 from ..runtime.task_properties import FORM, check
 from .processes import BPMN_NS, SPIFF_NS, decision_files
@@ -49,20 +51,25 @@ def error(element: str | None, message: str, detail: str = "") -> dict:
 
 
 def validate(
-    xml: bytes | str, decisions: dict | None = None, runnable_only: bool = False
+    xml: bytes | str,
+    decisions: dict | None = None,
+    runnable_only: bool = False,
+    callees: tuple[dict, list[dict]] | None = None,
 ) -> tuple[list[dict], list[dict], dict]:
     """Check a .bpmn or .dmn file. Returns (processes [{key, name, type}], errors, forms it uses).
 
     A diagram is parsed with the decision tables it may call: `decisions` ({name: xml}),
     by default the library's files in bpmn/. `runnable_only`: leave out the deployment rules
-    (DEPLOY_ONLY), for a draft that is to be test-run."""
+    (DEPLOY_ONLY), for a draft that is to be test-run. `callees`: the processes its call activities
+    call from the library ({process id: xml}) and the calls the library cannot answer
+    (engine.library.callees.resolve); without it a call activity must call a process of the file."""
     try:
         root = parse_xml(xml)
     except XmlRejected as err:
         return [], [error(None, err.message, err.detail)], {}
     namespace = etree.QName(root).namespace or ""
     if namespace == BPMN_NS:
-        return _validate_bpmn(root, decisions, runnable_only)
+        return _validate_bpmn(root, decisions, runnable_only, callees)
     if "/DMN/" in namespace:
         return _validate_dmn(root)
     return [], [error(None, N_("the file is neither a BPMN diagram nor a DMN decision table"))], {}
@@ -83,7 +90,7 @@ def _compiles(source: str, mode: str, element: str | None, errors: list[dict]) -
 
 
 def _validate_bpmn(
-    root, decisions: dict | None = None, runnable_only: bool = False
+    root, decisions: dict | None = None, runnable_only: bool = False, callees: tuple[dict, list[dict]] | None = None
 ) -> tuple[list[dict], list[dict], dict]:
     errors: list[dict] = []
     processes = [
@@ -97,7 +104,11 @@ def _validate_bpmn(
     forms = _check_forms(root, errors)
     _check_properties(root, errors)
     _check_gateways(root, errors)
-    _check_callees(root, errors)
+    _check_unsupported(root, errors)
+    if callees is None:
+        _check_callees(root, errors)
+    else:
+        errors += callees[1]
     for tag in EXPRESSION_TAGS:
         for node in root.iter(f"{{{BPMN_NS}}}{tag}"):
             if (node.text or "").strip():
@@ -108,7 +119,7 @@ def _validate_bpmn(
     if runnable_only:
         errors = [e for e in errors if e["message"] not in DEPLOY_ONLY]
     if not errors:
-        _spiff_parse(root, processes, errors, decisions)
+        _spiff_parse(root, processes, errors, decisions, callees[0] if callees else {})
     return processes, errors, forms
 
 
@@ -143,12 +154,22 @@ def _check_properties(root, errors: list[dict]) -> None:
 
 
 def _check_callees(root, errors: list[dict]) -> None:
-    """A call activity calls a process of the same file (calls across the library are not yet resolved)."""
+    """Without the library at hand, a call activity calls a process of the same file."""
     here = {p.get("id") for p in root.iter(f"{{{BPMN_NS}}}process")}
     for call in root.iter(f"{{{BPMN_NS}}}callActivity"):
         callee = (call.get("calledElement") or "").strip()
         if callee not in here:
             errors.append(error(call.get("id"), N_("the called process is not in this file"), callee))
+
+
+# Event definitions SpiffWorkflow 3 cannot parse (its parser fails on them with the element's raw XML).
+UNSUPPORTED_EVENTS = {"compensateEventDefinition": N_("the process engine does not run compensation events")}
+
+
+def _check_unsupported(root, errors: list[dict]) -> None:
+    for tag, message in UNSUPPORTED_EVENTS.items():
+        for node in root.iter(f"{{{BPMN_NS}}}{tag}"):
+            errors.append(error(_owner_id(node.getparent()), message, tag))
 
 
 def _check_gateways(root, errors: list[dict]) -> None:
@@ -174,15 +195,19 @@ def _check_gateways(root, errors: list[dict]) -> None:
                     )
 
 
-def _spiff_parse(root, processes: list[dict], errors: list[dict], decisions: dict | None = None) -> None:
-
+def _spiff_parse(
+    root, processes: list[dict], errors: list[dict], decisions: dict | None = None, callees: dict | None = None
+) -> None:
     try:
         parser = SpiffBpmnParser()
         parser.add_bpmn_xml(root, filename="upload.bpmn")
+        for key, callee in sorted((callees or {}).items()):
+            parser.add_bpmn_xml(parse_xml(callee), filename=f"{key}.bpmn")
         for name, dmn in sorted((decision_files() if decisions is None else decisions).items()):
-            parser.add_dmn_xml(parse_xml(dmn), filename=f"{name}.dmn")
+            parser.add_dmn_xml(runnable(parse_xml(dmn)), filename=f"{name}.dmn")
         for process in processes:
             parser.get_spec(process["key"])
+            parser.get_subprocess_specs(process["key"])  # what a case parses: its subprocesses and callees
     except ValidationException as err:
         errors.append(
             error(
@@ -202,6 +227,9 @@ def _validate_dmn(root) -> tuple[list[dict], list[dict], dict]:
     processes = [{"key": d.get("id"), "name": d.get("name") or d.get("id"), "type": "dmn"} for d in decisions]
     if not decisions:
         return [], [error(None, N_("the file has no decision"))], {}
+    errors += [error(element, message, detail) for element, message, detail in decision_tables.problems(root)]
+    named = {e["element"] for e in errors}
+    root = runnable(root)  # cells checked as the engine will run them (FEEL ranges and sets rewritten)
     for table in root.iterfind(".//dmn:decisionTable", ns):
         inputs = []
         for column in table.findall("dmn:input", ns):
@@ -218,7 +246,7 @@ def _validate_dmn(root) -> tuple[list[dict], list[dict], dict]:
                 )
             for entry in rule.findall("dmn:outputEntry", ns):
                 text = entry.findtext("dmn:text", "", ns).strip()
-                if text:
+                if text and entry.get("id") not in named:  # a cell named already is not named twice
                     _compiles(text, "eval", entry.get("id"), errors)
     if not errors:
         try:

@@ -13,13 +13,15 @@ from contextlib import contextmanager
 
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from ..kernel.errors import Invalid
+from ..kernel.errors import DomainError, Invalid
 from ..kernel.i18n import N_
 from .expressions import ExpressionError
 
 FAILED = N_("the process diagram failed at one of its elements; an analyst must correct the diagram")
 SCRIPT_FAILED = N_("a script or expression of this element failed")
 ENGINE_FAILED = N_("the process engine could not run this element")
+ENDLESS = N_("the diagram repeats this element without end")
+UNSTORABLE = N_("the process data holds a value that cannot be stored (use a list, a number or text)")
 
 
 class DiagramFailed(Invalid):
@@ -75,3 +77,9 @@ def running() -> Iterator[None]:
         raise spiff_failure(err) from None
     except ExpressionError as err:
         raise DiagramFailed(None, None, SCRIPT_FAILED, str(err)) from None
+    except DomainError:
+        raise
+    except (RecursionError, MemoryError, TypeError, ValueError, KeyError, AttributeError, IndexError) as err:
+        # SpiffWorkflow lets these out of a malformed model (a script task without a script, a flow
+        # without a target): the diagram is at fault, never the server.
+        raise DiagramFailed(None, None, ENGINE_FAILED, f"{type(err).__name__}: {err}"[:500]) from None

@@ -11,6 +11,7 @@ import base64
 import hashlib
 import json
 import threading
+import time
 import zlib
 from dataclasses import dataclass
 
@@ -23,9 +24,34 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.spiff.specs.defaults import UserTask
 from SpiffWorkflow.task import TaskState
 
+from ..kernel import settings
 from ..kernel.xml import parse_xml
+from .decision_tables import runnable
 from .expressions import script_engine
-from .failures import running
+from .failures import ENDLESS, ENGINE_FAILED, UNSTORABLE, DiagramFailed, running
+
+
+class BoundedWorkflow(BpmnWorkflow):
+    """A workflow whose engine steps stop, naming the element, when one call runs more tasks or longer
+    than the settings allow (ENGINE_STEPS, ENGINE_SECONDS): a standard loop whose condition never turns
+    or a gateway looping back for ever. SpiffWorkflow's cost per step grows with the task tree, so a
+    thousand steps already take seconds; real cases run tens."""
+
+    def do_engine_steps(self, will_complete_task=None, did_complete_task=None):
+        ran = 0
+        deadline = time.monotonic() + settings.ENGINE_SECONDS
+
+        def counted(task):
+            nonlocal ran
+            ran += 1
+            if ran > settings.ENGINE_STEPS or time.monotonic() > deadline:
+                spec = task.task_spec
+                detail = f"{ran} steps, {settings.ENGINE_SECONDS:g} s"
+                raise DiagramFailed(spec.bpmn_id, spec.bpmn_name, ENDLESS, detail)
+            if did_complete_task is not None:
+                did_complete_task(task)
+
+        super().do_engine_steps(will_complete_task, counted)
 
 
 def content_hash(xml: bytes | str) -> str:
@@ -52,27 +78,38 @@ class SpecCache:
     def cached(self, digest: str) -> ProcessSpec | None:
         return self._specs.get(digest)
 
-    def get(self, digest: str, xml: bytes | str, key: str, decisions: dict | None = None) -> ProcessSpec:
+    def get(
+        self, digest: str, xml: bytes | str, key: str, decisions: dict | None = None, callees: dict | None = None
+    ) -> ProcessSpec:
         found = self._specs.get(digest)
         if found is not None:
             return found
         with self._lock:
             found = self._specs.get(digest)
             if found is None:
-                found = parse_process(xml, key, decisions)
+                found = parse_process(xml, key, decisions, callees)
                 self.parses += 1
                 self._specs[digest] = found
             return found
 
 
-def parse_process(xml: bytes | str, key: str, decisions: dict | None = None) -> ProcessSpec:
-    """Parse a diagram with the decision tables (DMN XML by name) its business rule tasks call."""
+def parse_process(
+    xml: bytes | str, key: str, decisions: dict | None = None, callees: dict | None = None
+) -> ProcessSpec:
+    """Parse a diagram with the decision tables (DMN XML by name) its business rule tasks call and
+    the processes (BPMN XML by process id) its call activities call from other files."""
     parser = SpiffBpmnParser()
-    for name, dmn in sorted((decisions or {}).items()):
-        parser.add_dmn_xml(parse_xml(dmn), filename=f"{name}.dmn")
-    parser.add_bpmn_xml(parse_xml(xml), filename=f"{key}.bpmn")
-    spec = parser.get_spec(key)
-    subprocess_specs = parser.get_subprocess_specs(key)
+    try:
+        for name, dmn in sorted((decisions or {}).items()):
+            parser.add_dmn_xml(runnable(parse_xml(dmn)), filename=f"{name}.dmn")
+        parser.add_bpmn_xml(parse_xml(xml), filename=f"{key}.bpmn")
+        for callee_key, callee in sorted((callees or {}).items()):
+            parser.add_bpmn_xml(parse_xml(callee), filename=f"{callee_key}.bpmn")
+        spec = parser.get_spec(key)
+        subprocess_specs = parser.get_subprocess_specs(key)
+    except Exception as err:  # validation parses the same way; a diagram it let through is still no 500
+        detail = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise DiagramFailed(getattr(err, "id", None) or None, None, ENGINE_FAILED, detail[:500]) from None
     for process in (spec, *subprocess_specs.values()):
         _connect_loop_merges(process)
     return ProcessSpec(key, spec, subprocess_specs)
@@ -104,7 +141,7 @@ class PinnedWorkflowConverter(BpmnWorkflowConverter):
     def from_dict(self, dct, process: ProcessSpec | None = None):
         if process is None:  # optional only to match the base signature; `load_state` always passes it
             raise TypeError("a pinned workflow is restored with its process spec (load_state)")
-        workflow = self.target_class(process.spec, process.subprocess_specs, deserializing=True)
+        workflow = BoundedWorkflow(process.spec, process.subprocess_specs, deserializing=True)
         workflow.tasks = self.mapping_from_dict(dct["tasks"], _uuid, workflow=workflow)
         workflow.task_tree = workflow.tasks.get(_uuid(dct["root"]))
         self.set_default_attributes(workflow, dct)
@@ -123,12 +160,15 @@ def _uuid(value):
 _config = dict(SPIFF_CONFIG)
 _config[BpmnWorkflow] = PinnedWorkflowConverter
 SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config))
+# A bounded workflow is stored as the BpmnWorkflow it is (states stay readable by any version of the code).
+SERIALIZER.registry.typenames[BoundedWorkflow] = SERIALIZER.registry.typenames[BpmnWorkflow]
 SCRIPT_ENGINE = script_engine()
 
 
 def new_workflow(process: ProcessSpec, data: dict, start: bool = True) -> BpmnWorkflow:
     """A workflow with `data`, run to its first waits (`start=False`: not yet run)."""
-    workflow = BpmnWorkflow(process.spec, process.subprocess_specs, script_engine=SCRIPT_ENGINE)
+    with running():  # SpiffWorkflow predicts the whole tree here: a flow looping onto itself recurses
+        workflow = BoundedWorkflow(process.spec, process.subprocess_specs, script_engine=SCRIPT_ENGINE)
     workflow.data.update(data)
     for task in workflow.get_tasks(state=TaskState.READY):
         task.data.update(data)
@@ -144,7 +184,10 @@ COMPRESSED = "z:"
 
 
 def dump_state(workflow: BpmnWorkflow) -> str:
-    raw = json.dumps(SERIALIZER.to_dict(workflow), separators=(",", ":"), ensure_ascii=False).encode()
+    try:
+        raw = json.dumps(SERIALIZER.to_dict(workflow), separators=(",", ":"), ensure_ascii=False).encode()
+    except (TypeError, ValueError) as err:  # an expression (not a script: those are checked) left a set, a date…
+        raise DiagramFailed(None, None, UNSTORABLE, str(err)[:300]) from None
     return COMPRESSED + base64.b64encode(zlib.compress(raw, 6)).decode("ascii")
 
 

@@ -24,7 +24,7 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition a
 from SpiffWorkflow.spiff.specs.event_definitions import SignalEventDefinition as SpiffSignal
 from SpiffWorkflow.task import TaskState
 
-from ..kernel.errors import Conflict
+from ..kernel.errors import Conflict, Invalid
 from ..kernel.i18n import N_
 from ..kernel.vocabulary import WaitKind
 from .failures import running
@@ -142,9 +142,31 @@ def send(workflow, kind: str, name: str, payload) -> None:
     expected = {w["name"] for w in waits(workflow) if w["kind"] == kind}
     if name not in expected:
         raise Conflict(NOT_WAITING)
+    event = BpmnEvent(definition, payload, _correlations(workflow, name, payload) if kind == WaitKind.MESSAGE else {})
+    if not any(task.task_spec.event_definition.catches(task, event) for task in _waiting_tasks(workflow)):
+        raise Conflict(N_("the message does not carry the key the test run is correlated by"))
     with running():
-        workflow.catch(BpmnEvent(definition, payload))
+        workflow.catch(event)
         workflow.do_engine_steps()
+
+
+def _correlations(workflow, name: str, payload: dict) -> dict:
+    """The correlation keys a message named `name` carries in `payload`, by the waiting catch event's
+    correlation properties (as SpiffWorkflow computes them when a process throws the message)."""
+    for task in _waiting_tasks(workflow):
+        for definition in _definitions(task.task_spec.event_definition):
+            if not isinstance(definition, MessageEventDefinition) or definition.name != name:
+                continue
+            if not definition.correlation_properties:
+                return {}
+            try:
+                return definition.calculate_correlations(
+                    workflow.script_engine, definition.correlation_properties, payload
+                )
+            except Exception as err:  # the property's expression over the payload fails: the payload lacks it
+                names = ", ".join(p.name for p in definition.correlation_properties)
+                raise Invalid(N_("the payload lacks what the message is correlated by"), {"payload": names}) from err
+    return {}
 
 
 def finish_manual(workflow, task_id: str) -> None:

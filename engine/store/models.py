@@ -135,6 +135,9 @@ class ProcessVersion(Base):
     forms: Mapped[dict] = mapped_column(JsonDoc, default=dict, deferred=True)
     # DMN XML by decision file name, pinned with the diagram that calls it.
     decisions: Mapped[dict] = mapped_column(JsonDoc, default=dict, deferred=True)
+    # BPMN XML of the processes its call activities call from elsewhere in the library, by process id:
+    # for a draft the callee's draft if it has one, else its live version; on deploy, the live ones.
+    callees: Mapped[dict] = mapped_column(JsonDoc, default=dict, deferred=True)
     status: Mapped[str] = mapped_column(String(10), default="draft")  # draft live retired
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     deployed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -41,7 +41,7 @@ def processes():
 @api.post("/processes/validate")
 @token_required
 def validate():
-    found, errors, _forms = library.check_diagram(current_engine_user(), _diagram())
+    found, errors, _forms = library.check_diagram(current_engine_user(), _diagram(), db.session)
     if errors:
         return problem(422, "Unprocessable Entity", gettext("the diagram is not valid"), _diagram_errors(errors))
     return jsonify(ok=True, processes=found)
@@ -58,8 +58,15 @@ def save_draft():
         return problem(
             422, "Unprocessable Entity", gettext("the diagram is not valid"), _diagram_errors(err.errors["diagram"])
         )
+    # Saved all the same: what deploying it would refuse, per element, for the analyst to fix.
+    problems = _diagram_errors(library.deploy_problems(db.session, current_engine_user(), version))
     return jsonify(
-        key=version.key, name=version.name, version=version.version, hash=version.hash, status=version.status
+        key=version.key,
+        name=version.name,
+        version=version.version,
+        hash=version.hash,
+        status=version.status,
+        deploy_problems=problems,
     ), 201
 
 

@@ -1,6 +1,8 @@
 """Staff inbox: every kind of work (engine/oversight/worklist) in tabs with counts and filters; the task page
 with its form and the workflow actions."""
 
+import json
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -84,6 +86,14 @@ def complete(task_id):
     user = current_engine_user()
     detail = or_404(task_detail, db.session, user, task_id)
     data = form_to_data(detail["form"], request.form)
+    raw = (request.form.get("json_data") or "").strip()
+    if raw and not detail["form"].get("properties"):  # a step without a form: the data the analyst typed
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            return _render_task(detail, {"data": _("not a JSON object")}, 422)
     try:
         case = commands.complete_task(db.session, user, task_id, data)
     except DomainError as err:

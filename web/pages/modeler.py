@@ -69,7 +69,16 @@ def import_file():
             "error",
         )
         return redirect(url_for("modeler.index"))
-    flash(_("Imported as draft version %(version)s.", version=version.version), "success")
+    problems = library.deploy_problems(db.session, current_engine_user(), version)
+    if problems:  # saved all the same: it can be test-run; deploying it is refused until they are fixed
+        flash(
+            _("Imported as draft version %(version)s; it cannot be deployed yet:", version=version.version)
+            + " "
+            + "; ".join(_(p["message"]) + (f" ({p['detail']})" if p.get("detail") else "") for p in problems),
+            "error",
+        )
+    else:
+        flash(_("Imported as draft version %(version)s.", version=version.version), "success")
     return redirect(url_for("modeler.edit", key=version.key, version=version.version))
 
 

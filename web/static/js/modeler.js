@@ -144,7 +144,12 @@
         clearMarks(modeler);
         saved = result.json;
         deployButton.disabled = false;
-        say(fill(text.saved, { version: saved.version }), "success");
+        const blocking = saved.deploy_problems || [];
+        if (blocking.length) {
+          // Saved, and can be test-run; what deploying it would refuse is marked like any problem.
+          markErrors(modeler, blocking);
+          say(fill(text.savedProblems, { version: saved.version }), "error");
+        } else say(fill(text.saved, { version: saved.version }), "success");
       } else if (result.status === 422) {
         markErrors(modeler, result.json.errors || []);
         say(text.invalid, "error");
