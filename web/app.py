@@ -48,6 +48,8 @@ def create_app(config: dict | None = None) -> Flask:
         TOKEN_HOURS=settings.token_hours,
         SESSION_IDLE_MINUTES=settings.session_idle_minutes,
         SESSION_HOURS=settings.session_hours,
+        DEVICE_TOKEN_DAYS=settings.device_token_days,
+        IDEMPOTENCY_DAYS=settings.idempotency_days,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_hours),
         BABEL_DEFAULT_LOCALE="zh_CN",
         BABEL_DEFAULT_TIMEZONE="Asia/Shanghai",

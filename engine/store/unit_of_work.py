@@ -28,6 +28,7 @@ from ..kernel.clock import utcnow
 from ..kernel.errors import Conflict, DomainError
 from ..kernel.i18n import N_
 from ..kernel.vocabulary import event_type
+from . import idempotency
 from .models import Case, Event, User
 from .notice_tables import Notification
 
@@ -102,7 +103,7 @@ def run(
         work = work_type(session, actor, now)
         try:
             result = act(work)
-            _finish(work)
+            _finish(work, result)
             return result
         except DomainError:
             session.rollback()
@@ -125,7 +126,7 @@ def execute(session: Session, actor: User | None, act: Callable[[Work], T], now:
     return run(session, actor, act, now, Work)
 
 
-def _finish(work: Work) -> None:
+def _finish(work: Work, result: object) -> None:
     session = work.session
     if not work.events:
         if work.changed():
@@ -133,6 +134,7 @@ def _finish(work: Work) -> None:
         session.rollback()  # nothing changed: end the read transaction
         return
     work.before_commit()
+    idempotency.record(session, result, work.now)  # a client's key commits with the change it made
     session.add(work.events[0])
     session.add_all(work.notices.values())
     session.commit()
