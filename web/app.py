@@ -105,9 +105,11 @@ def create_app(config: dict | None = None) -> Flask:
         asking,
         asking_public,
         cases,
+        devices,
         inbox,
         modeler,
         notices,
+        phone,
         printables,
         public,
         supervision,
@@ -127,6 +129,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(public.bp)
     app.register_blueprint(asking.bp)
     app.register_blueprint(asking_public.bp)
+    app.register_blueprint(phone.bp)
+    app.register_blueprint(devices.bp)
     app.register_blueprint(api)
     csrf.exempt(api)
     cli.register(app)
