@@ -11,6 +11,8 @@ from engine.org import devices
 from engine.store.device_tables import DeviceToken
 from engine.store.models import User
 
+from .conftest import csrf_token
+
 AGENT = "village_agent@t1-v1"
 
 
@@ -78,3 +80,18 @@ def test_a_missing_or_overlong_device_name_falls_back_to_a_plain_one(api, client
 def test_a_device_name_with_control_characters_is_refused(api, client):
     response = client.post("/api/v1/devices", json={"name": "a\u202eb"}, headers=_bearer(api.token(AGENT)))
     assert response.status_code == 422
+
+
+def test_my_phones_page_lists_and_ends_a_phone_and_the_administrator_sees_everyones(api, client, login):
+    issued = _issue(api, client, "田间手机")
+    page = login(AGENT)
+    html = page.get("/devices/").get_data(as_text=True)
+    assert "我的手机" in html and "田间手机" in html and issued["token"] not in html
+    token = csrf_token(html)
+    admin = login("admin@qx")
+    everyone = admin.get("/devices/?all=1").get_data(as_text=True)
+    assert "田间手机" in everyone and AGENT in everyone
+    assert "田间手机" not in login("village_agent@t1-v2").get("/devices/").get_data(as_text=True)
+    ended = page.post(f"/devices/{issued['id']}/revoke", data={"csrf_token": token}, follow_redirects=True)
+    assert "该手机已退出登录" in ended.get_data(as_text=True)
+    assert client.get("/api/v1/me", headers=_bearer(issued["token"])).status_code == 401

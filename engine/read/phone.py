@@ -35,7 +35,9 @@ def offline_bundle(session: Session, user: User) -> dict:
     households = session.scalars(
         register_query(user, None, None, None).order_by(Household.village_id, Household.id).limit(HOUSEHOLDS)
     ).all()
-    tasks = session.scalars(inbox_query(user, "mine", Filters()).limit(TASKS)).unique().all()
+    # The agent's own tasks, then those of their unit that nobody took yet (the inbox's first two tabs).
+    mine = session.scalars(inbox_query(user, "mine", Filters()).limit(TASKS)).unique().all()
+    available = session.scalars(inbox_query(user, "available", Filters()).limit(TASKS)).unique().all()
     opened = session.scalars(
         select(Case)
         .where(Case.owner_id == user.id, Case.is_test_run.is_(False))
@@ -67,7 +69,7 @@ def offline_bundle(session: Session, user: User) -> dict:
             for v in villages
         ],
         "households": [household_dict(h) for h in households],
-        "tasks": [_task(t) for t in tasks],
+        "tasks": [_task(t, True) for t in mine] + [_task(t, False) for t in available],
         "opened": [_case(c) for c in opened],
         "labels": {
             "status": _labels(CaseStatus),
@@ -77,9 +79,10 @@ def offline_bundle(session: Session, user: User) -> dict:
     }
 
 
-def _task(t: TaskRow) -> dict:
+def _task(t: TaskRow, mine: bool) -> dict:
     return {
         "id": t.id,
+        "mine": mine,
         "case_id": t.case_id,
         "receipt_code": t.case.receipt_code,
         "name": t.name,
