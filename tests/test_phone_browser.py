@@ -59,7 +59,7 @@ def signed_in_phone(browser, base, **options):
     return context, page
 
 
-def fill_new_item(page, base, name, phone="13800002222", with_photo=True):
+def fill_new_item(page, base, name, phone="13800002222", with_photo=True, every_material=False):
     page.goto(f"{base}/m/new")
     page.wait_for_selector("body[data-ready='1']")
     page.select_option("select[name=catalog_code]", "temporary-aid")
@@ -68,6 +68,9 @@ def fill_new_item(page, base, name, phone="13800002222", with_photo=True):
     page.select_option("select[name=resident_village]", "t1-v1")
     page.fill("textarea[name=summary]", "家中失火,申请临时救助")
     page.check("input[name=materials_provided][value=户口簿]")
+    if every_material:
+        for box in page.locator("input[name=materials_provided]").all():
+            box.check()
     if with_photo:
         page.select_option("select[name=photo_material]", "身份证")
         page.set_input_files("#photo", files=[{"name": "id.png", "mimeType": "image/png", "buffer": photo()}])
@@ -201,4 +204,31 @@ def test_signing_out_asks_before_deleting_records_not_yet_sent(browser, phone_se
     assert page.locator("li.record").count() == 0
     assert count(db, "SELECT count(*) FROM cases WHERE resident_name = '韩未发'") == 0
     assert count(db, "SELECT count(*) FROM device_tokens WHERE revoked_at IS NOT NULL") >= 1
+    context.close()
+
+
+def test_a_task_form_drawn_on_the_phone_completes_the_step(browser, phone_server):
+    base, db = phone_server
+    context, page = signed_in_phone(browser, base, service_workers="block")
+    fill_new_item(page, base, "杨表单", with_photo=False, every_material=True)
+    submit(page, base)
+    page.wait_for_selector("li.record[data-kind=case][data-state=sent]", timeout=30000)
+    case_id = count(db, "SELECT id FROM cases WHERE resident_name = '杨表单'")
+    page.goto(f"{base}/m/inbox")
+    page.wait_for_selector("body[data-ready='1']")
+    task = page.locator("#task-list li", has_text="杨表单")
+    task.locator("a.button").tap()
+    page.wait_for_selector("#task-form:not([hidden])")
+    task_id = page.evaluate("new URLSearchParams(location.search).get('id')")
+    page.tap("#task-form button[type=submit]")  # nothing ticked: the server names what is missing
+    page.wait_for_selector("#f-commission_signed-error:not([hidden])")
+    assert count(db, "SELECT count(*) FROM tasks WHERE id = ? AND state = 'completed'", task_id) == 0
+    page.select_option("select[name=acceptance]", "accept")
+    page.check("input[name=materials_complete]")
+    page.check("input[name=commission_signed]")
+    page.tap("#task-form button[type=submit]")
+    page.wait_for_url(f"{base}/m/inbox?done=1")
+    page.wait_for_selector("#notice:not([hidden])")
+    assert count(db, "SELECT count(*) FROM tasks WHERE id = ? AND state = 'completed'", task_id) == 1
+    assert count(db, "SELECT count(*) FROM events WHERE case_id = ? AND type = 'task_completed'", case_id) == 1
     context.close()

@@ -17,7 +17,15 @@ bp = Blueprint("phone", __name__, url_prefix="/m")
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 # What the service worker keeps so the app opens with no network: the pages and what they load.
-SHELL_PAGES = ("phone.home", "phone.new_item", "phone.visit", "phone.households", "phone.progress", "phone.inbox")
+SHELL_PAGES = (
+    "phone.home",
+    "phone.new_item",
+    "phone.visit",
+    "phone.households",
+    "phone.progress",
+    "phone.inbox",
+    "phone.task",
+)
 SHELL_FILES = (
     "phone/phone.css",
     "phone/store.js",
@@ -63,6 +71,8 @@ def _strings() -> dict:
         "material": _("Material"),
         "other_material": _("Other"),
         "photos": _("photos"),
+        "needs_network": _("Completing a task needs a network; the form stays here until then."),
+        "completed": _("The step is completed."),
     }
 
 
@@ -110,6 +120,12 @@ def progress():
 @bp.get("/inbox")
 def inbox():
     return _page("inbox.html")
+
+
+@bp.get("/task")
+def task():
+    """A task's form, drawn from the form kept with the task; completing it needs a network."""
+    return _page("task.html")
 
 
 @bp.get("/sign-in")

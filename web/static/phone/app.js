@@ -353,8 +353,104 @@
     list.replaceChildren(...rows.map((t) => el("li", { class: "record", "data-due": t.due_state || "" },
       el("strong", { text: t.name + " · " + t.resident_name }),
       el("span", { class: "meta", text: T.receipt + " " + t.receipt_code + " · " + T.due + " " + when(t.due_at) }),
-      el("a", { class: "button", href: "/tasks/" + t.id, text: T.open_task }))));
+      el("a", { class: "button", href: HOME + "task?id=" + encodeURIComponent(t.id), text: T.open_task }))));
     if (!rows.length) list.append(el("li", { class: "empty", text: T.no_tasks }));
+  }
+
+  // ---- a task's form (JSON Schema kept with the task), completed online
+  function title(schema) { return english && schema["x-title-en"] ? schema["x-title-en"] : schema.title || ""; }
+
+  function field(name, schema, required) {
+    const id = "f-" + name;
+    const box = el("div", { class: "field", "data-field": name });
+    const caption = title(schema) + (required ? " *" : "");
+    const titles = (english && schema["x-enum-titles-en"]) || schema["x-enum-titles"] || [];
+    if (schema.type === "boolean") {
+      box.classList.add("check");
+      box.append(el("input", { type: "checkbox", id, name }), el("label", { for: id, text: caption }));
+    } else if (schema.type === "array" && schema.items && schema.items.enum) {
+      const titlesOf = (english && schema.items["x-enum-titles-en"]) || schema.items["x-enum-titles"] || [];
+      const group = el("fieldset", {}, el("legend", { text: caption }));
+      schema.items.enum.forEach((value, i) => group.append(el("div", { class: "check" },
+        el("input", { type: "checkbox", id: id + "-" + i, name, value }),
+        el("label", { for: id + "-" + i, text: titlesOf[i] || value }))));
+      box.append(group);
+    } else if (schema.enum) {
+      const select = el("select", { id, name });
+      options(select, schema.enum.map((v, i) => [v, titles[i] || v]), null, true);
+      box.append(el("label", { for: id, text: caption }), select);
+    } else if (schema.type === "integer" || schema.type === "number") {
+      box.append(el("label", { for: id, text: caption }), el("input", { id, name, type: "number", inputmode: "decimal" }));
+    } else if ((schema.maxLength || 2000) > 200) {
+      box.append(el("label", { for: id, text: caption }), el("textarea", { id, name, rows: "3", maxlength: String(schema.maxLength || 2000) }));
+    } else {
+      box.append(el("label", { for: id, text: caption }), el("input", { id, name, maxlength: String(schema.maxLength || 200) }));
+    }
+    box.append(el("p", { class: "error", id: id + "-error", hidden: true }));
+    return box;
+  }
+
+  function formData(form, schema) {
+    const data = {};
+    for (const [name, prop] of Object.entries(schema.properties || {})) {
+      if (prop.type === "boolean") data[name] = form.elements[name].checked;
+      else if (prop.type === "array") data[name] = [...form.querySelectorAll("input[name='" + name + "']:checked")].map((c) => c.value);
+      else {
+        const value = form.elements[name].value.trim();
+        if (value === "") continue;
+        data[name] = prop.type === "integer" || prop.type === "number" ? Number(value) : value;
+      }
+    }
+    return data;
+  }
+
+  async function setupTask() {
+    const data = await bundle();
+    const task = data ? data.tasks.find((t) => t.id === params.get("id")) : null;
+    if (!task) {
+      document.getElementById("task-missing").hidden = false;
+      return;
+    }
+    const schema = task.form || { type: "object", properties: {} };
+    const required = new Set(schema.required || []);
+    document.getElementById("task-head").hidden = false;
+    document.getElementById("task-name").textContent = task.name + " · " + task.resident_name;
+    document.getElementById("task-meta").textContent = T.receipt + " " + task.receipt_code + " · " + T.due + " " + when(task.due_at);
+    const form = document.getElementById("task-form");
+    form.hidden = false;
+    document.getElementById("task-fields").replaceChildren(
+      ...Object.entries(schema.properties || {}).map(([name, prop]) => field(name, prop, required.has(name))));
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      formError("");
+      form.querySelectorAll("p.error[id^=f-]").forEach((p) => { p.hidden = true; });
+      const device = await S.get("device");
+      if (!navigator.onLine || !device) {
+        formError(T.needs_network);
+        return;
+      }
+      const response = await fetch(API + "/tasks/" + encodeURIComponent(task.id) + "/complete", {
+        method: "POST",
+        headers: { Authorization: "Bearer " + device.token, "Content-Type": "application/json" },
+        credentials: "omit",
+        body: JSON.stringify({ data: formData(form, schema) }),
+      }).catch(() => null);
+      const answer = response ? await response.json().catch(() => null) : null;
+      if (!response) {
+        formError(T.needs_network);
+        return;
+      }
+      if (!response.ok) {
+        formError(answer && answer.detail ? answer.detail : "HTTP " + response.status);
+        for (const [name, message] of Object.entries((answer && answer.errors) || {})) {
+          const slot = document.getElementById("f-" + name + "-error");
+          if (slot) { slot.textContent = message; slot.hidden = false; }
+        }
+        return;
+      }
+      await refresh();
+      location.href = HOME + "inbox?done=1";
+    });
   }
 
   // ---- sign-in (after the login page)
@@ -384,7 +480,8 @@
     visit: { setup: setupVisit },
     households: { setup: () => document.getElementById("household-filter").addEventListener("input", renderHouseholds), render: renderHouseholds },
     progress: { render: renderProgress },
-    inbox: { render: renderInbox },
+    inbox: { render: renderInbox, setup: () => { if (params.get("done")) notice(T.completed); } },
+    task: { setup: setupTask },
     "sign-in": { setup: setupSignIn },
   };
   const page = PAGES[body.dataset.page] || {};
