@@ -140,6 +140,16 @@ def test_a_photo_over_3_mb_is_refused_with_a_clear_message(api, client, session)
     assert response.status_code == 422
     assert response.get_json()["errors"]["file"] == "文件不能超过3MB"
     assert _count(session, Attachment, case_id=case["id"]) == 0
+    huge = PNG + b"\x00" * (5 * 1024 * 1024)  # over the whole request's cap: refused before any view
+    response = _post(
+        client,
+        token,
+        f"/api/v1/cases/{case['id']}/attachments",
+        "phone-photo-huge",
+        data={"material": "身份证", "file": (_file(huge), "huge.png")},
+    )
+    assert response.status_code == 413
+    assert response.get_json()["detail"] == "上传文件或表单超过了允许的大小。"
 
 
 def test_keys_older_than_the_retention_are_purged_and_newer_ones_kept(api, client, session):

@@ -3,14 +3,13 @@ revocable), photos of materials uploaded to an item, and one bundle of what it k
 
 from flask import current_app, jsonify, request
 
-from engine.cases.attachments import MAX_BYTES, add_attachment, attachment_dict
+from engine.cases.attachments import MAX_BYTES, add_attachment, attachment_dict, default_dir
 from engine.org import devices
 from engine.read.phone import offline_bundle
 from engine.store.workspace_tables import Attachment
 
 from ..auth import current_engine_user
 from ..extensions import db
-from ..pages.cases import attachments_dir
 from . import api, json_body, token_required
 from .idempotent import idempotent
 
@@ -53,7 +52,7 @@ def upload_attachment(case_id):
         request.form.get("material"),
         upload.filename if upload else "",
         upload.read(MAX_BYTES + 1) if upload else b"",
-        attachments_dir(),
+        current_app.config.get("ATTACHMENTS_DIR") or default_dir(),
     )
     return jsonify(attachment_dict(found)), 201
 
