@@ -112,6 +112,8 @@ def test_offline_item_with_photo_and_visit_are_sent_once_when_the_network_return
     page.fill("textarea[name=need_result]", "已告知到村委会缴纳")
     submit(page, base)
     assert page.locator("li.record[data-state=queued]").count() == 2
+    # Chromium has Background Sync: the service worker will also send them when the network returns.
+    assert page.evaluate("navigator.serviceWorker.ready.then(r => r.sync.getTags())") == ["daiban-outbox"]
     shot(page, "phone-queued-offline")
     visits_before = count(db, "SELECT count(*) FROM visits WHERE household_id = ?", household)
     assert count(db, "SELECT count(*) FROM cases WHERE resident_name = '卫离线'") == 0
