@@ -169,3 +169,37 @@ def test_keys_older_than_the_retention_are_purged_and_newer_ones_kept(api, clien
 
 def _file(content: bytes):
     return io.BytesIO(content)
+
+
+def test_a_visit_whose_need_opened_an_item_reuses_it_after_a_crash_before_the_visit(api, session, monkeypatch):
+    from engine.asking import visits
+    from engine.store.models import User
+
+    household = api.call(
+        "POST", "/api/v1/households", AGENT, {"village": "t1-v1", "head_name": "蒋崩溃", "phone": "13912341111"}, 201
+    )
+    body = {
+        "household_id": household["id"],
+        "needs": [{"text": "申请临时救助(崩溃前)", "outcome": "case", "catalog_code": "temporary-aid"}],
+    }
+    agent = session.scalar(select(User).where(User.username == AGENT))
+    real_execute = visits.execute
+
+    def crash(*args, **kwargs):  # the server dies after the item committed, before the visit did
+        raise RuntimeError("worker killed")
+
+    monkeypatch.setattr(visits, "execute", crash)
+    try:
+        visits.record_visit(session, agent, body, "phone-visit-crash")
+    except RuntimeError:
+        session.rollback()
+    monkeypatch.setattr(visits, "execute", real_execute)
+    assert _count(session, Case, summary="申请临时救助(崩溃前)") == 1  # the item exists, the visit does not
+
+    recorded = visits.record_visit(session, agent, body, "phone-visit-crash")  # the phone's retry
+    assert not recorded.replayed
+    assert _count(session, Case, summary="申请临时救助(崩溃前)") == 1
+    case_id = session.scalar(select(Case.id).where(Case.summary == "申请临时救助(崩溃前)"))
+    assert [n.case_id for n in recorded.visit.needs] == [case_id]
+    again = visits.record_visit(session, agent, body, "phone-visit-crash")
+    assert again.replayed and again.visit.id == recorded.visit.id

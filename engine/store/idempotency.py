@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..kernel.errors import Invalid
+from ..kernel.errors import Conflict, Invalid
 from ..kernel.i18n import N_
 from .device_tables import IdempotencyKey
 from .models import User
@@ -79,6 +79,31 @@ def expect(session: Session, expected: Expected) -> None:
 
 def forget(session: Session) -> None:
     session.info.pop(INFO, None)
+
+
+def once(session: Session, user: User, key: str, digest: str, kind: type, make: Callable[[], Any]) -> int:
+    """The id of what `make()` made under this key: made now (its key row committed with it), or by an earlier
+    or a concurrent request under the same key. For a step inside a larger write (the item a visit's need
+    opens, before the visit), so a retry after a crash between the two reuses the item instead of opening
+    another."""
+    row = earlier(session, user, key, digest)
+    if row is not None:
+        return int(row.resource.split(":", 1)[1])
+    outer = session.info.get(INFO)
+    session.info[INFO] = Expected(user.id, key, digest, kind, lambda made: (f"{kind.__name__}:{made.id}", 201, {}))
+    try:
+        return make().id
+    except Conflict:
+        session.rollback()
+        row = earlier(session, user, key, digest)  # a concurrent request under this key made it
+        if row is None:
+            raise
+        return int(row.resource.split(":", 1)[1])
+    finally:
+        if outer is None:
+            session.info.pop(INFO, None)
+        else:
+            session.info[INFO] = outer
 
 
 def record(session: Session, result: object, now: datetime) -> None:
