@@ -93,9 +93,8 @@ def once(session: Session, user: User, key: str, digest: str, kind: type, make: 
     session.info[INFO] = Expected(user.id, key, digest, kind, lambda made: (f"{kind.__name__}:{made.id}", 201, {}))
     try:
         return make().id
-    except Conflict:
-        session.rollback()
-        row = earlier(session, user, key, digest)  # a concurrent request under this key made it
+    except Conflict:  # the unit of work rolled back; a concurrent request under this key may have made it
+        row = earlier(session, user, key, digest)
         if row is None:
             raise
         return int(row.resource.split(":", 1)[1])
