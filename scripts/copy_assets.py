@@ -23,6 +23,10 @@ ASSETS = {
     # dist bundle carries Inferno's development build.
     "dmn-js/dist/assets": "dmn-js/assets",
     "echarts/dist/echarts.min.js": "echarts/echarts.min.js",
+    # The phone app's IndexedDB (web/static/phone/store.js), in the pages and in the service worker.
+    "idb/build/umd.js": "idb/umd.js",
+    # The accessibility check of the browser tests (tests/test_phone_browser.py) runs it in the page.
+    "axe-core/axe.min.js": "axe-core/axe.min.js",
 }
 
 

@@ -84,6 +84,7 @@ def test_foreign_items_never_leak_and_nothing_errors(matrix_app, demo_db):  # no
         {"village": "t3-v3", "head_name": "欧阳秘密", "phone": "13955556666", "tags": ["petitioner"]},
         expect=201,
     )
+    device = api.call("POST", "/api/v1/devices", "village_agent@t3-v3", {"name": "欧阳的手机"}, expect=201)
     secrets = [foreign["receipt_code"], "欧阳秘密", "13955556666", "5556666"]
     values = {
         "case_id": foreign["id"],
@@ -111,6 +112,7 @@ def test_foreign_items_never_leak_and_nothing_errors(matrix_app, demo_db):  # no
         "target": "ask",
         "message_id": 1,
         "rectification_id": 1,
+        "device_id": device["id"],
     }
     # Changes by users who may act on the item (a supervisor's 催办) are theirs to make.
     foreign_events = (

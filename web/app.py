@@ -48,6 +48,8 @@ def create_app(config: dict | None = None) -> Flask:
         TOKEN_HOURS=settings.token_hours,
         SESSION_IDLE_MINUTES=settings.session_idle_minutes,
         SESSION_HOURS=settings.session_hours,
+        DEVICE_TOKEN_DAYS=settings.device_token_days,
+        IDEMPOTENCY_DAYS=settings.idempotency_days,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_hours),
         BABEL_DEFAULT_LOCALE="zh_CN",
         BABEL_DEFAULT_TIMEZONE="Asia/Shanghai",
@@ -103,9 +105,11 @@ def create_app(config: dict | None = None) -> Flask:
         asking,
         asking_public,
         cases,
+        devices,
         inbox,
         modeler,
         notices,
+        phone,
         printables,
         public,
         rectifications,
@@ -127,6 +131,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(public.bp)
     app.register_blueprint(asking.bp)
     app.register_blueprint(asking_public.bp)
+    app.register_blueprint(phone.bp)
+    app.register_blueprint(devices.bp)
     app.register_blueprint(api)
     csrf.exempt(api)
     cli.register(app)

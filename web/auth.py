@@ -20,6 +20,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from engine.kernel.passwords import check_password
+from engine.org import devices
 from engine.org.people import end_sessions
 from engine.store.models import User
 from engine.store.throttle import Attempt, record_failure, wait_seconds
@@ -170,6 +171,9 @@ def issue_token(user: User) -> tuple[str, datetime]:
 
 
 def user_for_token(token: str) -> User | None:
+    if token.startswith(devices.PREFIX):  # a phone's device token (engine/org/devices.py)
+        found = devices.user_for_device(db.session, token)
+        return _signed_in(found[0].id) if found else None
     try:
         payload = _serializer().loads(token, max_age=current_app.config["TOKEN_HOURS"] * 3600)
     except (BadSignature, SignatureExpired):

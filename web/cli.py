@@ -2,6 +2,7 @@
 
 import signal
 import threading
+import time
 
 import click
 from flask.cli import AppGroup
@@ -17,6 +18,7 @@ from engine.library.catalog import sync_catalog
 from engine.library.processes import deploy_from_files
 from engine.org.org import load_demo_county
 from engine.store.db import exclusive
+from engine.store.key_retention import purge_expired
 
 from .extensions import db
 
@@ -79,18 +81,24 @@ def register(app) -> None:
     )
     def worker(once, limit, interval):
         """Fire due timers (due soon, overdue, resubmission), send the texts waiting in the outbox
-        (DAIBAN_SMS_URL) and flag items whose materials promised under 容缺受理 are late; several
-        workers may run at once."""
+        (DAIBAN_SMS_URL), flag items whose materials promised under 容缺受理 are late, and forget the
+        phones' Idempotency-Keys older than DAIBAN_IDEMPOTENCY_DAYS (at least 7); several workers may
+        run at once."""
         if once:
             click.echo(f"timers fired: {fire_due_timers(db.session, utcnow(), limit)}")
             click.echo(f"texts: {deliver_due(db.session, sms_url(), limit)}")
             click.echo(f"late promised materials: {flag_broken_promises(db.session, utcnow(), limit)}")
+            click.echo(f"old idempotency keys removed: {purge_expired(db.session, app.config['IDEMPOTENCY_DAYS'])}")
             return
         stopping = threading.Event()
         # SIGTERM (honcho, Docker) and Ctrl-C end the worker between two sweeps, never inside one.
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stopping.set())
+        purged_at = 0.0
         while not stopping.is_set():
+            if time.monotonic() - purged_at > 3600:  # the phone's old Idempotency-Keys, once an hour
+                purge_expired(db.session, app.config["IDEMPOTENCY_DAYS"])
+                purged_at = time.monotonic()
             fired = fire_due_timers(db.session, utcnow(), limit)
             texts = sum(deliver_due(db.session, sms_url(), limit).values())
             flagged = flag_broken_promises(db.session, utcnow(), limit)

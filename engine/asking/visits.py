@@ -18,9 +18,10 @@ from ..kernel.errors import Forbidden, Invalid
 from ..kernel.i18n import N_
 from ..kernel.vocabulary import ContactChannel, EventType
 from ..org.access import may_open_for
+from ..store import idempotency
 from ..store.asking_tables import Household, Need, Visit
 from ..store.calendar import TZ
-from ..store.models import OrgUnit, User
+from ..store.models import Case, OrgUnit, User
 from ..store.paging import Page, clamp_page, paginate
 from ..store.unit_of_work import Work, execute
 from .households import get_household
@@ -101,12 +102,19 @@ def record_visit(
             return Recorded(earlier, True)
     household, channel, at, note, needs = _check(session, actor, body, now)
     household_id, village, head, phone = household.id, household.village, household.head_name, household.phone
-    case_ids = [
-        open_item(session, actor, n["catalog_code"], head, phone, village, n["text"], now).id
-        if n["outcome"] in OPENS_ITEM
-        else None
-        for n in needs
-    ]
+
+    def opened(i: int, need: dict) -> int:
+        def make():
+            return open_item(session, actor, need["catalog_code"], head, phone, village, need["text"], now)
+
+        if key is None:
+            return make().id
+        # Each item a need opens commits with a key of its own (derived from the visit's), so a retry after a
+        # crash or a lost answer between the items and the visit reuses them instead of opening more.
+        need_key = f"visit-need:{hashlib.sha256(key.encode()).hexdigest()[:40]}:{i}"
+        return idempotency.once(session, actor, need_key, digest, Case, make)
+
+    case_ids = [opened(i, n) if n["outcome"] in OPENS_ITEM else None for i, n in enumerate(needs)]
 
     def act(work: Work) -> Visit:
         row = work.session.get(Household, household_id)

@@ -141,3 +141,15 @@ def materials_checklist(case: Case, attachments: list[Attachment]) -> list[dict]
 
 def missing_materials(case: Case, attachments: list[Attachment]) -> list[str]:
     return [m["name"] for m in materials_checklist(case, attachments) if not (m["provided"] or m["scanned"])]
+
+
+def attachment_dict(a: Attachment) -> dict:
+    return {
+        "id": a.id,
+        "case_id": a.case_id,
+        "material": a.material,
+        "file_name": a.file_name,
+        "content_type": a.content_type,
+        "size": a.size,
+        "uploaded_at": a.uploaded_at.isoformat(),
+    }

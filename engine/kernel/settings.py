@@ -52,6 +52,8 @@ class Settings:
     token_hours: int = 12
     session_idle_minutes: int = 120  # a web session unused this long ends
     session_hours: int = 12  # and every web session ends this long after its login, used or not
+    device_token_days: int = 7  # a phone's sign-in (device token) lasts this long
+    idempotency_days: int = 7  # a client's Idempotency-Key and its first answer are kept this long (at least 7)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -62,4 +64,6 @@ class Settings:
             token_hours=int(os.environ.get("DAIBAN_TOKEN_HOURS", "12")),
             session_idle_minutes=int(os.environ.get("DAIBAN_SESSION_IDLE_MINUTES", "120")),
             session_hours=int(os.environ.get("DAIBAN_SESSION_HOURS", "12")),
+            device_token_days=int(os.environ.get("DAIBAN_DEVICE_TOKEN_DAYS", "7")),
+            idempotency_days=max(7, int(os.environ.get("DAIBAN_IDEMPOTENCY_DAYS", "7"))),
         )

@@ -233,6 +233,14 @@ class EventType(Vocabulary):
     RESIDENT_REQUEST_RECEIVED = ("resident_request_received", "群众网上诉求", "Resident's request received")
     RESIDENT_REQUEST_CLOSED = ("resident_request_closed", "诉求已回复", "Resident's request answered")
     CONTACT_CARD_CHANGED = ("contact_card_changed", "修改联系卡电话", "Contact card phone changed")
+    # The village agent's phone
+    DEVICE_SIGNED_IN = ("device_signed_in", "手机登录", "Phone signed in")
+    DEVICE_REVOKED = ("device_revoked", "注销手机登录", "Phone sign-in revoked")
+    IDEMPOTENCY_KEYS_PURGED = (
+        "idempotency_keys_purged",
+        "清理过期的重复提交记录",
+        "Old repeat-request records removed",
+    )
     # Notifications
     NOTIFICATIONS_READ = ("notifications_read", "阅读通知", "Notifications read")
     PHONE_SETTINGS_CHANGED = ("phone_settings_changed", "修改短信提醒设置", "Text alert settings changed")

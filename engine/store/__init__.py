@@ -6,6 +6,7 @@ from . import (  # noqa: F401
     admin_tables,
     asking_tables,
     audit,
+    device_tables,
     models,
     notice_tables,
     oversight_tables,

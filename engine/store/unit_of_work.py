@@ -28,6 +28,7 @@ from ..kernel.clock import utcnow
 from ..kernel.errors import Conflict, DomainError
 from ..kernel.i18n import N_
 from ..kernel.vocabulary import event_type
+from . import idempotency
 from .models import Case, Event, User
 from .notice_tables import Notification
 from .staff_texts import text_staff
@@ -106,7 +107,7 @@ def run(
         work = work_type(session, actor, now)
         try:
             result = act(work)
-            if _finish(work):
+            if _finish(work, result):
                 work.after_commit()
             return result
         except DomainError:
@@ -130,8 +131,8 @@ def execute(session: Session, actor: User | None, act: Callable[[Work], T], now:
     return run(session, actor, act, now, Work)
 
 
-def _finish(work: Work) -> bool:
-    """The event and the commit; whether anything was committed."""
+def _finish(work: Work, result: object) -> bool:
+    """The event, the client's Idempotency-Key and the commit; whether anything was committed."""
     session = work.session
     if not work.events:
         if work.changed():
@@ -139,6 +140,7 @@ def _finish(work: Work) -> bool:
         session.rollback()  # nothing changed: end the read transaction
         return False
     work.before_commit()
+    idempotency.record(session, result, work.now)  # a client's key commits with the change it made
     session.add(work.events[0])
     session.add_all(work.notices.values())
     text_staff(session, work.notices.values(), work.now)  # the kinds each person also wants on their phone

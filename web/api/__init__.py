@@ -93,6 +93,7 @@ from . import (  # noqa: E402,F401
     routes_meta,
     routes_modeler,
     routes_notices,
+    routes_phone,
     routes_rectifications,
     routes_supervision,
     routes_workspace,

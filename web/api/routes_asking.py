@@ -11,12 +11,14 @@ from engine.asking.shapes import case_origin, due_dict, household_dict, request_
 from engine.cases.visibility import get_case
 from engine.oversight.asking_report import asking_report
 from engine.oversight.ratelimit import check_portal
+from engine.store.asking_tables import Visit
 from engine.store.paging import clamp_page
 
 from ..asking_exports import XLSX, household_workbook
 from ..auth import current_engine_user
 from ..extensions import db
 from . import api, json_body, token_required
+from .idempotent import idempotent
 from .routes_admin import run_import
 
 
@@ -71,6 +73,7 @@ def list_visits():
 
 @api.post("/visits")
 @token_required
+@idempotent(Visit, lambda visit: (f"visit:{visit.id}", visit_dict(visit)))
 def record_visit():
     recorded = visits.record_visit(
         db.session, current_engine_user(), json_body(), request.headers.get("Idempotency-Key")

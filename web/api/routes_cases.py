@@ -9,14 +9,17 @@ from engine.oversight.worklist import counts, work_page
 from engine.read.inbox import SCOPES, Filters
 from engine.read.shapes import case_dict, case_item, task_detail, task_dict, visible_cases
 from engine.read.whereabouts import units_now
+from engine.store.models import Case
 
 from ..auth import current_engine_user
 from ..extensions import db
 from . import api, json_body, problem, token_required
+from .idempotent import idempotent
 
 
 @api.post("/cases")
 @token_required
+@idempotent(Case, lambda case: (f"case:{case.id}", case_dict(db.session, case, current_engine_user())))
 def open_case():
     body = json_body()
     case = commands.open_case(
