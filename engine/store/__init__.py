@@ -7,6 +7,7 @@ from . import (  # noqa: F401
     asking_tables,
     audit,
     device_tables,
+    fresh_links,  # sessions keep objects after commit: links set by id are reloaded
     models,
     notice_tables,
     oversight_tables,
