@@ -31,6 +31,18 @@ from .visibility import check_open, check_visible
 REASON_MAX = 500
 
 
+def open_joint_handling(work: Work, case_id: int, action: str):
+    """The start of every change to a running joint handling (加签, 减签, a new lead): the item locked,
+    its workflow, the multi-instance of the departments' parts, and the actor's permission for `action`."""
+    locked = work.lock_case(case_id)
+    workflow = work.workflow(locked)
+    joint = running_joint_handling(workflow)
+    if joint is None:
+        raise Conflict(N_("no joint handling is running for this item"))
+    work.may(action, locked)
+    return locked, workflow, joint
+
+
 def _reason(reason, required: bool = True) -> str:
     text = reason.strip() if isinstance(reason, str) else ""
     if (required and not text) or len(text) > REASON_MAX:
@@ -197,12 +209,7 @@ def add_department(session: Session, actor: User, case: Case, department, reason
     case_id = case.id
 
     def act(work: Work) -> Case:
-        locked = work.lock_case(case_id)
-        workflow = work.workflow(locked)
-        joint = running_joint_handling(workflow)
-        if joint is None:
-            raise Conflict(N_("no joint handling is running for this item"))
-        work.may("add_department", locked)
+        locked, workflow, joint = open_joint_handling(work, case_id, "add_department")
         listed = joint.task_spec.data_input.get(joint)
         unit = unit_by_code(session, department) if isinstance(department, str) else None
         county = UnitResolver(session, locked).case_unit(UnitKind.COUNTY)

@@ -24,7 +24,7 @@ from ..org.org import unit_by_code
 from ..runtime.failures import running
 from ..runtime.spiff import find_task
 from ..store.models import Case, OrgUnit, TaskRow, User
-from .actions import _reason
+from .actions import _reason, open_joint_handling
 from .forms import DEPARTMENT_TASK
 from .permissions import allowed, running_joint_handling
 from .pipeline import Work, execute
@@ -101,12 +101,7 @@ def remove_department(
     case_id = case.id
 
     def act(work: Work) -> Case:
-        locked = work.lock_case(case_id)
-        workflow = work.workflow(locked)
-        joint = running_joint_handling(workflow)
-        if joint is None:
-            raise Conflict(N_("no joint handling is running for this item"))
-        work.may("remove_department", locked)
+        locked, workflow, joint = open_joint_handling(work, case_id, "remove_department")
         listed = joint.task_spec.data_input.get(joint)
         parts = _open_parts(session, locked)
         if isinstance(department, str) and department not in parts and _took_part(session, locked, department):
@@ -158,12 +153,7 @@ def change_lead(session: Session, actor: User, case: Case, department, reason, n
     case_id = case.id
 
     def act(work: Work) -> Case:
-        locked = work.lock_case(case_id)
-        workflow = work.workflow(locked)
-        joint = running_joint_handling(workflow)
-        if joint is None:
-            raise Conflict(N_("no joint handling is running for this item"))
-        work.may("change_lead", locked)
+        locked, workflow, joint = open_joint_handling(work, case_id, "change_lead")
         listed = joint.task_spec.data_input.get(joint) or []
         before = joint.data.get(LEAD)
         if not isinstance(department, str) or department not in listed:

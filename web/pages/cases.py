@@ -176,45 +176,31 @@ def attachment(case_id, attachment_id):
 @login_required
 def add_department(case_id):
     """加签: the lead department or the window adds a department to the running joint handling."""
-    user = current_engine_user()
-    case = or_404(get_case, db.session, user, case_id)
-    try:
-        actions.add_department(db.session, user, case, request.form.get("department"), request.form.get("reason"))
-        flash(_("Department added; it handles the item in parallel."), "success")
-    except DomainError as err:
-        db.session.rollback()
-        if err.status == 403:
-            abort(403)
-        flash_error(err)
-    return redirect(url_for("cases.show", case_id=case_id))
+    return _joint_change(case_id, actions.add_department, _("Department added; it handles the item in parallel."))
 
 
 @bp.post("/cases/<case_id>/departments/remove")
 @login_required
 def remove_department(case_id):
     """减签: the lead department or the window takes a department out of the running joint handling."""
-    user = current_engine_user()
-    case = or_404(get_case, db.session, user, case_id)
-    try:
-        joint.remove_department(db.session, user, case, request.form.get("department"), request.form.get("reason"))
-        flash(_("Department removed; its part is withdrawn."), "success")
-    except DomainError as err:
-        db.session.rollback()
-        if err.status == 403:
-            abort(403)
-        flash_error(err)
-    return redirect(url_for("cases.show", case_id=case_id))
+    return _joint_change(case_id, joint.remove_department, _("Department removed; its part is withdrawn."))
 
 
 @bp.post("/cases/<case_id>/lead")
 @login_required
 def change_lead(case_id):
     """The window names another department of the running joint handling as its lead."""
+    return _joint_change(case_id, joint.change_lead, _("The lead department is changed; it consolidates the answers."))
+
+
+def _joint_change(case_id, change, done: str):
+    """A change to the running joint handling from the case page (加签, 减签, a new lead): the
+    department and reason from the form; refusals come back as messages on the case page."""
     user = current_engine_user()
     case = or_404(get_case, db.session, user, case_id)
     try:
-        joint.change_lead(db.session, user, case, request.form.get("department"), request.form.get("reason"))
-        flash(_("The lead department is changed; it consolidates the answers."), "success")
+        change(db.session, user, case, request.form.get("department"), request.form.get("reason"))
+        flash(done, "success")
     except DomainError as err:
         db.session.rollback()
         if err.status == 403:
