@@ -10,7 +10,7 @@ from engine.library.catalog import current_item
 from engine.library.processes import live_version, spec_for
 from engine.org.org import unit_by_code
 from engine.read.shapes import case_dict, task_detail
-from engine.runtime.spiff import dump_state, find_task, load_state, new_workflow, ready_user_tasks
+from engine.runtime.spiff import BoundedWorkflow, dump_state, find_task, load_state, new_workflow, ready_user_tasks
 from engine.store.models import User
 
 from .common import SqlCounter, Stopwatch, demo_sessions
@@ -32,10 +32,13 @@ def raw_spiff(url: str, cases: int, full_state: bool = False, store_state: bool 
         dump = lambda workflow: workflow  # noqa: E731
         load = lambda workflow, _process: workflow  # noqa: E731
     if full_state:
+        from SpiffWorkflow.bpmn import BpmnWorkflow
         from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
         from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
         stock = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+        # Our workflows bound their engine steps; to the stock serializer they are plain workflows.
+        stock.registry.typenames[BoundedWorkflow] = stock.registry.typenames[BpmnWorkflow]
         dump = stock.serialize_json
         load = lambda state, _process: stock.deserialize_json(state)  # noqa: E731
     engine, sessions = demo_sessions(url)

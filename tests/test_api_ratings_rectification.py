@@ -83,9 +83,10 @@ def test_the_residents_rating_sits_beside_the_agents_and_a_bad_one_sets_the_stat
     ]
 
     # It is work in the inbox of the station and of the township's discipline committee, with its deadline.
+    listed = (record["id"], record["due_at"])
     for user in ("station_handler@t3-mzs", "discipline_inspector@t3"):
-        assert _inbox_rectifications(api, user, "available") == [(record["id"], record["due_at"])]
-    assert _inbox_rectifications(api, "village_agent@t1-v1", "available") == []
+        assert listed in _inbox_rectifications(api, user, "available")
+    assert listed not in _inbox_rectifications(api, "village_agent@t1-v1", "available")
 
     # Closing needs the call-back's result; outsiders cannot close it; it closes once.
     path = f"/api/v1/rectifications/{record['id']}/close"
@@ -98,8 +99,8 @@ def test_the_residents_rating_sits_beside_the_agents_and_a_bad_one_sets_the_stat
     assert closed["closed_by"] == "discipline_inspector@t3" and closed["may_close"] is False
     api.call("POST", path, "supervisor@qx", {"callback_result": "再次回访"}, expect=409)
     assert [r for r in open_rectifications_for(session, station) if r["case_id"] == case["id"]] == []
-    assert _inbox_rectifications(api, "station_handler@t3-mzs", "available") == []
-    assert _inbox_rectifications(api, "discipline_inspector@t3", "done") == [(record["id"], record["due_at"])]
+    assert listed not in _inbox_rectifications(api, "station_handler@t3-mzs", "available")
+    assert listed in _inbox_rectifications(api, "discipline_inspector@t3", "done")
     events = [e["type"] for e in api.call("GET", f"/api/v1/cases/{case['id']}", agent)["events"]]
     assert events[-2:] == ["resident_rated", "rectification_closed"]
 

@@ -12,6 +12,7 @@ import sqlite3
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from bench.servers import demo_server
 
@@ -196,7 +197,7 @@ def test_signing_out_asks_before_deleting_records_not_yet_sent(browser, phone_se
     submit(page, base)
     page.wait_for_selector("li.record[data-state=queued]")
     page.tap("#logout")
-    assert "1" in page.locator("#logout-warning").inner_text()
+    expect(page.locator("#logout-warning")).to_contain_text("1")  # counted from IndexedDB, a moment later
     page.tap("#logout-cancel")
     assert page.locator("li.record[data-state=queued]").count() == 1
 

@@ -22,7 +22,9 @@ def _run_joint_case(session, user, cached: bool) -> tuple[list, str]:
         open_tasks = case_dict(session, case)["open_tasks"]
         if not open_tasks:
             return steps, case.status
-        task = open_tasks[0]
+        # Steps opened by one command share their creation time: take them in a fixed order, so both
+        # runs walk the same path whatever order the database lists them in.
+        task = min(open_tasks, key=lambda t: (t["task"], t["org_unit"]))
         handler = user(f"{task['role']}@{task['org_unit']}")
         form = task_detail(session, handler, task["id"])["form"]
         if not cached:
