@@ -16,6 +16,17 @@ def flash_error(err: DomainError) -> dict[str, str]:
     return {field: gettext(message) for field, message in err.errors.items()}
 
 
+def refused(err: DomainError) -> dict[str, str]:
+    """A command the engine refused, on a page: nothing of it stays in the session, a 403 is the
+    forbidden page, anything else comes back as messages (and the form's field errors)."""
+    from ..extensions import db
+
+    db.session.rollback()
+    if err.status == 403:
+        abort(403)
+    return flash_error(err)
+
+
 def or_404(lookup, *args):
     """Run an engine lookup; an unknown or invisible object is a plain 404 page."""
     try:

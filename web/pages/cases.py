@@ -29,7 +29,7 @@ from engine.read.whereabouts import units_now
 from ..auth import current_engine_user
 from ..extensions import db
 from ..nav import guarded
-from . import flash_error, or_404
+from . import flash_error, or_404, refused
 
 bp = Blueprint("cases", __name__)
 STATUSES = tuple(CaseStatus)
@@ -202,10 +202,7 @@ def _joint_change(case_id, change, done: str):
         change(db.session, user, case, request.form.get("department"), request.form.get("reason"))
         flash(done, "success")
     except DomainError as err:
-        db.session.rollback()
-        if err.status == 403:
-            abort(403)
-        flash_error(err)
+        refused(err)
     return redirect(url_for("cases.show", case_id=case_id))
 
 

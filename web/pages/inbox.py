@@ -19,7 +19,7 @@ from ..auth import current_engine_user
 from ..extensions import db
 from ..security import local_target
 from ..taskform import field_widgets, form_to_data
-from . import flash_error, or_404
+from . import flash_error, or_404, refused
 
 bp = Blueprint("inbox", __name__)
 
@@ -163,9 +163,6 @@ def _act(task_id, command, message, *args, done=None):
     except NotFound:
         abort(404)
     except DomainError as err:
-        db.session.rollback()
-        if err.status == 403:
-            abort(403)
-        flash_error(err)
+        refused(err)
         done = None
     return redirect(done or local_target(request.form.get("next")) or url_for("inbox.task", task_id=task_id))

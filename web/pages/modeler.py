@@ -25,7 +25,7 @@ from engine.store.models import Case
 from ..auth import current_engine_user
 from ..extensions import db
 from ..nav import guarded
-from . import flash_error, or_404
+from . import flash_error, or_404, refused
 
 bp = Blueprint("modeler", __name__, url_prefix="/modeler")
 
@@ -88,10 +88,7 @@ def deploy(key, version):
     try:
         deployed = library.deploy(db.session, current_engine_user(), key, version)
     except DomainError as err:
-        db.session.rollback()
-        if err.status == 403:
-            abort(403)
-        flash_error(err)
+        refused(err)
     else:
         flash(_("Version %(version)s is live: new items use it.", version=deployed.version), "success")
     return redirect(url_for("modeler.index"))
@@ -147,10 +144,7 @@ def start_test_run(key, version):
         db.session.rollback()
         return redirect(url_for("modeler.test_run", case_id=int(err.errors["test_run"])))
     except DomainError as err:
-        db.session.rollback()
-        if err.status == 403:
-            abort(403)
-        flash_error(err)
+        refused(err)
         return redirect(url_for("modeler.index"))
     return redirect(url_for("modeler.test_run", case_id=case.id))
 

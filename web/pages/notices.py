@@ -18,7 +18,7 @@ from engine.read.shapes import mask_phone
 from ..auth import current_engine_user
 from ..extensions import db
 from ..notices import notification_link
-from . import flash_error
+from . import flash_error, refused
 
 bp = Blueprint("notices", __name__)
 
@@ -111,9 +111,7 @@ def urge(task_id):
     except NotFound:
         abort(404)
     except DomainError as err:
-        if err.status == 403:
-            abort(403)
-        flash_error(err)
+        refused(err)
     else:
         flash(_("Urged: the holder has been notified"), "success")
     return redirect(url_for("inbox.task", task_id=task_id))
@@ -137,9 +135,7 @@ def cc(case_id):
     except NotFound:
         abort(404)
     except DomainError as err:
-        if err.status == 403:
-            abort(403)
-        flash_error(err)
+        refused(err)
     else:
         if copied_names:
             flash(_("Copied to %(names)s", names=", ".join(copied_names)), "success")
@@ -170,9 +166,7 @@ def sms_resend(message_id):
     except NotFound:
         abort(404)
     except DomainError as err:
-        if err.status == 403:
-            abort(403)
-        flash_error(err)
+        refused(err)
     else:
         flash(_("The text is back in the outbox"), "success")
     return redirect(url_for("notices.sms_outbox", status="failed"))
