@@ -43,37 +43,30 @@ def transfer(task_id):
     return jsonify(case_dict(db.session, case, current_engine_user()))
 
 
+def _joint_change(case_id, change):
+    """加签, 减签 or a new lead: the department and reason from the body; the item as it is after."""
+    body = json_body()
+    user = current_engine_user()
+    case = change(db.session, user, get_case(db.session, user, case_id), body.get("department"), body.get("reason"))
+    return jsonify(case_dict(db.session, case, user))
+
+
 @api.post("/cases/<case_id>/departments")
 @token_required
 def add_department(case_id):
-    body = json_body()
-    user = current_engine_user()
-    case = actions.add_department(
-        db.session, user, get_case(db.session, user, case_id), body.get("department"), body.get("reason")
-    )
-    return jsonify(case_dict(db.session, case, current_engine_user()))
+    return _joint_change(case_id, actions.add_department)
 
 
 @api.post("/cases/<case_id>/departments/remove")
 @token_required
 def remove_department(case_id):
-    body = json_body()
-    user = current_engine_user()
-    case = joint.remove_department(
-        db.session, user, get_case(db.session, user, case_id), body.get("department"), body.get("reason")
-    )
-    return jsonify(case_dict(db.session, case, current_engine_user()))
+    return _joint_change(case_id, joint.remove_department)
 
 
 @api.post("/cases/<case_id>/lead")
 @token_required
 def change_lead(case_id):
-    body = json_body()
-    user = current_engine_user()
-    case = joint.change_lead(
-        db.session, user, get_case(db.session, user, case_id), body.get("department"), body.get("reason")
-    )
-    return jsonify(case_dict(db.session, case, current_engine_user()))
+    return _joint_change(case_id, joint.change_lead)
 
 
 @api.post("/window/dispatch")
