@@ -7,6 +7,8 @@ object (one lazy load, only for links set by id)."""
 
 from __future__ import annotations
 
+from functools import cache
+
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.interfaces import MANYTOONE
@@ -16,15 +18,32 @@ _KEY = "daiban_changed_links"
 
 def _changed_links(session: Session, _context, _instances) -> None:
     changed = session.info.setdefault(_KEY, [])
-    for obj in list(session.new) + list(session.dirty):
+    for obj in session.new:
         state = inspect(obj)
-        mapper = state.mapper
-        for rel in mapper.relationships:
-            if rel.direction is not MANYTOONE:
-                continue
-            columns = [mapper.get_property_by_column(c).key for c in rel.local_columns if c in mapper.columns.values()]
-            if columns and any(state.attrs[key].history.has_changes() for key in columns):
-                changed.append((obj, rel, columns))
+        # A pending object's link is only in its dict when it was set or read: then it may disagree.
+        changed.extend((obj, rel, columns) for rel, columns in _links(state.mapper) if rel.key in state.dict)
+    for obj in session.dirty:
+        state = inspect(obj)
+        touched = state.committed_state  # the attributes changed since the last flush
+        if touched:
+            changed.extend(
+                (obj, rel, columns) for rel, columns in _links(state.mapper) if any(k in touched for k in columns)
+            )
+
+
+@cache
+def _links(mapper) -> tuple:
+    """The mapper's many-to-one links and the attribute keys of their key columns, worked out once:
+    comparing columns builds SQL expressions, far too slow for every flush."""
+    links = []
+    own = {id(c) for c in mapper.columns}
+    for rel in mapper.relationships:
+        if rel.direction is not MANYTOONE:
+            continue
+        columns = [mapper.get_property_by_column(c).key for c in rel.local_columns if id(c) in own]
+        if columns:
+            links.append((rel, columns))
+    return tuple(links)
 
 
 def _forget_stale(session: Session) -> None:
