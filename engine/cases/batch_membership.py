@@ -17,18 +17,22 @@ from ..store.models import Case, TaskRow
 from ..store.workspace_tables import Batch, BatchItem
 
 SCHEDULED, RECEIVED, CANCELLED = BatchStatus.SCHEDULED, BatchStatus.RECEIVED, BatchStatus.CANCELLED
+# The steps whose results the window batches back to a township (engine/cases/window.py).
+OUTGOING_STEPS = ("return_to_township",)
 
 
-def settle_batches(session: Session, case: Case) -> None:
-    """Drop this case's unreceived batch items whose task left the inbox; close batches left done."""
-    if case.id is None:
-        return  # a new case is in no batch
+def settle_batches(session: Session, case: Case, left: list[TaskRow]) -> None:
+    """Drop this case's unreceived batch items whose task left the inbox; close batches left done.
+    `left`: the rows that left the inbox in this command; only an outgoing step's can be batched."""
+    if case.id is None or not any(row.spec_name in OUTGOING_STEPS for row in left):
+        return  # a new case is in no batch, and only results going back to a township are
     gone = session.execute(
         select(BatchItem.id, BatchItem.batch_id)
         .join(Batch, Batch.id == BatchItem.batch_id)
         .join(TaskRow, TaskRow.id == BatchItem.task_id)
         .where(
             BatchItem.case_id == case.id,
+            BatchItem.task_id.in_([row.id for row in left]),
             BatchItem.received_at.is_(None),
             Batch.status == SCHEDULED,
             TaskRow.state != TaskState.READY,

@@ -19,11 +19,11 @@ from ..store.calendar import TZ
 from ..store.models import OrgUnit, TaskRow, User
 from ..store.paging import parse_id
 from ..store.workspace_tables import Batch, BatchItem
-from .batch_membership import RECEIVED, SCHEDULED
+from .batch_membership import OUTGOING_STEPS, RECEIVED, SCHEDULED
 from .permissions import require
 from .pipeline import Work, execute
 from .steps import advance, ready_task
-from .window import OUTGOING_STEPS, UnitGroup, _window_rows, case_township, my_window, upcoming_office_days
+from .window import UnitGroup, _window_rows, case_township, my_window, upcoming_office_days
 
 
 def tracking(session: Session, user: User, now: datetime | None = None) -> list[UnitGroup]:

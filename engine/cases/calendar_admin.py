@@ -20,7 +20,7 @@ from ..library.processes import spec_for
 from ..org.admin_scope import require_admin
 from ..runtime.spiff import ReadyTask
 from ..store.admin_tables import CalendarYear
-from ..store.calendar import TZ, default_calendar
+from ..store.calendar import TZ, default_calendar, forget_calendar
 from ..store.models import Case, TaskRow, User
 from ..store.paging import iso
 from .pipeline import Work, execute
@@ -139,7 +139,7 @@ def set_year(
 
     def act(work: Work) -> tuple[CalendarYear, set[date], list[int]]:
         sync_calendar(session)
-        before = default_calendar(session)
+        before = default_calendar(session, fresh=True)
         row = session.get(CalendarYear, year)
         if row is None:
             row = CalendarYear(year=year, revision=0, holidays=[], workdays=[])
@@ -149,7 +149,7 @@ def set_year(
         row.revision += 1
         row.updated_at, row.updated_by = work.now, actor.username
         session.flush()
-        after = default_calendar(session)
+        after = default_calendar(session, fresh=True)
         changed = set((before.holidays ^ after.holidays) | (before.workdays ^ after.workdays))
         affected = _affected_cases(session, changed) if changed else []
         work.event(
@@ -164,7 +164,10 @@ def set_year(
         )
         return row, changed, affected
 
-    row, _changed, affected = execute(session, actor, act, now)
+    try:
+        row, _changed, affected = execute(session, actor, act, now)
+    finally:
+        forget_calendar()  # committed or not, this process reads the calendar again
     moved = sum(1 for case_id in affected if execute(session, actor, partial(_recount, case_id=case_id), now))
     return {**year_dict(row, year), "cases_recomputed": moved}
 

@@ -38,6 +38,7 @@ class Facts:
     new_rows: list[TaskRow] = field(default_factory=list)
     notice: dict = field(default_factory=dict)
     cancelled_rows: list[TaskRow] = field(default_factory=list)  # open tasks the process withdrew
+    passed: set = field(default_factory=set)  # the ids of the workflow's tasks completed now
 
     @property
     def status_changed(self) -> bool:
@@ -52,24 +53,33 @@ def derive_facts(
     before: set,
     completed: tuple[str, int] | None = None,
     reopened: list[TaskRow] | None = None,
+    open_rows: list[TaskRow] | None = None,
 ) -> Facts:
     """Every fact of `case` from its workflow; `before` is what was completed when the act began."""
     status_before = case.status
-    notice = follow_process(case, workflow, before, now, session)
-    status, closed_at = derived_status(case, workflow, now)
-    new_rows, cancelled = refresh_inbox(session, case, workflow, now, completed=completed, reopened=reopened or [])
+    # What the workflow has passed, in the order it passed it: one walk of its tasks for every fact.
+    passed = passed_in_order(workflow)
+    notice = follow_process(case, workflow, passed, before, now, session)
+    status, closed_at = derived_status(case, workflow, now, passed)
+    new_rows, cancelled, left = refresh_inbox(session, case, workflow, now, completed, reopened or [], open_rows)
     # The case's own columns change last, so that they go out in one UPDATE with where the item now
     # is (refresh_inbox's reads would otherwise flush the case once before and once after).
     case.status, case.closed_at = status, closed_at
     case.state = dump_state(workflow)
-    settle_batches(session, case)
-    return Facts(status_before, case.status, new_rows, notice, cancelled)
+    settle_batches(session, case, left)
+    return Facts(status_before, case.status, new_rows, notice, cancelled, {t.id for t in passed})
 
 
-def derived_status(case: Case, workflow, now: datetime) -> tuple[str, datetime | None]:
+def passed_in_order(workflow) -> list:
+    return sorted(workflow.get_tasks(state=TaskState.COMPLETED), key=lambda t: t.last_state_change)
+
+
+def derived_status(case: Case, workflow, now: datetime, passed: list | None = None) -> tuple[str, datetime | None]:
     """The status the last passed element with a `case_status` gave (open before any), archived once
-    the workflow ended; closed_at is kept while the item stays closed and cleared when it reopens."""
-    passed = sorted(workflow.get_tasks(state=TaskState.COMPLETED), key=lambda t: t.last_state_change)
+    the workflow ended; closed_at is kept while the item stays closed and cleared when it reopens.
+    `passed`: the workflow's completed tasks in the order they completed, if already known."""
+    if passed is None:
+        passed = passed_in_order(workflow)
     status: str = CaseStatus.OPEN
     for task in passed:
         status = _props(task).get("case_status") or status
@@ -92,13 +102,10 @@ def _names(value) -> list[str]:
     return [n.strip() for n in (value or "").split(",") if n.strip()]
 
 
-def follow_process(case: Case, workflow, before: set, now: datetime, session: Session) -> dict:
+def follow_process(case: Case, workflow, passed: list, before: set, now: datetime, session: Session) -> dict:
     """What passing an element does at that moment, for every element passed since `before`: the
     notice to the resident (returned), a restarted deadline, the item kind the routing decided."""
-    passed = sorted(
-        (t for t in workflow.get_tasks(state=TaskState.COMPLETED) if t.id not in before),
-        key=lambda t: t.last_state_change,
-    )
+    passed = [t for t in passed if t.id not in before]
     notice: dict = {}
     restart = False
     for task in passed:

@@ -274,7 +274,7 @@ def complete_task(session: Session, actor: User, task_id: str, data, now: dateti
                     rectification = record_agent_rating(work, case, valid)
                 else:
                     setattr(case, name, valid[name])
-        facts = work.settle(case, workflow, completed=(row.id, actor.id))
+        facts = work.settle(case, workflow, completed=(row.id, actor.id), open_rows=work.open_rows[case.id])
         extra: dict[str, Any] = {"status": case.status} if facts.status_changed else {}
         if facts.notice:
             extra["notice"] = facts.notice

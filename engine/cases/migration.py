@@ -32,6 +32,7 @@ from ..store.models import Case, ProcessVersion, User
 from ..store.paging import parse_id
 from .pipeline import Work, execute
 from .projection import relabel_open_rows
+from .timers import drop_process_timers
 
 OPEN_STATES = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 
@@ -192,6 +193,7 @@ def _move(work: Work, case_id: int, target: ProcessVersion, spec: ProcessSpec) -
     case.state, case.process_version_id, case.process_version = plan.state, target.id, target
     workflow = work.workflow(case)
     relabel_open_rows(work.session, case, workflow)
+    drop_process_timers(work.session, case)  # the new version's own are set when the case settles
     work.settle(case, workflow)
     work.event(EventType.CASE_MIGRATED, case, process=target.key, from_version=source, to_version=target.version)
     return True, report

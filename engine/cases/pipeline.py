@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, or_, select
 from sqlalchemy.orm import Session, lazyload, undefer
 
 from ..kernel.errors import NotFound
@@ -46,6 +46,8 @@ class Work(unit_of_work.Work):
     statuses: dict[int, tuple[Case, str]] = field(default_factory=dict)  # each settled case's first status
     # Each settled case, its workflow and the state stored from it (for the workflow cache).
     stored: dict[int, tuple[Case, object, str]] = field(default_factory=dict)
+    # By case: its open rows as `task` read them (for an act that changes no row before settling).
+    open_rows: dict[int, list[TaskRow]] = field(default_factory=dict)
 
     def workflow(self, case: Case):
         """The case's workflow from its pinned version, remembering what it had passed (for notices).
@@ -77,15 +79,18 @@ class Work(unit_of_work.Work):
         # One statement finds and locks the case; a task id that names no task finds no case.
         case = self.lock_case(select(TaskRow.case_id).where(TaskRow.id == task_id).scalar_subquery(), with_state)
         # The row's case is the one just locked: taken from the identity map (lazyload by primary key),
-        # not joined and populated again, which would forget its just loaded state.
-        row = self.session.scalar(
+        # not joined and populated again, which would forget its just loaded state. The case's other
+        # open rows come in the same statement: settling the case after completing this row needs them.
+        rows = self.session.scalars(
             select(TaskRow)
-            .where(TaskRow.id == task_id, TaskRow.case_id == case.id)
+            .where(TaskRow.case_id == case.id, or_(TaskRow.id == task_id, TaskRow.state == TaskState.READY))
             .options(lazyload(TaskRow.case))
             .execution_options(populate_existing=True)
-        )
+        ).all()
+        row = next((r for r in rows if r.id == task_id), None)
         if row is None:
             raise NotFound(N_("no such task"))
+        self.open_rows[case.id] = [r for r in rows if r.state == TaskState.READY]
         return row
 
     def may(self, action: str, case: Case | None = None, row: TaskRow | None = None, batch=None) -> None:
@@ -94,15 +99,21 @@ class Work(unit_of_work.Work):
         require(self.session, self.actor, action, case if case is not None else (row.case if row else None), row, batch)
 
     def settle(
-        self, case: Case, workflow, completed: tuple[str, int] | None = None, reopened: list[TaskRow] | None = None
+        self,
+        case: Case,
+        workflow,
+        completed: tuple[str, int] | None = None,
+        reopened: list[TaskRow] | None = None,
+        open_rows: list[TaskRow] | None = None,
     ) -> Facts:
         """`case`'s workflow changed: store it and derive every fact of the case from it now (status,
-        closing, where it is, inbox rows, timers, batches), so the act's event can name the result."""
+        closing, where it is, inbox rows, timers, batches), so the act's event can name the result.
+        `open_rows`: the case's open rows, when the act read them (`task`) and changed none since."""
         before = self.passed.get(id(case), set())
         self.statuses.setdefault(id(case), (case, case.status))
-        facts = derive_facts(self.session, case, workflow, self.now, before, completed, reopened or [])
+        facts = derive_facts(self.session, case, workflow, self.now, before, completed, reopened or [], open_rows)
         self.stored[id(case)] = (case, workflow, case.state)
-        self.passed[id(case)] = completed_ids(workflow)
+        self.passed[id(case)] = facts.passed
         self.settled.add(id(case))
         for row in [*facts.new_rows, *(reopened or [])]:
             self.arrived[row.id] = (row, case)

@@ -17,7 +17,7 @@ from ..runtime.expressions import ExpressionError, evaluate
 from ..runtime.spiff import ReadyTask, ready_user_tasks
 from ..store.calendar import WorkingCalendar, default_calendar
 from ..store.models import Case, OrgUnit, TaskRow
-from .timers import RESUBMISSION, cancel_all_but, schedule, sync_process_timers
+from .timers import RESUBMISSION, add_timers, cancel_all_but, schedule, sync_process_timers
 
 
 class UnitResolver:
@@ -136,30 +136,43 @@ def refresh_inbox(
     now: datetime,
     completed: tuple[str, int] | None = None,
     reopened: list[TaskRow] | None = None,
-) -> tuple[list[TaskRow], list[TaskRow]]:
+    open_rows_read: list[TaskRow] | None = None,
+) -> tuple[list[TaskRow], list[TaskRow], list[TaskRow]]:
     """Insert rows for new READY user tasks, close rows of tasks that left READY, and keep each
     open row's timers exactly: none for a row that is not open, new ones for a reopened row.
 
     `completed` is (task id, user id) of the task the command completed; other
     rows that left READY were cancelled by the process. `reopened` are rows a
-    rewind (退回, 撤回) opened again with a new deadline. Returns the new rows and the rows the
-    process cancelled (或签's other parts once one department answered, a removed department's part).
+    rewind (退回, 撤回) opened again with a new deadline. `open_rows_read`: the case's open rows if the
+    command already read them. Returns the new rows, the rows the process cancelled (或签's other
+    parts once one department answered, a removed department's part) and every row that left.
+
+    Nothing it reads depends on what the command has not written yet (rows leave the inbox by
+    UPDATE statements or here), so it never flushes midway: the command's changes go out once.
     """
+    with session.no_autoflush:
+        return _refresh(session, case, workflow, now, completed, reopened or [], open_rows_read)
+
+
+def _refresh(session, case, workflow, now, completed, reopened, open_rows_read):
     ready = ready_user_tasks(workflow)
     ready_ids = {t.id for t in ready}
-    open_rows = {
-        r.id: r
-        for r in session.scalars(select(TaskRow).where(TaskRow.case_id == case.id, TaskRow.state == TaskState.READY))
-    }
+    if open_rows_read is None:
+        open_rows_read = session.scalars(
+            select(TaskRow).where(TaskRow.case_id == case.id, TaskRow.state == TaskState.READY)
+        ).all()
+    # What is open now: rows the command closed are no longer, a row a rewind reopened is again.
+    open_rows = {r.id: r for r in [*open_rows_read, *reopened] if r.state == TaskState.READY}
     if case.id is not None:
         cancel_all_but(session, case.id, ready_ids)
         sync_process_timers(session, case, workflow)
     by_id = {t.id: t for t in ready}
-    cancelled = []
+    cancelled, left = [], []
     for row_id, row in open_rows.items():
         if row_id in ready_ids:
             row.context = task_context(by_id[row_id].data)  # a transfer or migration may change it
             continue
+        left.append(row)
         row.context = None
         if completed and row_id == completed[0]:
             row.state, row.completed_by_id = TaskState.COMPLETED, completed[1]
@@ -169,6 +182,7 @@ def refresh_inbox(
         row.completed_at = now
     resolver = UnitResolver(session, case)
     new_rows = []
+    timers: list[dict] = []
     calendar = None
     # Every read first (units, the calendar), then the new rows and their timers: added together, they
     # go out in one flush as one INSERT per table instead of a statement per row between the reads.
@@ -197,13 +211,14 @@ def refresh_inbox(
             assignee_id=case.owner_id if case.is_test_run else None,
         )
         session.add(row)
-        schedule(session, case, row, task.properties.get("deadline_kind"), now, calendar)
+        timers += schedule(session, case, row, task.properties.get("deadline_kind"), now, calendar)
         new_rows.append(row)
-    for row in reopened or []:
+    for row in reopened:
         if row.state == TaskState.READY and row.id in by_id:
             calendar = calendar or default_calendar(session)
             row.due_state = None  # a fresh period: due soon and overdue are told again
-            schedule(session, case, row, by_id[row.id].properties.get("deadline_kind"), now, calendar)
+            timers += schedule(session, case, row, by_id[row.id].properties.get("deadline_kind"), now, calendar)
+    add_timers(session, timers)
     # The item is where its main path is: a task alongside it (the written progress notice) holds
     # the item only while nothing else is open.
     main = {t.id for t in ready if not is_alongside(t)} or ready_ids
@@ -215,7 +230,7 @@ def refresh_inbox(
         # objects after it) and says where the item is in the command's answer.
         case.org_unit_id, case.org_unit = current.org_unit_id, current.org_unit
         case.level = roles()[current.role].level if current.role in roles() else case.level
-    return new_rows, cancelled
+    return new_rows, cancelled, left
 
 
 def relabel_open_rows(session: Session, case: Case, workflow) -> None:

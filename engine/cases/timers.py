@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from ..kernel.vocabulary import TIMER_EVENTS, TimerKind, WaitKind
-from ..runtime.waits import waits
+from ..runtime.waits import has_timer_events, waits
 from ..store.calendar import END_OF_DAY, TZ, default_calendar
 from ..store.models import TaskRow
 from ..store.timer_table import Timer
@@ -34,19 +34,31 @@ def due_soon_at(due_at: datetime, session: Session, calendar=None) -> datetime:
     return datetime.combine(day, END_OF_DAY, tzinfo=TZ)
 
 
-def schedule(session: Session, case, row: TaskRow, deadline_kind: str | None, now: datetime, calendar=None) -> None:
-    """Timers of a newly ready task; a task already inside its last working day is due soon at once."""
+def schedule(
+    session: Session, case, row: TaskRow, deadline_kind: str | None, now: datetime, calendar=None
+) -> list[dict]:
+    """Timers of a newly ready task (for `add_timers`); a task already inside its last working day is
+    due soon at once."""
     if row.due_at is None or case.is_test_run:
-        return
+        return []
+    timer = {"case_id": case.id, "task_id": row.id, "fired_at": None}
     if deadline_kind == RESUBMISSION:
-        session.add(Timer(case_id=case.id, task_id=row.id, due_at=row.due_at, kind=RESUBMISSION))
-        return
+        return [{**timer, "due_at": row.due_at, "kind": RESUBMISSION}]
+    timers = []
     soon = due_soon_at(row.due_at, session, calendar)
     if soon > now:
-        session.add(Timer(case_id=case.id, task_id=row.id, due_at=soon, kind=DUE_SOON))
+        timers.append({**timer, "due_at": soon, "kind": DUE_SOON})
     else:
         row.due_state = DUE_SOON
-    session.add(Timer(case_id=case.id, task_id=row.id, due_at=row.due_at, kind=OVERDUE))
+    timers.append({**timer, "due_at": row.due_at, "kind": OVERDUE})
+    return timers
+
+
+def add_timers(session: Session, timers: list[dict]) -> None:
+    """Write timers in one statement: nothing reads their ids, so no INSERT ... RETURNING row by row
+    (which is what the unit of work does on SQLite for rows added one by one)."""
+    if timers:
+        session.execute(insert(Timer), timers, execution_options={"autoflush": False})
 
 
 def reschedule(session: Session, case, row: TaskRow, deadline_kind: str | None, now: datetime, calendar) -> None:
@@ -54,7 +66,7 @@ def reschedule(session: Session, case, row: TaskRow, deadline_kind: str | None, 
     soon / overdue are told again for the new period."""
     session.execute(delete(Timer).where(Timer.task_id == row.id, Timer.fired_at.is_(None)))
     row.due_state = None
-    schedule(session, case, row, deadline_kind, now, calendar)
+    add_timers(session, schedule(session, case, row, deadline_kind, now, calendar))
 
 
 def cancel_all_but(session: Session, case_id: int, open_task_ids: set[str]) -> None:
@@ -88,6 +100,8 @@ def sync_process_timers(session: Session, case, workflow) -> None:
     table, exactly as the workflow now waits on them, so the worker fires each when it is due."""
     if case.is_test_run or case.id is None:  # an analyst fires a test run's timers by hand
         return
+    if not has_timer_events(workflow):
+        return  # the diagram has no timer event: nothing to keep (a case moved off one drops its own)
     wanted = process_timers(workflow)
     for timer in session.scalars(
         select(Timer).where(Timer.case_id == case.id, Timer.kind == PROCESS, Timer.fired_at.is_(None))
@@ -96,5 +110,15 @@ def sync_process_timers(session: Session, case, workflow) -> None:
             del wanted[timer.task_id]
         else:
             session.delete(timer)  # the workflow moved past it (or a cycle's next round is due later)
-    for task_id, due_at in wanted.items():
-        session.add(Timer(case_id=case.id, task_id=task_id, due_at=due_at, kind=PROCESS))
+    add_timers(
+        session,
+        [
+            {"case_id": case.id, "task_id": task_id, "due_at": due_at, "kind": PROCESS, "fired_at": None}
+            for task_id, due_at in wanted.items()
+        ],
+    )
+
+
+def drop_process_timers(session: Session, case) -> None:
+    """A case moved to another version: the timers of its old diagram go (the new one's follow)."""
+    session.execute(delete(Timer).where(Timer.case_id == case.id, Timer.kind == PROCESS, Timer.fired_at.is_(None)))

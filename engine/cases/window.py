@@ -21,7 +21,6 @@ from .commands import complete_task
 
 # The window's steps in bpmn/proxy_case.bpmn: sorting items to departments, sending results back.
 INCOMING_STEPS = ("sort_to_departments",)
-OUTGOING_STEPS = ("return_to_township",)
 
 
 def upcoming_office_days(session: Session, township: OrgUnit, today: date, count: int = 4) -> list[date]:

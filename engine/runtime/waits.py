@@ -9,6 +9,7 @@ real event would (the caller runs the engine steps and settles the case).
 
 from __future__ import annotations
 
+import weakref
 from datetime import UTC, datetime, timedelta
 
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
@@ -51,6 +52,28 @@ def _due(task, definition) -> str | None:
     if isinstance(definition, CycleTimerEventDefinition) and isinstance(value, dict):
         value = value.get("next")
     return value if isinstance(value, str) else None
+
+
+def has_timer_events(workflow) -> bool:
+    """Whether the workflow's diagram, or a diagram it calls, has any timer event (worked out once
+    per parsed diagram): most have none, and then no command needs to look at process timers."""
+    specs = [workflow.spec, *workflow.subprocess_specs.values()]
+    return any(_spec_has_timers(spec) for spec in specs)
+
+
+_TIMERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _spec_has_timers(spec) -> bool:
+    found = _TIMERS.get(spec)
+    if found is None:
+        found = _TIMERS[spec] = any(
+            isinstance(d, TimerEventDefinition)
+            for task_spec in spec.task_specs.values()
+            if getattr(task_spec, "event_definition", None) is not None
+            for d in _definitions(task_spec.event_definition)
+        )
+    return found
 
 
 def _waiting_tasks(workflow) -> list:

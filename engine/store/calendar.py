@@ -10,6 +10,7 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from time import monotonic
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -98,7 +99,11 @@ class WorkingCalendar:
 
 
 _file: WorkingCalendar | None = None
-_cached: tuple[tuple, WorkingCalendar] | None = None
+_cached: tuple[tuple, WorkingCalendar, float] | None = None
+# How long a process answers its cached calendar without asking the database whether administrators
+# changed it: a command that opens a task then runs no calendar query, and an edit made through another
+# process reaches this one within this many seconds (edits made here are seen at once: `forget_calendar`).
+RECHECK_SECONDS = 30.0
 
 
 def file_calendar() -> WorkingCalendar:
@@ -109,22 +114,34 @@ def file_calendar() -> WorkingCalendar:
     return _file
 
 
-def default_calendar(session: Session) -> WorkingCalendar:
+def default_calendar(session: Session, fresh: bool = False) -> WorkingCalendar:
     """The county's calendar (table calendar_years, edited by administrators).
 
-    Cached per process; one tiny aggregate query (the database and the sum of the
-    years' revisions) tells whether another process changed it. There is no form
-    without a session: it would answer a calendar the administrators may have
-    edited since.
+    Cached per process. Every RECHECK_SECONDS one tiny aggregate query (the database and the sum of
+    the years' revisions) tells whether another process changed it. `fresh` asks now and leaves the
+    cache alone (an edit inside a transaction that is not committed yet). There is no form without a
+    session: it would answer a calendar the administrators may have edited since.
     """
     global _cached
-    count, total = session.execute(select(func.count(), func.coalesce(func.sum(CalendarYear.revision), 0))).one()
-    if not count:
-        return file_calendar()
     bind = session.get_bind()
-    key = (str(bind.engine.url), count, total)  # a Connection or an Engine: both name their engine
+    url = str(bind.engine.url)  # a Connection or an Engine: both name their engine
     cached = _cached
-    if cached is None or cached[0] != key:
-        cached = (key, WorkingCalendar.from_years(session.scalars(select(CalendarYear)).all()))
-        _cached = cached
-    return cached[1]
+    if not fresh and cached is not None and cached[0][0] == url and monotonic() - cached[2] < RECHECK_SECONDS:
+        return cached[1]
+    count, total = session.execute(select(func.count(), func.coalesce(func.sum(CalendarYear.revision), 0))).one()
+    key = (url, count, total)
+    if not count:
+        calendar = file_calendar()
+    elif cached is not None and cached[0] == key:
+        calendar = cached[1]
+    else:
+        calendar = WorkingCalendar.from_years(session.scalars(select(CalendarYear)).all())
+    if not fresh:
+        _cached = (key, calendar, monotonic())
+    return calendar
+
+
+def forget_calendar() -> None:
+    """This process changed the calendar: the next command reads it again."""
+    global _cached
+    _cached = None

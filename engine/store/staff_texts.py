@@ -11,10 +11,10 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ..kernel.vocabulary import PHONE_DEFAULT_KINDS
-from .models import User
+from .models import RoleAssignment, User
 from .notice_tables import Notification, SmsMessage
 from .sms_config import config, county_of_path, quiet_until
 
@@ -27,16 +27,19 @@ def phone_kinds(user: User) -> set[str]:
 
 
 def text_staff(session: Session, notices: Iterable[Notification], now: datetime) -> list[SmsMessage]:
-    notices = list(notices)
+    templates = config().get("staff_templates", {})
+    notices = [n for n in notices if n.kind in templates]  # a kind without a text is never sent
     if not notices:
         return []
     people = {
         u.id: u
         for u in session.scalars(
-            select(User).where(User.id.in_({n.user_id for n in notices}), User.phone.is_not(None), User.active)
+            select(User)
+            .where(User.id.in_({n.user_id for n in notices}), User.phone.is_not(None), User.active)
+            # Their units name the county whose quiet hours apply: read with them, not one by one.
+            .options(selectinload(User.roles).joinedload(RoleAssignment.org_unit))
         )
     }
-    templates = config().get("staff_templates", {})
     written = []
     for notice in notices:
         person = people.get(notice.user_id)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -142,10 +143,21 @@ def _finish(work: Work, result: object) -> bool:
     work.before_commit()
     idempotency.record(session, result, work.now)  # a client's key commits with the change it made
     session.add(work.events[0])
-    session.add_all(work.notices.values())
     text_staff(session, work.notices.values(), work.now)  # the kinds each person also wants on their phone
+    _write_notices(session, work.notices.values())
     session.commit()
     return True
+
+
+def _write_notices(session: Session, notices) -> None:
+    """All of the command's notifications in one statement: nothing reads their ids, and rows added one
+    by one would each be an INSERT ... RETURNING on SQLite."""
+    rows = [{column: getattr(n, column) for column in _NOTICE_COLUMNS} for n in notices]
+    if rows:
+        session.execute(insert(Notification), rows, execution_options={"autoflush": False})
+
+
+_NOTICE_COLUMNS = ("user_id", "at", "kind", "case_id", "task_id", "detail", "read_at")
 
 
 def _lost_race(err: OperationalError) -> bool:
