@@ -31,7 +31,7 @@ from ..kernel.vocabulary import CASE_OPEN
 from ..library.processes import spec_for
 from ..org.org import ancestor_of_kind, child_of_kind, unit_by_code
 from ..org.roles import roles
-from ..runtime.spiff import load_state
+from ..runtime.spiff import WORKFLOWS, load_state
 from ..store.models import Case, OrgUnit, TaskRow, User
 from ..store.oversight_tables import Rectification
 
@@ -105,7 +105,12 @@ class Subject:
         """The running joint handling (a parallel multi-instance over departments), if any."""
         if self.case is None or self.case.status != "open":
             return None
-        return running_joint_handling(load_state(self.case.state, spec_for(self.case.process_version)))
+        case = self.case
+        # Only looked at: the workflow this process stored last for this very state serves, if it has one.
+        workflow = WORKFLOWS.peek(case.id, case.version, case.state)
+        if workflow is None:
+            workflow = load_state(case.state, spec_for(case.process_version))
+        return running_joint_handling(workflow)
 
     @cached_property
     def lead_department_id(self) -> int | None:
@@ -116,12 +121,7 @@ class Subject:
     @cached_property
     def open_steps(self) -> set[tuple[str, int]]:
         """(role, unit) of each open task of the case."""
-        if self.case is None:
-            return set()
-        found = self.session.execute(
-            select(TaskRow.role, TaskRow.org_unit_id).where(TaskRow.case_id == self.case.id, TaskRow.state == "ready")
-        )
-        return {(role, unit) for role, unit in found}
+        return {(row.role, row.org_unit_id) for row in self.open_rows}
 
     @cached_property
     def rectification(self) -> Rectification | None:

@@ -18,7 +18,8 @@ from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy import inspect, or_, select
-from sqlalchemy.orm import Session, lazyload, undefer
+from sqlalchemy.orm import Session, noload, undefer
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..kernel.errors import NotFound
 from ..kernel.i18n import N_
@@ -78,15 +79,18 @@ class Work(unit_of_work.Work):
             raise NotFound(N_("no such task"))
         # One statement finds and locks the case; a task id that names no task finds no case.
         case = self.lock_case(select(TaskRow.case_id).where(TaskRow.id == task_id).scalar_subquery(), with_state)
-        # The row's case is the one just locked: taken from the identity map (lazyload by primary key),
-        # not joined and populated again, which would forget its just loaded state. The case's other
-        # open rows come in the same statement: settling the case after completing this row needs them.
+        # The rows are read again after the lock (populate_existing). Their case is the one just locked:
+        # given to them here, not loaded with them, which would read the case a second time and forget
+        # its just loaded state (a reload propagates to lazy loads). The case's other open rows come in
+        # the same statement: settling the case after completing this row needs them.
         rows = self.session.scalars(
             select(TaskRow)
             .where(TaskRow.case_id == case.id, or_(TaskRow.id == task_id, TaskRow.state == TaskState.READY))
-            .options(lazyload(TaskRow.case))
+            .options(noload(TaskRow.case))
             .execution_options(populate_existing=True)
         ).all()
+        for found in rows:
+            set_committed_value(found, "case", case)
         row = next((r for r in rows if r.id == task_id), None)
         if row is None:
             raise NotFound(N_("no such task"))

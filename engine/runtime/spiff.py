@@ -210,7 +210,8 @@ class WorkflowCache:
     the one this process wrote: any other writer (another worker, a migration) makes it a miss. A
     command takes the entry out (`take`), so a workflow it changed and then abandoned (an error, a
     lost race) is never seen again; the pipeline puts it back (`keep`) only after its commit. Reads
-    never use it: they restore their own copy. Small and bounded: the oldest entries go first.
+    only `peek` at it when they merely look (which joint handling runs); otherwise they restore their own
+    copy. Small and bounded: the oldest entries go first.
     """
 
     def __init__(self, size: int = 64) -> None:
@@ -226,6 +227,14 @@ class WorkflowCache:
                 self.hits += 1
                 return entry[2]
             self.misses += 1
+            return None
+
+    def peek(self, case_id: int | None, version: int | None, state: str) -> BpmnWorkflow | None:
+        """The entry for a read that only looks (never changes the workflow it is given), left in place."""
+        with self._lock:
+            entry = self._entries.get(case_id) if case_id is not None else None
+            if entry is not None and entry[0] == version and entry[1] == state:
+                return entry[2]
             return None
 
     def keep(self, case_id: int, version: int, state: str, workflow: BpmnWorkflow) -> None:
