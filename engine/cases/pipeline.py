@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy import inspect, or_, select
-from sqlalchemy.orm import Session, noload, undefer
+from sqlalchemy.orm import Session, lazyload, undefer
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..kernel.errors import NotFound
@@ -86,7 +86,7 @@ class Work(unit_of_work.Work):
         rows = self.session.scalars(
             select(TaskRow)
             .where(TaskRow.case_id == case.id, or_(TaskRow.id == task_id, TaskRow.state == TaskState.READY))
-            .options(noload(TaskRow.case))
+            .options(lazyload(TaskRow.case))
             .execution_options(populate_existing=True)
         ).all()
         for found in rows:
@@ -134,7 +134,6 @@ class Work(unit_of_work.Work):
         resident what their item's change of status means for them (engine/cases/sms.py, the outbox)."""
         if not self.arrived and not self.statuses:
             return
-        self.session.flush()  # a new item has its id now
         opened = self.events[0].type == EventType.CASE_OPENED
         for case, status_before in self.statuses.values():
             for template in texts_for(opened, status_before, case):

@@ -99,6 +99,8 @@ def rewind(session: Session, case: Case, workflow, previous, now: datetime) -> T
             previous.data,
         )
         row.state = TaskState.READY
+        # The id with the object: who is told of the returned work is read before the flush would set it.
+        row.assignee_id = row.completed_by_id
         row.assignee = session.get(User, row.completed_by_id) if row.completed_by_id else None
         row.completed_at, row.completed_by_id = None, None
         row.created_at, row.due_at = now, task_due(case, ready, now, session)

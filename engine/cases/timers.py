@@ -17,6 +17,7 @@ from ..runtime.waits import has_timer_events, waits
 from ..store.calendar import END_OF_DAY, TZ, default_calendar
 from ..store.models import TaskRow
 from ..store.timer_table import Timer
+from ..store.write_late import write_late
 
 # What a task's deadline means: an overdue task is escalated to oversight;
 # a resubmission deadline is the resident's and only reminds the agent.
@@ -55,10 +56,11 @@ def schedule(
 
 
 def add_timers(session: Session, timers: list[dict]) -> None:
-    """Write timers in one statement: nothing reads their ids, so no INSERT ... RETURNING row by row
-    (which is what the unit of work does on SQLite for rows added one by one)."""
+    """Write timers in one statement, with the command's last writes (engine/store/write_late.py):
+    nothing reads their ids, so no INSERT ... RETURNING row by row (which is what the unit of work
+    does on SQLite for rows added one by one)."""
     if timers:
-        session.execute(insert(Timer), timers, execution_options={"autoflush": False})
+        write_late(session, insert(Timer), timers)
 
 
 def reschedule(session: Session, case, row: TaskRow, deadline_kind: str | None, now: datetime, calendar) -> None:
@@ -72,13 +74,14 @@ def reschedule(session: Session, case, row: TaskRow, deadline_kind: str | None, 
 def cancel_all_but(session: Session, case_id: int, open_task_ids: set[str]) -> None:
     """Drop the unfired deadline timers of the case's tasks that are not open (completed, cancelled,
     returned); the diagram's own timers are kept by `sync_process_timers`."""
-    session.execute(
+    write_late(
+        session,
         delete(Timer).where(
             Timer.case_id == case_id,
             Timer.fired_at.is_(None),
             Timer.kind != PROCESS,
             Timer.task_id.not_in(open_task_ids or {""}),
-        )
+        ),
     )
 
 

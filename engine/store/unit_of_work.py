@@ -33,6 +33,7 @@ from . import idempotency
 from .models import Case, Event, User
 from .notice_tables import Notification
 from .staff_texts import text_staff
+from .write_late import run_late
 
 T = TypeVar("T")
 W = TypeVar("W", bound="Work")
@@ -140,10 +141,15 @@ def _finish(work: Work, result: object) -> bool:
             raise RuntimeError("a command that changes state records its event")
         session.rollback()  # nothing changed: end the read transaction
         return False
-    work.before_commit()
+    # Reads first, then every write at once, then the commit: SQLite's one writer lock is held from the
+    # transaction's first write to its commit (engine/store/write_late.py), so that stretch stays short.
+    with session.no_autoflush:
+        work.before_commit()
+        text_staff(session, work.notices.values(), work.now)  # the kinds each person also wants on their phone
     idempotency.record(session, result, work.now)  # a client's key commits with the change it made
     session.add(work.events[0])
-    text_staff(session, work.notices.values(), work.now)  # the kinds each person also wants on their phone
+    session.flush()
+    run_late(session)
     _write_notices(session, work.notices.values())
     session.commit()
     return True
