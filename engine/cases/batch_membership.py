@@ -12,9 +12,10 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from ..kernel.vocabulary import BatchStatus, TaskState
+from ..kernel.vocabulary import BatchStatus
 from ..store.models import Case, TaskRow
 from ..store.workspace_tables import Batch, BatchItem
+from ..store.write_late import write_late
 
 SCHEDULED, RECEIVED, CANCELLED = BatchStatus.SCHEDULED, BatchStatus.RECEIVED, BatchStatus.CANCELLED
 # The steps whose results the window batches back to a township (engine/cases/window.py).
@@ -26,27 +27,29 @@ def settle_batches(session: Session, case: Case, left: list[TaskRow]) -> None:
     `left`: the rows that left the inbox in this command; only an outgoing step's can be batched."""
     if case.id is None or not any(row.spec_name in OUTGOING_STEPS for row in left):
         return  # a new case is in no batch, and only results going back to a township are
-    gone = session.execute(
-        select(BatchItem.id, BatchItem.batch_id)
-        .join(Batch, Batch.id == BatchItem.batch_id)
-        .join(TaskRow, TaskRow.id == BatchItem.task_id)
-        .where(
-            BatchItem.case_id == case.id,
-            BatchItem.task_id.in_([row.id for row in left]),
-            BatchItem.received_at.is_(None),
-            Batch.status == SCHEDULED,
-            TaskRow.state != TaskState.READY,
-        )
-    ).all()
-    if not gone:
-        return
-    session.execute(delete(BatchItem).where(BatchItem.id.in_([item_id for item_id, _ in gone])))
-    for batch_id in {batch_id for _, batch_id in gone}:
-        batch = session.get(Batch, batch_id, populate_existing=True)
-        assert batch is not None  # it holds the items just read
-        remaining = list(session.scalars(select(BatchItem).where(BatchItem.batch_id == batch_id)))
-        if not remaining:
-            batch.status = CANCELLED
-        elif all(item.received_at is not None for item in remaining):
-            batch.status = RECEIVED
-            batch.received_at = max(item.received_at for item in remaining if item.received_at is not None)
+    with session.no_autoflush:  # reads only: the rows' new states are the command's, still unwritten
+        gone = session.execute(
+            select(BatchItem.id, BatchItem.batch_id)
+            .join(Batch, Batch.id == BatchItem.batch_id)
+            .where(
+                BatchItem.case_id == case.id,
+                BatchItem.task_id.in_([row.id for row in left if row.spec_name in OUTGOING_STEPS]),
+                BatchItem.received_at.is_(None),
+                Batch.status == SCHEDULED,
+            )
+        ).all()
+        if not gone:
+            return
+        gone_ids = [item_id for item_id, _ in gone]
+        for batch_id in {batch_id for _, batch_id in gone}:
+            batch = session.get(Batch, batch_id, populate_existing=True)
+            assert batch is not None  # it holds the items just read
+            remaining = list(
+                session.scalars(select(BatchItem).where(BatchItem.batch_id == batch_id, BatchItem.id.not_in(gone_ids)))
+            )
+            if not remaining:
+                batch.status = CANCELLED
+            elif all(item.received_at is not None for item in remaining):
+                batch.status = RECEIVED
+                batch.received_at = max(item.received_at for item in remaining if item.received_at is not None)
+    write_late(session, delete(BatchItem).where(BatchItem.id.in_(gone_ids)))
