@@ -85,6 +85,7 @@ class Subject:
     case: Case | None
     row: TaskRow | None = None
     batch: Any = None
+    known_open_rows: list[TaskRow] | None = None  # the case's open rows, when the caller has read them
 
     @cached_property
     def window_id(self) -> int | None:
@@ -94,7 +95,9 @@ class Subject:
 
     @cached_property
     def open_rows(self) -> list[TaskRow]:
-        """The case's open tasks (only asked for by the `task_holder` relation)."""
+        """The case's open tasks (the `task_holder` and `open_task` relations)."""
+        if self.known_open_rows is not None:
+            return self.known_open_rows
         if self.case is None or self.case.id is None:
             return []
         query = select(TaskRow).where(TaskRow.case_id == self.case.id, TaskRow.state == "ready")
@@ -379,11 +382,18 @@ def require(
 
 
 def available_actions(
-    session: Session, actor: User, case: Case | None, row: TaskRow | None = None, batch=None
+    session: Session,
+    actor: User,
+    case: Case | None,
+    row: TaskRow | None = None,
+    batch=None,
+    open_rows: list[TaskRow] | None = None,
 ) -> list[str]:
     """The actions to offer `actor` on a task (row), else on the case (or a batch): permitted, and
-    their simple preconditions hold. The command may still refuse (409) on deeper ones."""
+    their simple preconditions hold. The command may still refuse (409) on deeper ones.
+    `open_rows`: the case's open rows, if the caller has just read them."""
     s = _subject(session, case, row, batch)
+    s.known_open_rows = open_rows
     return [p.action for p in table().values() if p.offered and _permitted(actor, p, s) and STATES[p.state](actor, s)]
 
 

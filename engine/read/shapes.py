@@ -75,7 +75,7 @@ def open_tasks(session: Session, case: Case) -> list[TaskRow]:
         session.scalars(
             select(TaskRow)
             .where(TaskRow.case_id == case.id, TaskRow.state == TaskState.READY)
-            .order_by(TaskRow.created_at)
+            .order_by(TaskRow.created_at, TaskRow.id)
         )
     )
 
@@ -125,7 +125,9 @@ def task_context(task: TaskRow) -> dict:
 
 def case_dict(session: Session, case: Case, user: User | None = None) -> dict:
     """The case as the API shows it; with `user`, the case-level actions offered to them."""
-    actions = {"available_actions": available_actions(session, user, case)} if user is not None else {}
+    rows = open_tasks(session, case)  # read once: the tasks, where the item is and what is offered
+    offered = available_actions(session, user, case, open_rows=rows) if user is not None else None
+    actions = {"available_actions": offered} if offered is not None else {}
     return {
         "id": case.id,
         "receipt_code": case.receipt_code,
@@ -136,7 +138,7 @@ def case_dict(session: Session, case: Case, user: User | None = None) -> dict:
         "level": case.level,
         "org_unit": case.org_unit.code if case.org_unit else None,
         # 当前所在: every unit holding an open step (a joint item is with several departments at once).
-        "now_at": unit_names(units_now(session, [case])[case.id]),
+        "now_at": unit_names(units_now(session, [case], {case.id: rows})[case.id]),
         "village": case.village.code,
         "owner": case.owner.username,
         "resident": {"name": case.resident_name, "phone": mask_phone(case.resident_phone)},
@@ -153,7 +155,7 @@ def case_dict(session: Session, case: Case, user: User | None = None) -> dict:
         "due_at": iso(case.due_at),
         "closed_at": iso(case.closed_at),
         "process": {"key": case.process_version.key, "version": case.process_version.version},
-        "open_tasks": [task_dict(t) for t in open_tasks(session, case)],
+        "open_tasks": [task_dict(t) for t in rows],
         "events": [
             {"at": iso(e.at), "actor": e.actor, "type": e.type, "detail": e.detail} for e in case_events(session, case)
         ],

@@ -11,11 +11,19 @@ from ..kernel.vocabulary import CASE_OPEN, TaskState
 from ..store.models import Case, OrgUnit, TaskRow
 
 
-def units_now(session: Session, cases: list[Case]) -> dict[int, list[OrgUnit]]:
-    """Each case's units holding an open step (one query for a page of cases), the holding unit first."""
+def units_now(
+    session: Session, cases: list[Case], open_rows: dict[int, list[TaskRow]] | None = None
+) -> dict[int, list[OrgUnit]]:
+    """Each case's units holding an open step (one query for a page of cases), the holding unit first.
+    `open_rows`: each case's open rows oldest first, if the caller has read them (then no query)."""
     ids = [c.id for c in cases]
     found: dict[int, list[OrgUnit]] = {i: [] for i in ids}
-    if ids:
+    if open_rows is not None:
+        for case_id in ids:
+            for row in open_rows.get(case_id, []):
+                if row.org_unit not in found[case_id]:
+                    found[case_id].append(row.org_unit)
+    elif ids:
         rows = session.execute(
             select(TaskRow.case_id, OrgUnit)
             .join(OrgUnit, OrgUnit.id == TaskRow.org_unit_id)
