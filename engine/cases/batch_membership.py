@@ -28,22 +28,25 @@ def settle_batches(session: Session, case: Case, left: list[TaskRow]) -> None:
     if case.id is None or not any(row.spec_name in OUTGOING_STEPS for row in left):
         return  # a new case is in no batch, and only results going back to a township are
     with session.no_autoflush:  # reads only: the rows' new states are the command's, still unwritten
-        gone = session.execute(
-            select(BatchItem.id, BatchItem.batch_id)
+        # The items themselves, not their columns: one received in this very command says so in memory.
+        found = session.scalars(
+            select(BatchItem)
             .join(Batch, Batch.id == BatchItem.batch_id)
             .where(
                 BatchItem.case_id == case.id,
                 BatchItem.task_id.in_([row.id for row in left if row.spec_name in OUTGOING_STEPS]),
-                BatchItem.received_at.is_(None),
                 Batch.status == SCHEDULED,
             )
         ).all()
+        gone = [(item.id, item.batch_id) for item in found if item.received_at is None]
         if not gone:
             return
         gone_ids = [item_id for item_id, _ in gone]
         for batch_id in {batch_id for _, batch_id in gone}:
-            batch = session.get(Batch, batch_id, populate_existing=True)
+            batch = session.get(Batch, batch_id)
             assert batch is not None  # it holds the items just read
+            if batch not in session.dirty:
+                session.refresh(batch)  # what other commands did to it since this session read it
             remaining = list(
                 session.scalars(select(BatchItem).where(BatchItem.batch_id == batch_id, BatchItem.id.not_in(gone_ids)))
             )
@@ -52,4 +55,4 @@ def settle_batches(session: Session, case: Case, left: list[TaskRow]) -> None:
             elif all(item.received_at is not None for item in remaining):
                 batch.status = RECEIVED
                 batch.received_at = max(item.received_at for item in remaining if item.received_at is not None)
-    write_late(session, delete(BatchItem).where(BatchItem.id.in_(gone_ids)))
+    write_late(session, delete(BatchItem.__table__).where(BatchItem.id.in_(gone_ids)))

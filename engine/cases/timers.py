@@ -60,7 +60,7 @@ def add_timers(session: Session, timers: list[dict]) -> None:
     nothing reads their ids, so no INSERT ... RETURNING row by row (which is what the unit of work
     does on SQLite for rows added one by one)."""
     if timers:
-        write_late(session, insert(Timer), timers)
+        write_late(session, insert(Timer.__table__), timers)
 
 
 def reschedule(session: Session, case, row: TaskRow, deadline_kind: str | None, now: datetime, calendar) -> None:
@@ -76,7 +76,7 @@ def cancel_all_but(session: Session, case_id: int, open_task_ids: set[str]) -> N
     returned); the diagram's own timers are kept by `sync_process_timers`."""
     write_late(
         session,
-        delete(Timer).where(
+        delete(Timer.__table__).where(
             Timer.case_id == case_id,
             Timer.fired_at.is_(None),
             Timer.kind != PROCESS,

@@ -160,7 +160,7 @@ def _write_notices(session: Session, notices) -> None:
     by one would each be an INSERT ... RETURNING on SQLite."""
     rows = [{column: getattr(n, column) for column in _NOTICE_COLUMNS} for n in notices]
     if rows:
-        session.execute(insert(Notification), rows, execution_options={"autoflush": False})
+        session.connection().execute(insert(Notification.__table__), rows)
 
 
 _NOTICE_COLUMNS = ("user_id", "at", "kind", "case_id", "task_id", "detail", "read_at")

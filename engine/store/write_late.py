@@ -23,9 +23,13 @@ def write_late(session: Session, statement, params=None) -> None:
 
 
 def run_late(session: Session) -> None:
-    """The statements noted, in the order noted (the unit of work, after its flush)."""
-    for statement, params in session.info.pop(_KEY, []):
-        session.execute(statement, params, execution_options={"autoflush": False})
+    """The statements noted, in the order noted (the unit of work, after its flush). They are plain
+    table statements run on the session's connection: no objects of the session to update or create."""
+    noted = session.info.pop(_KEY, [])
+    if noted:
+        connection = session.connection()
+        for statement, params in noted:
+            connection.execute(statement, params)
 
 
 def _forget(session: Session, *_args) -> None:
