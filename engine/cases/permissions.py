@@ -22,7 +22,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import ParallelMultiInstanceTask
 from SpiffWorkflow.task import TaskState
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from ..kernel.errors import Forbidden
 from ..kernel.i18n import N_
@@ -100,7 +100,11 @@ class Subject:
             return self.known_open_rows
         if self.case is None or self.case.id is None:
             return []
-        query = select(TaskRow).where(TaskRow.case_id == self.case.id, TaskRow.state == "ready")
+        query = (
+            select(TaskRow)
+            .where(TaskRow.case_id == self.case.id, TaskRow.state == "ready")
+            .options(lazyload(TaskRow.case))  # the case in hand
+        )
         return list(self.session.scalars(query))
 
     @cached_property

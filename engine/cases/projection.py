@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from ..kernel.errors import Invalid, NotFound
 from ..kernel.i18n import N_
@@ -159,7 +159,9 @@ def _refresh(session, case, workflow, now, completed, reopened, open_rows_read):
     ready_ids = {t.id for t in ready}
     if open_rows_read is None:
         open_rows_read = session.scalars(
-            select(TaskRow).where(TaskRow.case_id == case.id, TaskRow.state == TaskState.READY)
+            select(TaskRow)
+            .where(TaskRow.case_id == case.id, TaskRow.state == TaskState.READY)
+            .options(lazyload(TaskRow.case))  # the case in hand
         ).all()
     # What is open now: rows the command closed are no longer, a row a rewind reopened is again.
     open_rows = {r.id: r for r in [*open_rows_read, *reopened] if r.state == TaskState.READY}

@@ -11,7 +11,7 @@ trail and the inbox rows, which is what the item's history is.
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from ..cases.materials import PROMISED_BY, TOLERATED, TOLERATED_MATERIALS
 from ..kernel.vocabulary import EventType, MaterialState, PartState, TaskState
@@ -218,7 +218,12 @@ def case_context(session: Session, task: TaskRow, data: dict) -> dict:
     case = task.case
     events = list(session.scalars(select(Event).where(Event.case_id == case.id).order_by(Event.at, Event.id)))
     rows_list = list(
-        session.scalars(select(TaskRow).where(TaskRow.case_id == case.id).order_by(TaskRow.created_at, TaskRow.id))
+        session.scalars(
+            select(TaskRow)
+            .where(TaskRow.case_id == case.id)
+            .options(lazyload(TaskRow.case))  # the case in hand (joined again for each row otherwise)
+            .order_by(TaskRow.created_at, TaskRow.id)
+        )
     )
     rows = {r.id: r for r in rows_list}
     earlier = [e for e in events if e.type in STEP_EVENTS]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from ..cases.forms import task_form
 from ..cases.permissions import available_actions
@@ -75,7 +75,8 @@ def open_tasks(session: Session, case: Case) -> list[TaskRow]:
         session.scalars(
             select(TaskRow)
             .where(TaskRow.case_id == case.id, TaskRow.state == TaskState.READY)
-            .order_by(TaskRow.created_at, TaskRow.id)
+            .options(lazyload(TaskRow.case))  # the case in hand (joined again for each row otherwise)
+            .order_by(TaskRow.created_at)  # steps opened together stay in the order they were written
         )
     )
 
