@@ -172,7 +172,9 @@ def _refresh(session, case, workflow, now, completed, reopened, open_rows_read):
     cancelled, left = [], []
     for row_id, row in open_rows.items():
         if row_id in ready_ids:
-            row.context = task_context(by_id[row_id].data)  # a transfer or migration may change it
+            data = by_id[row_id].data
+            if row.context != data:  # a transfer or migration may change it (most commands change no other row)
+                row.context = task_context(data)
             continue
         left.append(row)
         row.context = None
