@@ -30,6 +30,8 @@ class Page:
     total: int
     page: int
     per_page: int
+    # The total stopped counting at a cap: there is more than it says (a list shows "N+").
+    capped: bool = False
 
     def to_dict(self, convert) -> dict:
         return {
