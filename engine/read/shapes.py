@@ -32,7 +32,8 @@ def visible_cases(
         query = query.where(Case.status == status)
     for word in search_words(q):
         query = query.where(_matches(word))
-    return _paginate(session, query.order_by(Case.opened_at.desc(), Case.id.desc()), page, per_page)
+    # Newest first; the total stops at the cap (a word in every case must not count them all).
+    return _paginate(session, query.order_by(Case.opened_at.desc(), Case.id.desc()), page, per_page, capped=True)
 
 
 # Search (查询): every word must match one of the receipt code, the resident's name, their phone (in

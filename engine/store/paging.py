@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
 from .calendar import TZ
@@ -13,6 +13,9 @@ from .calendar import TZ
 MAX_PER_PAGE = 100
 MAX_PAGE = 100_000
 MAX_ID = 2**63 - 1  # PostgreSQL BIGINT
+# Lists that can hold a county's millions count this far and no further: more is answered as
+# COUNT_CAP + 1 (`Page.capped`; a page shows "1000+"), so a count never reads a whole table.
+COUNT_CAP = 1000
 
 
 def parse_id(value) -> int | None:
@@ -51,10 +54,29 @@ def clamp_page(page, per_page, default: int = 20) -> tuple[int, int]:
     return page, per_page
 
 
-def paginate(session: Session, query, page: int, per_page: int) -> Page:
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+def paginate(session: Session, query, page: int, per_page: int, capped: bool = False) -> Page:
+    """One page of `query` with its total; `capped`: the total counts only as far as `page_cap`."""
     items = list(session.scalars(query.limit(per_page).offset((page - 1) * per_page)).unique())
-    return Page(items, total or 0, page, per_page)
+    if not capped:
+        total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+        return Page(items, total or 0, page, per_page)
+    cap = page_cap(page, per_page)
+    if page == 1 and len(items) < per_page:
+        return Page(items, len(items), page, per_page)  # the whole list is on this page
+    total = count_upto(session, query.order_by(None).subquery(), cap)
+    return Page(items, total, page, per_page, total > cap)
+
+
+def page_cap(page: int, per_page: int) -> int:
+    """How far a page's total counts: the cap, or past this page when it lies further (so "next" is
+    offered while there is more)."""
+    return max(COUNT_CAP, page * per_page)
+
+
+def count_upto(session: Session, rows, cap: int) -> int:
+    """How many rows the subquery `rows` holds, counting no further than cap + 1."""
+    limited = select(literal(1)).select_from(rows).limit(cap + 1).subquery()
+    return session.scalar(select(func.count()).select_from(limited)) or 0
 
 
 def iso(value) -> str | None:

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, literal, select, union_all
+from sqlalchemy import select, union_all
 from sqlalchemy.orm import Session
 
 from ...kernel.clock import utcnow
 from ...read.inbox import SCOPES, Filters, due_soon_limit
 from ...store.models import User
-from ...store.paging import Page, clamp_page
+from ...store.paging import COUNT_CAP, Page, clamp_page, count_upto, page_cap
 from . import approvals, asking, records, rectifications, tasks
 from .base import Moment, WorkItem, WorkSource
 
@@ -36,8 +36,6 @@ SOURCES: tuple[WorkSource, ...] = (
     rectifications.SOURCE,
 )
 NO_FILTERS = Filters()
-# A tab's count stops here: more work than this is answered as COUNT_CAP + 1 (the page shows "1000+").
-COUNT_CAP = 1000
 BY_KIND = {s.kind: s for s in SOURCES}
 KINDS = tuple(BY_KIND)
 
@@ -59,17 +57,6 @@ def _union(session: Session, user: User, scope: str, filters: Filters, moment: M
     return (selects[0] if len(selects) == 1 else union_all(*selects)).subquery("work")
 
 
-def _counted(session: Session, work, cap: int) -> int:
-    """How many rows `work` holds, counting no further than cap + 1."""
-    limited = select(literal(1)).select_from(work).limit(cap + 1).subquery()
-    return session.scalar(select(func.count()).select_from(limited)) or 0
-
-
-def capped(count: int, cap: int = COUNT_CAP) -> bool:
-    """Whether a count stopped at the cap (there is more work than it says)."""
-    return count > cap
-
-
 def counts(session: Session, user: User, filters: Filters = NO_FILTERS, moment: Moment | None = None) -> dict:
     """How much work each tab holds (one count query per tab over every source), exact up to
     `COUNT_CAP`; a tab holding more is COUNT_CAP + 1."""
@@ -77,7 +64,7 @@ def counts(session: Session, user: User, filters: Filters = NO_FILTERS, moment: 
     found = {}
     for scope in SCOPES:
         work = _union(session, user, scope, filters, moment)
-        found[scope] = 0 if work is None else _counted(session, work, COUNT_CAP)
+        found[scope] = 0 if work is None else count_upto(session, work, COUNT_CAP)
     return found
 
 
@@ -124,10 +111,8 @@ def work_page(
     work = _union(session, user, scope, filters, moment, kinds)
     if work is None:
         return Page([], 0, page, per_page)
-    # The total counts as far as the cap, or past this page when it lies further: "next" stays offered
-    # while there is more.
-    cap = max(COUNT_CAP, page * per_page)
-    total = _counted(session, work, cap)
+    cap = page_cap(page, per_page)
+    total = count_upto(session, work, cap)
     first = _first_rows(session, user, scope, filters, moment, kinds, page * per_page)
     keys = session.execute(
         select(first.c.kind, first.c.key)
@@ -143,7 +128,7 @@ def work_page(
         for kind, wanted in by_kind.items()
         for key, item in BY_KIND[kind].items(session, user, wanted, moment).items()
     }
-    return Page([loaded[k] for k in map(tuple, keys) if k in loaded], total, page, per_page, capped(total, cap))
+    return Page([loaded[k] for k in map(tuple, keys) if k in loaded], total, page, per_page, total > cap)
 
 
-__all__ = ["COUNT_CAP", "KINDS", "SOURCES", "WorkItem", "capped", "counts", "moment_of", "work_page"]
+__all__ = ["COUNT_CAP", "KINDS", "SOURCES", "WorkItem", "counts", "moment_of", "work_page"]
