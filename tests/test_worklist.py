@@ -145,6 +145,41 @@ def test_pages_walk_every_source_once_and_counts_match(session, user):
                 assert known == sorted(known) and dues[: len(known)] == known
 
 
+def test_counts_stop_at_the_cap_and_capped_pages_still_walk_everything(session, user, login, monkeypatch):
+    """At a county's size a tab's count stops at COUNT_CAP (1000): more is COUNT_CAP + 1, the page shows
+    "1000+", and the pages still list every entry once, in order. Here the cap is 2."""
+    import engine.oversight.worklist as worklist
+    import engine.store.paging as paging
+    import web.filters
+
+    items = [Item(session, user, "temporary-aid", "village_agent@t2-v2", "t2-v2", at(2, 1 + i)) for i in range(4)]
+    session.commit()
+    row = items[0].open_rows()[0]
+    assert row.assignee_id is None
+    username = f"{row.role}@{row.org_unit.code}"
+    person = user(username)
+    full = [(w.kind, w.id) for w in work_page(session, person, "available", Filters(), 1, 100).items]
+    assert len(full) >= 4
+    for module in (worklist, paging, web.filters):
+        monkeypatch.setattr(module, "COUNT_CAP", 2)
+    assert counts(session, person)["available"] == 3  # "more than 2"
+    seen, number = [], 1
+    while True:
+        page = work_page(session, person, "available", Filters(), number, 2)
+        if not page.items:
+            break
+        # The total counts as far as the cap or this page's end; past it, one more says "there is more",
+        # so "next" is offered while there is more.
+        reach = max(2, number * 2)
+        assert page.capped == (len(full) > reach)
+        assert page.total == (reach + 1 if page.capped else len(full))
+        seen += [(w.kind, w.id) for w in page.items]
+        number += 1
+    assert seen == full
+    html = login(username).get("/inbox?scope=available&per_page=2").get_data(as_text=True)
+    assert '<span class="count">2+</span>' in html and "2+" in html
+
+
 def test_every_source_is_registered_once():
     kinds = [s.kind for s in SOURCES]
     assert len(kinds) == len(set(kinds)) and kinds[0] == "task"
