@@ -17,8 +17,7 @@ from ..library.processes import spec_for
 from ..org.access import case_scope
 from ..runtime.spiff import find_task, load_state
 from ..store.models import Case, Event, OrgUnit, TaskRow, User
-from ..store.paging import Page, clamp_page, iso
-from ..store.paging import paginate as _paginate
+from ..store.paging import Page, clamp_page, iso, paginate_by_key
 from .context import case_context
 from .whereabouts import unit_names, units_now
 
@@ -32,8 +31,9 @@ def visible_cases(
         query = query.where(Case.status == status)
     for word in search_words(q):
         query = query.where(_matches(word))
-    # Newest first; the total stops at the cap (a word in every case must not count them all).
-    return _paginate(session, query.order_by(Case.opened_at.desc(), Case.id.desc()), page, per_page, capped=True)
+    # Newest first; the total stops at the cap (a word in every case must not count them all), and the
+    # matches are read once for the total and the page.
+    return paginate_by_key(session, query.order_by(Case.opened_at.desc(), Case.id.desc()), Case.id, page, per_page)
 
 
 # Search (查询): every word must match one of the receipt code, the resident's name, their phone (in

@@ -8,7 +8,7 @@ query). A source whose work is computed in Python turns its short list into rows
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import String, and_, cast, exists, false, literal, null, or_, select, true, union_all
@@ -27,6 +27,9 @@ class Moment:
 
     now: datetime
     soon: datetime
+    # What the sources computed for this listing, kept for its other tabs (a household's due visits are
+    # computed in Python: once per listing, not once per tab).
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     def mark(self, due_at: datetime | None) -> str:
         if due_at is None:
