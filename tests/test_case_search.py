@@ -64,3 +64,14 @@ def test_a_search_counts_only_as_far_as_the_cap_and_still_pages_newest_first(api
     pages = [_find(api, "village_agent@t2-v2", tag, per_page=1, page=n) for n in (1, 2, 3, 4)]
     assert [p["total"] for p in pages] == [2, 3, 3, 3]
     assert [c["id"] for p in pages for c in p["items"]] == sorted(opened, reverse=True)
+
+
+def test_quotes_backslashes_and_wildcards_in_a_search_are_plain_text(api):
+    """The words are written into the statement (so each search gets its own plan): quoted, never SQL."""
+    tag = uuid.uuid4().hex[:6]
+    name = f"王'五\\%_{tag}"
+    case = api.open_case("village_agent@t3-v2", "temporary-aid", "t3-v2", name=name)
+    for q in (name, f"'五\\%_{tag}", f"\\%_{tag}"):
+        assert [c["id"] for c in _find(api, "village_agent@t3-v2", q)["items"]] == [case["id"]], q
+    for q in (f"'; DROP TABLE cases; --{tag}", f"五%{tag}", f"王_五{tag}"):
+        assert _find(api, "village_agent@t3-v2", q)["total"] == 0, q
