@@ -54,30 +54,29 @@ def clamp_page(page, per_page, default: int = 20) -> tuple[int, int]:
     return page, per_page
 
 
-def paginate(session: Session, query, page: int, per_page: int, capped: bool = False) -> Page:
-    """One page of `query` with its total; `capped`: the total counts only as far as `page_cap`."""
+def paginate(session: Session, query, page: int, per_page: int) -> Page:
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     items = list(session.scalars(query.limit(per_page).offset((page - 1) * per_page)).unique())
-    if not capped:
-        total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-        return Page(items, total or 0, page, per_page)
-    cap = page_cap(page, per_page)
-    if page == 1 and len(items) < per_page:
-        return Page(items, len(items), page, per_page)  # the whole list is on this page
-    total = count_upto(session, query.order_by(None).subquery(), cap)
-    return Page(items, total, page, per_page, total > cap)
+    return Page(items, total or 0, page, per_page)
 
 
 def paginate_by_key(session: Session, query, key, page: int, per_page: int) -> Page:
-    """`paginate(capped=True)` in one pass over the matches: the keys of the first matches in the
-    query's order, as far as the cap (or past this page), give the total and this page's keys; then
-    only this page's rows are loaded, in that order. A search whose matches are found through an index
-    (a rare word's trigrams) reads them once, not once for the page and again for the count."""
+    """One page of `query` whose total counts only as far as `page_cap`. Within the cap it is one pass
+    over the matches: the keys of the first matches in the query's order give the total and this
+    page's keys (a search whose matches come off an index, a rare word's trigrams, reads them once,
+    not once for the page and again for the count); then only this page's rows are loaded, in order."""
     cap = page_cap(page, per_page)
-    keys = list(session.scalars(query.with_only_columns(key).limit(cap + 1)))
-    wanted = keys[(page - 1) * per_page : page * per_page]
+    keyed = query.with_only_columns(key)
+    if cap == COUNT_CAP:
+        keys = list(session.scalars(keyed.limit(cap + 1)))
+        total = len(keys)
+        wanted = keys[(page - 1) * per_page : page * per_page]
+    else:  # a page past the cap: its keys by offset, and the total counted past it, in the database
+        wanted = list(session.scalars(keyed.limit(per_page).offset((page - 1) * per_page)))
+        total = count_upto(session, query.order_by(None).subquery(), cap)
     rows = list(session.scalars(query.order_by(None).where(key.in_(wanted))).unique()) if wanted else []
     by_key = {getattr(row, key.key): row for row in rows}
-    return Page([by_key[k] for k in wanted if k in by_key], len(keys), page, per_page, len(keys) > cap)
+    return Page([by_key[k] for k in wanted if k in by_key], total, page, per_page, total > cap)
 
 
 def page_cap(page: int, per_page: int) -> int:
