@@ -242,7 +242,7 @@ class TaskRow(Base):
         Index("ix_tasks_assignee", "assignee_id", "state"),
         # A case's tasks; with their units, so "did this unit hold one of the case's tasks" (who may see a
         # case, engine/org/access.py) is answered from the index alone, for each of a search's matches.
-        Index("ix_tasks_case", "case_id", "state", "org_unit_id"),
+        Index("ix_tasks_case_unit", "case_id", "state", "org_unit_id"),
         # The "available" tab in its own order: the first page is read straight off the index.
         Index(
             "ix_tasks_available",
