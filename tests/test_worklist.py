@@ -145,6 +145,26 @@ def test_pages_walk_every_source_once_and_counts_match(session, user):
                 assert known == sorted(known) and dues[: len(known)] == known
 
 
+def test_latest_due_first_lists_the_same_work_with_no_deadline_last(session, user):
+    """sort=-due: the same entries as the default order, latest deadline first and work without one last
+    (each source read latest first off its index, the work without a deadline after)."""
+    for username in ("supervisor@qx", "leader@qx", "discipline_inspector@t2", "village_agent@t3-v1"):
+        person = user(username)
+        for scope in ("available", "mine", "due_soon", "overdue"):
+            soonest = work_page(session, person, scope, Filters(), 1, 100).items
+            latest = work_page(session, person, scope, Filters(sort="-due"), 1, 100).items
+            assert sorted((w.kind, w.id) for w in latest) == sorted((w.kind, w.id) for w in soonest)
+            dues = [w.due_at for w in latest]
+            known = [d for d in dues if d is not None]
+            assert known == sorted(known, reverse=True) and dues[: len(known)] == known, (username, scope)
+            walked = [
+                (w.kind, w.id)
+                for number in range(1, len(latest) // 2 + 2)
+                for w in work_page(session, person, scope, Filters(sort="-due"), number, 2).items
+            ]
+            assert walked == [(w.kind, w.id) for w in latest], (username, scope)
+
+
 def test_counts_stop_at_the_cap_and_capped_pages_still_walk_everything(session, user, login, monkeypatch):
     """At a county's size a tab's count stops at COUNT_CAP (1000): more is COUNT_CAP + 1, the page shows
     "1000+", and the pages still list every entry once, in order. Here the cap is 2."""

@@ -88,6 +88,13 @@ def _first_rows(session: Session, user: User, scope: str, filters: Filters, mome
         if rows is None:
             continue
         one = rows.subquery(f"{source.kind}_rows")
+        if scope != "done" and filters.sort == "-due":
+            # Latest due first, as an index read backwards holds it (DESC puts no deadline first there):
+            # the work with a deadline, then the work without one, each its first `count`.
+            for due in (one.c.due_at.is_not(None), one.c.due_at.is_(None)):
+                first = select(one).where(due).order_by(one.c.due_at.desc(), one.c.sort_at, one.c.kind, one.c.key)
+                branches.append(first.limit(count).subquery().select())
+            continue
         branches.append(select(one).order_by(*_order(one.c, scope, filters)).limit(count).subquery().select())
     if not branches:
         return None
