@@ -5,11 +5,14 @@ tab fills once the timer worker has run."""
 
 from datetime import date
 
+from sqlalchemy import select
+
 from engine.cases.catalog_admin import propose_item
 from engine.oversight.callbacks import close_record, draw_callbacks, record_callback
 from engine.oversight.worklist import SOURCES, counts, work_page
 from engine.read.inbox import Filters
 from engine.read.portal import file_complaint
+from engine.store.models import OrgUnit, RoleAssignment
 from engine.store.oversight_tables import Complaint
 
 from .isolated_db import app, demo_db, own_database_url  # noqa: F401
@@ -163,6 +166,35 @@ def test_latest_due_first_lists_the_same_work_with_no_deadline_last(session, use
                 for w in work_page(session, person, scope, Filters(sort="-due"), number, 2).items
             ]
             assert walked == [(w.kind, w.id) for w in latest], (username, scope)
+
+
+def test_someone_with_two_places_sees_the_work_of_both_in_one_order(session, user):
+    """A person holding a role at two units (or two roles): their "open to my unit" is both places' work,
+    soonest due first and paged, as one list (the tasks source reads each place off its index)."""
+    for i in range(2):
+        Item(session, user, "temporary-aid", "village_agent@t1-v3", "t1-v3", at(3, 1 + i))
+        Item(session, user, "temporary-aid", "village_agent@t2-v3", "t2-v3", at(3, 3 + i))
+    session.commit()
+    first, second = user("village_agent@t1-v3"), user("village_agent@t2-v3")
+    both = {
+        (w.kind, w.id) for p in (first, second) for w in work_page(session, p, "available", Filters(), 1, 100).items
+    }
+    assert len(both) >= 4
+    village = session.scalar(select(OrgUnit).where(OrgUnit.code == "t2-v3"))
+    session.add(RoleAssignment(user_id=first.id, role="village_agent", org_unit_id=village.id))
+    session.commit()
+    session.expire(first)
+    listed = work_page(session, first, "available", Filters(), 1, 100).items
+    assert {(w.kind, w.id) for w in listed} >= both and counts(session, first)["available"] == len(listed)
+    dues = [w.due_at for w in listed]
+    known = [d for d in dues if d is not None]
+    assert known == sorted(known) and dues[: len(known)] == known
+    walked = [
+        (w.kind, w.id)
+        for number in range(1, len(listed) // 3 + 2)
+        for w in work_page(session, first, "available", Filters(), number, 3).items
+    ]
+    assert walked == [(w.kind, w.id) for w in listed]
 
 
 def test_counts_stop_at_the_cap_and_capped_pages_still_walk_everything(session, user, login, monkeypatch):

@@ -3,7 +3,7 @@ engine/read/inbox.py (claimed by me, open to my unit, due soon and overdue by th
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, union_all
 from sqlalchemy.orm import Session
 
 from ...cases.urges import urge_counts
@@ -18,7 +18,14 @@ KIND = "task"
 def rows(session: Session, user: User, scope: str, filters: Filters, moment: Moment):
     query = inbox_query(user, scope, filters).order_by(None)
     at = TaskRow.completed_at if scope == "done" else TaskRow.created_at
-    return query.with_only_columns(*columns(KIND, TaskRow.id, TaskRow.due_at, at))
+    query = query.with_only_columns(*columns(KIND, TaskRow.id, TaskRow.due_at, at))
+    places = sorted({(a.role, a.org_unit_id) for a in user.roles})
+    if scope != "available" or len(places) < 2:
+        return query
+    # Someone with several roles or units: one select per (role, unit), each read off ix_tasks_available
+    # in the tab's order, which the database merges; one select over all of them would sort them all.
+    per_place = [query.where(TaskRow.role == role, TaskRow.org_unit_id == unit) for role, unit in places]
+    return union_all(*per_place).subquery(f"{KIND}_places").select()
 
 
 def items(session: Session, user: User, keys: list[str], moment: Moment) -> dict[str, WorkItem]:
