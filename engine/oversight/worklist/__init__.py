@@ -26,7 +26,7 @@ from ...read.inbox import SCOPES, Filters, due_soon_limit
 from ...store.models import User
 from ...store.paging import COUNT_CAP, Page, clamp_page, count_upto, page_cap
 from . import approvals, asking, records, rectifications, tasks
-from .base import Moment, WorkItem, WorkSource
+from .base import Moment, WorkItem, WorkSource, selects_of
 
 SOURCES: tuple[WorkSource, ...] = (
     tasks.SOURCE,
@@ -47,10 +47,10 @@ def moment_of(session: Session, now: datetime | None = None) -> Moment:
 
 def _union(session: Session, user: User, scope: str, filters: Filters, moment: Moment, kinds=None):
     selects = [
-        rows
+        one
         for source in SOURCES
         if kinds is None or source.kind in kinds
-        if (rows := source.rows(session, user, scope, filters, moment)) is not None
+        for one in selects_of(source.rows(session, user, scope, filters, moment))
     ]
     if not selects:
         return None
@@ -84,18 +84,16 @@ def _first_rows(session: Session, user: User, scope: str, filters: Filters, mome
     for source in SOURCES:
         if kinds is not None and source.kind not in kinds:
             continue
-        rows = source.rows(session, user, scope, filters, moment)
-        if rows is None:
-            continue
-        one = rows.subquery(f"{source.kind}_rows")
-        if scope != "done" and filters.sort == "-due":
-            # Latest due first, as an index read backwards holds it (DESC puts no deadline first there):
-            # the work with a deadline, then the work without one, each its first `count`.
-            for due in (one.c.due_at.is_not(None), one.c.due_at.is_(None)):
-                first = select(one).where(due).order_by(one.c.due_at.desc(), one.c.sort_at, one.c.kind, one.c.key)
-                branches.append(first.limit(count).subquery().select())
-            continue
-        branches.append(select(one).order_by(*_order(one.c, scope, filters)).limit(count).subquery().select())
+        for number, rows in enumerate(selects_of(source.rows(session, user, scope, filters, moment))):
+            one = rows.subquery(f"{source.kind}_rows_{number}")
+            if scope != "done" and filters.sort == "-due":
+                # Latest due first, as an index read backwards holds it (DESC puts no deadline first
+                # there): the work with a deadline, then the work without one, each its first `count`.
+                for due in (one.c.due_at.is_not(None), one.c.due_at.is_(None)):
+                    latest = select(one).where(due).order_by(one.c.due_at.desc(), one.c.sort_at, one.c.kind, one.c.key)
+                    branches.append(latest.limit(count).subquery().select())
+                continue
+            branches.append(select(one).order_by(*_order(one.c, scope, filters)).limit(count).subquery().select())
     if not branches:
         return None
     return (branches[0] if len(branches) == 1 else union_all(*branches)).subquery("work")

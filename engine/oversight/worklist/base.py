@@ -58,12 +58,27 @@ class WorkItem:
 
 
 @dataclass(frozen=True)
+class Parts:
+    """A source's rows that lie in several ranges of its index (a person's several roles or units): the
+    inbox counts them together and takes a page's first rows from each part in its order."""
+
+    selects: list[Select]
+
+
+@dataclass(frozen=True)
 class WorkSource:
     """A kind of work the inbox lists (registered in `engine/oversight/worklist/__init__.py`)."""
 
     kind: str
-    rows: Callable[[Session, User, str, Filters, Moment], Select | None]
+    rows: Callable[[Session, User, str, Filters, Moment], Select | Parts | None]
     items: Callable[[Session, User, list[str], Moment], dict[str, WorkItem]]
+
+
+def selects_of(rows: Select | Parts | None) -> list[Select]:
+    """The selects behind a source's rows."""
+    if rows is None:
+        return []
+    return list(rows.selects) if isinstance(rows, Parts) else [rows]
 
 
 def columns(kind: str, key, due_at, sort_at) -> tuple:

@@ -3,14 +3,14 @@ engine/read/inbox.py (claimed by me, open to my unit, due soon and overdue by th
 
 from __future__ import annotations
 
-from sqlalchemy import select, union_all
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...cases.urges import urge_counts
 from ...read.inbox import Filters, due_mark, inbox_query, returned_to
 from ...read.shapes import task_dict
 from ...store.models import TaskRow, User
-from .base import Moment, WorkItem, WorkSource, columns
+from .base import Moment, Parts, WorkItem, WorkSource, columns
 
 KIND = "task"
 
@@ -22,10 +22,9 @@ def rows(session: Session, user: User, scope: str, filters: Filters, moment: Mom
     places = sorted({(a.role, a.org_unit_id) for a in user.roles})
     if scope != "available" or len(places) < 2:
         return query
-    # Someone with several roles or units: one select per (role, unit), each read off ix_tasks_available
-    # in the tab's order, which the database merges; one select over all of them would sort them all.
-    per_place = [query.where(TaskRow.role == role, TaskRow.org_unit_id == unit) for role, unit in places]
-    return union_all(*per_place).subquery(f"{KIND}_places").select()
+    # Someone with several roles or units: one part per (role, unit), each read off ix_tasks_available in
+    # the tab's order; one select over all of them would be sorted whole for a page.
+    return Parts([query.where(TaskRow.role == role, TaskRow.org_unit_id == unit) for role, unit in places])
 
 
 def items(session: Session, user: User, keys: list[str], moment: Moment) -> dict[str, WorkItem]:
