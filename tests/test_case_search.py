@@ -49,3 +49,29 @@ def test_the_top_bar_search_finds_the_case_on_the_items_page(api, login):
     page = agent.get("/cases?find=" + tag).get_data(as_text=True)  # the top bar's search box
     assert 'name="find"' in page and case["receipt_code"] in page and f"搜索{tag}" in page
     assert "没有符合条件的事项" in agent.get("/cases?q=不存在的词" + tag).get_data(as_text=True)
+
+
+def test_a_search_counts_only_as_far_as_the_cap_and_still_pages_newest_first(api, monkeypatch):
+    """A word in every case of a county must not count millions: the total stops at COUNT_CAP (1000; here
+    1) or the end of the page asked for, and says one more while there is more."""
+    import engine.store.paging as paging
+
+    tag = uuid.uuid4().hex[:6]
+    opened = [
+        api.open_case("village_agent@t2-v2", "temporary-aid", "t2-v2", name=f"封顶{tag}{i}")["id"] for i in range(3)
+    ]
+    monkeypatch.setattr(paging, "COUNT_CAP", 1)
+    pages = [_find(api, "village_agent@t2-v2", tag, per_page=1, page=n) for n in (1, 2, 3, 4)]
+    assert [p["total"] for p in pages] == [2, 3, 3, 3]
+    assert [c["id"] for p in pages for c in p["items"]] == sorted(opened, reverse=True)
+
+
+def test_quotes_backslashes_and_wildcards_in_a_search_are_plain_text(api):
+    """The words are written into the statement (so each search gets its own plan): quoted, never SQL."""
+    tag = uuid.uuid4().hex[:6]
+    name = f"王'五\\%_{tag}"
+    case = api.open_case("village_agent@t3-v2", "temporary-aid", "t3-v2", name=name)
+    for q in (name, f"'五\\%_{tag}", f"\\%_{tag}"):
+        assert [c["id"] for c in _find(api, "village_agent@t3-v2", q)["items"]] == [case["id"]], q
+    for q in (f"'; DROP TABLE cases; --{tag}", f"五%{tag}", f"王_五{tag}"):
+        assert _find(api, "village_agent@t3-v2", q)["total"] == 0, q

@@ -95,6 +95,21 @@ def test_due_soon_and_overdue_reach_everyone_of_the_unit_while_nobody_took_the_t
     assert "is overdue" in text(overdue[0], lambda s: s)
 
 
+def test_a_claimed_tasks_deadline_reaches_its_holder_only_and_marks_the_row_in_hand(session, user):
+    """The sweep's command for a deadline: the row this session holds shows the mark at once, the event
+    names the step and its unit, and only the one who took the task is reminded."""
+    case = _open_and_hand_over(session, user)
+    review = session.scalar(select(TaskRow).where(TaskRow.case_id == case.id, TaskRow.state == "ready"))
+    holder = user("township_reception@t1")
+    commands.claim_task(session, holder, review.id)
+    assert fire_due_timers(session, review.due_at + timedelta(days=1), 10_000) >= 2
+    assert review.due_state == "overdue"  # no refresh: the session's own copy was told
+    late = session.scalar(select(Event).where(Event.case_id == case.id, Event.type == "task_overdue"))
+    assert late.task_id == review.id and late.detail["unit"] == "t1" and late.detail["task"] == review.spec_name
+    for kind in ("due_soon_reminder", "overdue_reminder"):
+        assert _who(session, _told(session, case, kind)) == [holder.id]
+
+
 def test_reading_marks_only_my_own_and_is_recorded_once(session, user):
     case = _open_and_hand_over(session, user)
     reception, agent = user("township_reception@t1"), user("village_agent@t1-v1")

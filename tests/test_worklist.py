@@ -5,11 +5,14 @@ tab fills once the timer worker has run."""
 
 from datetime import date
 
+from sqlalchemy import select
+
 from engine.cases.catalog_admin import propose_item
 from engine.oversight.callbacks import close_record, draw_callbacks, record_callback
 from engine.oversight.worklist import SOURCES, counts, work_page
 from engine.read.inbox import Filters
 from engine.read.portal import file_complaint
+from engine.store.models import OrgUnit, RoleAssignment
 from engine.store.oversight_tables import Complaint
 
 from .isolated_db import app, demo_db, own_database_url  # noqa: F401
@@ -143,6 +146,90 @@ def test_pages_walk_every_source_once_and_counts_match(session, user):
             if scope != "done":  # soonest due first, work without a deadline last
                 known = [d for d in dues if d is not None]
                 assert known == sorted(known) and dues[: len(known)] == known
+
+
+def test_latest_due_first_lists_the_same_work_with_no_deadline_last(session, user):
+    """sort=-due: the same entries as the default order, latest deadline first and work without one last
+    (each source read latest first off its index, the work without a deadline after)."""
+    for username in ("supervisor@qx", "leader@qx", "discipline_inspector@t2", "village_agent@t3-v1"):
+        person = user(username)
+        for scope in ("available", "mine", "due_soon", "overdue"):
+            soonest = work_page(session, person, scope, Filters(), 1, 100).items
+            latest = work_page(session, person, scope, Filters(sort="-due"), 1, 100).items
+            assert sorted((w.kind, w.id) for w in latest) == sorted((w.kind, w.id) for w in soonest)
+            dues = [w.due_at for w in latest]
+            known = [d for d in dues if d is not None]
+            assert known == sorted(known, reverse=True) and dues[: len(known)] == known, (username, scope)
+            walked = [
+                (w.kind, w.id)
+                for number in range(1, len(latest) // 2 + 2)
+                for w in work_page(session, person, scope, Filters(sort="-due"), number, 2).items
+            ]
+            assert walked == [(w.kind, w.id) for w in latest], (username, scope)
+
+
+def test_someone_with_two_places_sees_the_work_of_both_in_one_order(session, user):
+    """A person holding a role at two units (or two roles): their "open to my unit" is both places' work,
+    soonest due first and paged, as one list (the tasks source reads each place off its index)."""
+    for i in range(2):
+        Item(session, user, "temporary-aid", "village_agent@t1-v3", "t1-v3", at(3, 1 + i))
+        Item(session, user, "temporary-aid", "village_agent@t2-v3", "t2-v3", at(3, 3 + i))
+    session.commit()
+    first, second = user("village_agent@t1-v3"), user("village_agent@t2-v3")
+    both = {
+        (w.kind, w.id) for p in (first, second) for w in work_page(session, p, "available", Filters(), 1, 100).items
+    }
+    assert len(both) >= 4
+    village = session.scalar(select(OrgUnit).where(OrgUnit.code == "t2-v3"))
+    session.add(RoleAssignment(user_id=first.id, role="village_agent", org_unit_id=village.id))
+    session.commit()
+    session.expire(first)
+    listed = work_page(session, first, "available", Filters(), 1, 100).items
+    assert {(w.kind, w.id) for w in listed} >= both and counts(session, first)["available"] == len(listed)
+    dues = [w.due_at for w in listed]
+    known = [d for d in dues if d is not None]
+    assert known == sorted(known) and dues[: len(known)] == known
+    walked = [
+        (w.kind, w.id)
+        for number in range(1, len(listed) // 3 + 2)
+        for w in work_page(session, first, "available", Filters(), number, 3).items
+    ]
+    assert walked == [(w.kind, w.id) for w in listed]
+
+
+def test_counts_stop_at_the_cap_and_capped_pages_still_walk_everything(session, user, login, monkeypatch):
+    """At a county's size a tab's count stops at COUNT_CAP (1000): more is COUNT_CAP + 1, the page shows
+    "1000+", and the pages still list every entry once, in order. Here the cap is 2."""
+    import engine.oversight.worklist as worklist
+    import engine.store.paging as paging
+    import web.filters
+
+    items = [Item(session, user, "temporary-aid", "village_agent@t2-v2", "t2-v2", at(2, 1 + i)) for i in range(4)]
+    session.commit()
+    row = items[0].open_rows()[0]
+    assert row.assignee_id is None
+    username = f"{row.role}@{row.org_unit.code}"
+    person = user(username)
+    full = [(w.kind, w.id) for w in work_page(session, person, "available", Filters(), 1, 100).items]
+    assert len(full) >= 4
+    for module in (worklist, paging, web.filters):
+        monkeypatch.setattr(module, "COUNT_CAP", 2)
+    assert counts(session, person)["available"] == 3  # "more than 2"
+    seen, number = [], 1
+    while True:
+        page = work_page(session, person, "available", Filters(), number, 2)
+        if not page.items:
+            break
+        # The total counts as far as the cap or this page's end; past it, one more says "there is more",
+        # so "next" is offered while there is more.
+        reach = max(2, number * 2)
+        assert page.capped == (len(full) > reach)
+        assert page.total == (reach + 1 if page.capped else len(full))
+        seen += [(w.kind, w.id) for w in page.items]
+        number += 1
+    assert seen == full
+    html = login(username).get("/inbox?scope=available&per_page=2").get_data(as_text=True)
+    assert '<span class="count">2+</span>' in html and "2+" in html
 
 
 def test_every_source_is_registered_once():

@@ -7,6 +7,7 @@ from flask_babel import format_datetime, get_locale
 from engine.cases.permissions import permission
 from engine.kernel.vocabulary import BATCH_ROLES, EDITOR_ROLES, SUPERVISION_ROLES, VOCABULARIES, Role, label
 from engine.org.org import unit_by_code
+from engine.oversight.worklist import COUNT_CAP
 from engine.read.rectifications import open_rectification_count
 from engine.read.whereabouts import units_now
 from engine.store.calendar import TZ
@@ -43,6 +44,7 @@ def register(app) -> None:
         return localized({"label": row.label, "label_en": row.label_en}, "label")
 
     app.add_template_filter(percent, "percent")
+    app.add_template_filter(tab_count, "tab_count")
     app.jinja_env.globals["supervises"] = supervises
     app.jinja_env.globals["rectification_count"] = rectification_count
     app.jinja_env.globals["units_now_of"] = units_now_of
@@ -89,3 +91,8 @@ def rectification_count(user) -> int:
 def units_now_of(case) -> list:
     """当前所在 of one item: every unit holding an open step of it (engine/read/whereabouts.py)."""
     return units_now(db.session, [case])[case.id]
+
+
+def tab_count(count: int) -> str:
+    """An inbox tab's count: the number, or "1000+" where counting stopped at the cap."""
+    return f"{COUNT_CAP}+" if count > COUNT_CAP else str(count)

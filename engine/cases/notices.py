@@ -21,13 +21,17 @@ def holders(session: Session, row: TaskRow) -> list[int]:
     """Who has this task: its holder, or while nobody took it everyone holding its role at its unit."""
     if row.assignee_id is not None:
         return [row.assignee_id]
-    return list(
-        session.scalars(
-            select(RoleAssignment.user_id)
-            .join(User, User.id == RoleAssignment.user_id)
-            .where(RoleAssignment.role == row.role, RoleAssignment.org_unit_id == row.org_unit_id, User.active)
-            .order_by(RoleAssignment.user_id)
-        )
+    return list(session.scalars(place_holders(row.role, row.org_unit_id).order_by(RoleAssignment.user_id)))
+
+
+def place_holders(role, unit_id, column=RoleAssignment.user_id):
+    """Everyone active holding `role` at `unit_id` (values, or columns of an enclosing query): who has a
+    task nobody took; `column` is what is selected of them (their ids, or an aggregate of those)."""
+    return (
+        select(column)
+        .select_from(RoleAssignment)
+        .join(User, User.id == RoleAssignment.user_id)
+        .where(RoleAssignment.role == role, RoleAssignment.org_unit_id == unit_id, User.active)
     )
 
 

@@ -240,7 +240,9 @@ class TaskRow(Base):
     __table_args__ = (
         Index("ix_tasks_open_by_unit", "state", "org_unit_id", "role", "due_at"),
         Index("ix_tasks_assignee", "assignee_id", "state"),
-        Index("ix_tasks_case", "case_id", "state"),
+        # A case's tasks; with their units, so "did this unit hold one of the case's tasks" (who may see a
+        # case, engine/org/access.py) is answered from the index alone, for each of a search's matches.
+        Index("ix_tasks_case_unit", "case_id", "state", "org_unit_id"),
         # The "available" tab in its own order: the first page is read straight off the index.
         Index(
             "ix_tasks_available",
@@ -251,6 +253,17 @@ class TaskRow(Base):
             "id",
             postgresql_where=text("state = 'ready' AND assignee_id IS NULL"),
             sqlite_where=text("state = 'ready' AND assignee_id IS NULL"),
+        ),
+        # Late work (due soon, overdue: the timers' verdict) of the open inbox, soonest due first: the
+        # due-soon and overdue tabs and the overseers' overdue work read it without the open set.
+        Index(
+            "ix_tasks_late",
+            "due_state",
+            "due_at",
+            "created_at",
+            "id",
+            postgresql_where=text("state = 'ready' AND due_state IS NOT NULL"),
+            sqlite_where=text("state = 'ready' AND due_state IS NOT NULL"),
         ),
         Index(
             "ix_tasks_done",

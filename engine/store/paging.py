@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
 from .calendar import TZ
@@ -13,6 +13,9 @@ from .calendar import TZ
 MAX_PER_PAGE = 100
 MAX_PAGE = 100_000
 MAX_ID = 2**63 - 1  # PostgreSQL BIGINT
+# Lists that can hold a county's millions count this far and no further: more is answered as
+# COUNT_CAP + 1 (`Page.capped`; a page shows "1000+"), so a count never reads a whole table.
+COUNT_CAP = 1000
 
 
 def parse_id(value) -> int | None:
@@ -30,6 +33,8 @@ class Page:
     total: int
     page: int
     per_page: int
+    # The total stopped counting at a cap: there is more than it says (a list shows "N+").
+    capped: bool = False
 
     def to_dict(self, convert) -> dict:
         return {
@@ -53,6 +58,37 @@ def paginate(session: Session, query, page: int, per_page: int) -> Page:
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     items = list(session.scalars(query.limit(per_page).offset((page - 1) * per_page)).unique())
     return Page(items, total or 0, page, per_page)
+
+
+def paginate_by_key(session: Session, query, key, page: int, per_page: int) -> Page:
+    """One page of `query` whose total counts only as far as `page_cap`. Within the cap it is one pass
+    over the matches: the keys of the first matches in the query's order give the total and this
+    page's keys (a search whose matches come off an index, a rare word's trigrams, reads them once,
+    not once for the page and again for the count); then only this page's rows are loaded, in order."""
+    cap = page_cap(page, per_page)
+    keyed = query.with_only_columns(key)
+    if cap == COUNT_CAP:
+        keys = list(session.scalars(keyed.limit(cap + 1)))
+        total = len(keys)
+        wanted = keys[(page - 1) * per_page : page * per_page]
+    else:  # a page past the cap: its keys by offset, and the total counted past it, in the database
+        wanted = list(session.scalars(keyed.limit(per_page).offset((page - 1) * per_page)))
+        total = count_upto(session, query.order_by(None).subquery(), cap)
+    rows = list(session.scalars(query.order_by(None).where(key.in_(wanted))).unique()) if wanted else []
+    by_key = {getattr(row, key.key): row for row in rows}
+    return Page([by_key[k] for k in wanted if k in by_key], total, page, per_page, total > cap)
+
+
+def page_cap(page: int, per_page: int) -> int:
+    """How far a page's total counts: the cap, or past this page when it lies further (so "next" is
+    offered while there is more)."""
+    return max(COUNT_CAP, page * per_page)
+
+
+def count_upto(session: Session, rows, cap: int) -> int:
+    """How many rows the subquery `rows` holds, counting no further than cap + 1."""
+    limited = select(literal(1)).select_from(rows).limit(cap + 1).subquery()
+    return session.scalar(select(func.count()).select_from(limited)) or 0
 
 
 def iso(value) -> str | None:

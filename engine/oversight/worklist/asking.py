@@ -68,20 +68,28 @@ def _inquiry_items(session: Session, user: User, keys: list[str], moment: Moment
     return found
 
 
+def _due_visits(session: Session, user: User, moment: Moment, agent_only: bool = False) -> list[DueVisit]:
+    """`due_visits` once per listing (its tabs and its page share them)."""
+    key = ("due_visits", user.id, agent_only)
+    if key not in moment.memo:
+        moment.memo[key] = due_visits(session, user, now=moment.now, agent_only=agent_only)
+    return moment.memo[key]
+
+
 def _visits(session: Session, user: User, scope: str, moment: Moment) -> list[DueVisit]:
     """Visits due by the end of the next working day of the user's own households; in `overdue` also the
     missed visits below the units the user oversees. Computed in Python: the period comes from the
     household's tags (engine/asking/households.py), and one agent's due visits are few."""
     if scope not in OPEN_SCOPES:
         return []
-    due = [d for d in due_visits(session, user, now=moment.now, agent_only=True) if d.due_at <= moment.soon]
+    due = [d for d in _due_visits(session, user, moment, agent_only=True) if d.due_at <= moment.soon]
     if scope == "overdue":
         due = [d for d in due if d.overdue]
         if paths := overseen_paths(user):
             known = {d.household.id for d in due}
             due += [
                 d
-                for d in due_visits(session, user, now=moment.now)
+                for d in _due_visits(session, user, moment)
                 if d.overdue
                 and d.household.id not in known
                 and any(d.household.village.path.startswith(p) for p in paths)
@@ -105,7 +113,7 @@ def _visit_rows(session: Session, user: User, scope: str, filters: Filters, mome
 def _visit_items(session: Session, user: User, keys: list[str], moment: Moment) -> dict[str, WorkItem]:
     found = {}
     wanted = set(keys)
-    for d in due_visits(session, user, now=moment.now):
+    for d in _due_visits(session, user, moment):
         h = d.household
         if str(h.id) not in wanted:
             continue

@@ -8,7 +8,7 @@ query). A source whose work is computed in Python turns its short list into rows
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import String, and_, cast, exists, false, literal, null, or_, select, true, union_all
@@ -27,6 +27,9 @@ class Moment:
 
     now: datetime
     soon: datetime
+    # What the sources computed for this listing, kept for its other tabs (a household's due visits are
+    # computed in Python: once per listing, not once per tab).
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     def mark(self, due_at: datetime | None) -> str:
         if due_at is None:
@@ -55,12 +58,27 @@ class WorkItem:
 
 
 @dataclass(frozen=True)
+class Parts:
+    """A source's rows that lie in several ranges of its index (a person's several roles or units): the
+    inbox counts them together and takes a page's first rows from each part in its order."""
+
+    selects: list[Select]
+
+
+@dataclass(frozen=True)
 class WorkSource:
     """A kind of work the inbox lists (registered in `engine/oversight/worklist/__init__.py`)."""
 
     kind: str
-    rows: Callable[[Session, User, str, Filters, Moment], Select | None]
+    rows: Callable[[Session, User, str, Filters, Moment], Select | Parts | None]
     items: Callable[[Session, User, list[str], Moment], dict[str, WorkItem]]
+
+
+def selects_of(rows: Select | Parts | None) -> list[Select]:
+    """The selects behind a source's rows."""
+    if rows is None:
+        return []
+    return list(rows.selects) if isinstance(rows, Parts) else [rows]
 
 
 def columns(kind: str, key, due_at, sort_at) -> tuple:

@@ -10,7 +10,7 @@ from ...cases.urges import urge_counts
 from ...read.inbox import Filters, due_mark, inbox_query, returned_to
 from ...read.shapes import task_dict
 from ...store.models import TaskRow, User
-from .base import Moment, WorkItem, WorkSource, columns
+from .base import Moment, Parts, WorkItem, WorkSource, columns
 
 KIND = "task"
 
@@ -18,7 +18,13 @@ KIND = "task"
 def rows(session: Session, user: User, scope: str, filters: Filters, moment: Moment):
     query = inbox_query(user, scope, filters).order_by(None)
     at = TaskRow.completed_at if scope == "done" else TaskRow.created_at
-    return query.with_only_columns(*columns(KIND, TaskRow.id, TaskRow.due_at, at))
+    query = query.with_only_columns(*columns(KIND, TaskRow.id, TaskRow.due_at, at))
+    places = sorted({(a.role, a.org_unit_id) for a in user.roles})
+    if scope != "available" or len(places) < 2:
+        return query
+    # Someone with several roles or units: one part per (role, unit), each read off ix_tasks_available in
+    # the tab's order; one select over all of them would be sorted whole for a page.
+    return Parts([query.where(TaskRow.role == role, TaskRow.org_unit_id == unit) for role, unit in places])
 
 
 def items(session: Session, user: User, keys: list[str], moment: Moment) -> dict[str, WorkItem]:
