@@ -147,22 +147,24 @@ def _finish(work: Work, result: object) -> bool:
         work.before_commit()
         text_staff(session, work.notices.values(), work.now)  # the kinds each person also wants on their phone
     idempotency.record(session, result, work.now)  # a client's key commits with the change it made
-    session.add(work.events[0])
     session.flush()
     run_late(session)
-    _write_notices(session, work.notices.values())
+    _write_event_and_notices(session, work.events[0], work.notices.values())
     session.commit()
     return True
 
 
-def _write_notices(session: Session, notices) -> None:
-    """All of the command's notifications in one statement: nothing reads their ids, and rows added one
-    by one would each be an INSERT ... RETURNING on SQLite."""
+def _write_event_and_notices(session: Session, event: Event, notices) -> None:
+    """The command's one event, then all its notifications in one statement, as plain table inserts:
+    nothing reads their ids back, so no object to build and no INSERT ... RETURNING (row by row on SQLite)."""
+    connection = session.connection()
+    connection.execute(insert(Event.__table__), [{column: getattr(event, column) for column in _EVENT_COLUMNS}])
     rows = [{column: getattr(n, column) for column in _NOTICE_COLUMNS} for n in notices]
     if rows:
-        session.connection().execute(insert(Notification.__table__), rows)
+        connection.execute(insert(Notification.__table__), rows)
 
 
+_EVENT_COLUMNS = ("case_id", "at", "actor_id", "actor", "type", "task_id", "detail")
 _NOTICE_COLUMNS = ("user_id", "at", "kind", "case_id", "task_id", "detail", "read_at")
 
 
