@@ -13,6 +13,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ..kernel.vocabulary import BatchStatus
+from ..store.db import table_of
 from ..store.models import Case, TaskRow
 from ..store.workspace_tables import Batch, BatchItem
 from ..store.write_late import write_late
@@ -55,4 +56,4 @@ def settle_batches(session: Session, case: Case, left: list[TaskRow]) -> None:
             elif all(item.received_at is not None for item in remaining):
                 batch.status = RECEIVED
                 batch.received_at = max(item.received_at for item in remaining if item.received_at is not None)
-    write_late(session, delete(BatchItem.__table__).where(BatchItem.id.in_(gone_ids)))
+    write_late(session, delete(table_of(BatchItem)).where(BatchItem.id.in_(gone_ids)))

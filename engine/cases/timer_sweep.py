@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from typing import Literal, cast
+from typing import Literal
 
-from sqlalchemy import Row, Table, bindparam, delete, func, select, update
+from sqlalchemy import Row, bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -23,7 +23,7 @@ from ..kernel.vocabulary import CASE_ENDED, EventType, NotificationKind, TimerKi
 from ..runtime.failures import DiagramFailed
 from ..runtime.spiff import find_task
 from ..runtime.waits import fire_timer
-from ..store.db import rowcount
+from ..store.db import rowcount, table_of
 from ..store.models import Case, CatalogItem, OrgUnit, RoleAssignment, TaskRow, UtcDateTime
 from .notices import holders, place_holders
 from .pipeline import Work, execute
@@ -36,7 +36,7 @@ REMINDERS = {
     TimerKind.DUE_SOON: NotificationKind.DUE_SOON_REMINDER,
     TimerKind.OVERDUE: NotificationKind.OVERDUE_REMINDER,
 }
-TASKS = cast(Table, TaskRow.__table__)
+TASKS = table_of(TaskRow)
 # The task's new due mark, as a plain (Core) UPDATE (SQLite; PostgreSQL marks it within `TAKE`).
 MARK = update(TASKS).where(TASKS.c.id == bindparam("task_id")).values(due_state=bindparam("due_state"))
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from ..kernel.vocabulary import TIMER_EVENTS, TimerKind, WaitKind
 from ..runtime.waits import has_timer_events, waits
 from ..store.calendar import END_OF_DAY, TZ, default_calendar
+from ..store.db import table_of
 from ..store.models import TaskRow
 from ..store.timer_table import Timer
 from ..store.write_late import write_late
@@ -60,7 +61,7 @@ def add_timers(session: Session, timers: list[dict]) -> None:
     nothing reads their ids, so no INSERT ... RETURNING row by row (which is what the unit of work
     does on SQLite for rows added one by one)."""
     if timers:
-        write_late(session, insert(Timer.__table__), timers)
+        write_late(session, insert(table_of(Timer)), timers)
 
 
 def reschedule(session: Session, case, row: TaskRow, deadline_kind: str | None, now: datetime, calendar) -> None:
@@ -76,7 +77,7 @@ def cancel_all_but(session: Session, case_id: int, open_task_ids: set[str]) -> N
     returned); the diagram's own timers are kept by `sync_process_timers`."""
     write_late(
         session,
-        delete(Timer.__table__).where(
+        delete(table_of(Timer)).where(
             Timer.case_id == case_id,
             Timer.fired_at.is_(None),
             Timer.kind != PROCESS,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import CursorResult, Result, create_engine, event
+from typing import cast
+
+from sqlalchemy import CursorResult, Result, Table, create_engine, event
 from sqlalchemy.orm import sessionmaker
 
 
@@ -43,3 +45,9 @@ def rowcount(result: Result) -> int:
     """Rows an UPDATE or DELETE matched: `Session.execute` returns a CursorResult for those, typed as a Result."""
     assert isinstance(result, CursorResult)
     return result.rowcount
+
+
+def table_of(model) -> Table:
+    """The Core table of a mapped class, for plain table statements (to type checkers `Model.__table__`
+    is only a FromClause)."""
+    return cast(Table, model.__table__)

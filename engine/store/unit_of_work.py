@@ -30,6 +30,7 @@ from ..kernel.errors import Conflict, DomainError
 from ..kernel.i18n import N_
 from ..kernel.vocabulary import event_type
 from . import idempotency
+from .db import table_of
 from .models import Case, Event, User
 from .notice_tables import Notification
 from .staff_texts import text_staff
@@ -158,10 +159,10 @@ def _write_event_and_notices(session: Session, event: Event, notices) -> None:
     """The command's one event, then all its notifications in one statement, as plain table inserts:
     nothing reads their ids back, so no object to build and no INSERT ... RETURNING (row by row on SQLite)."""
     connection = session.connection()
-    connection.execute(insert(Event.__table__), [{column: getattr(event, column) for column in _EVENT_COLUMNS}])
+    connection.execute(insert(table_of(Event)), [{column: getattr(event, column) for column in _EVENT_COLUMNS}])
     rows = [{column: getattr(n, column) for column in _NOTICE_COLUMNS} for n in notices]
     if rows:
-        connection.execute(insert(Notification.__table__), rows)
+        connection.execute(insert(table_of(Notification)), rows)
 
 
 _EVENT_COLUMNS = ("case_id", "at", "actor_id", "actor", "type", "task_id", "detail")
