@@ -26,24 +26,21 @@ OUTGOING_STEPS = ("return_to_township",)
 def settle_batches(session: Session, case: Case, left: list[TaskRow]) -> None:
     """Drop this case's unreceived batch items whose task left the inbox; close batches left done.
     `left`: the rows that left the inbox in this command; only an outgoing step's can be batched."""
-    if case.id is None or not any(row.spec_name in OUTGOING_STEPS for row in left):
+    outgoing = [row.id for row in left if row.spec_name in OUTGOING_STEPS]
+    if case.id is None or not outgoing:
         return  # a new case is in no batch, and only results going back to a township are
     with session.no_autoflush:  # reads only: the rows' new states are the command's, still unwritten
         # The items themselves, not their columns: one received in this very command says so in memory.
         found = session.scalars(
             select(BatchItem)
             .join(Batch, Batch.id == BatchItem.batch_id)
-            .where(
-                BatchItem.case_id == case.id,
-                BatchItem.task_id.in_([row.id for row in left if row.spec_name in OUTGOING_STEPS]),
-                Batch.status == SCHEDULED,
-            )
+            .where(BatchItem.case_id == case.id, BatchItem.task_id.in_(outgoing), Batch.status == SCHEDULED)
         ).all()
-        gone = [(item.id, item.batch_id) for item in found if item.received_at is None]
+        gone = [item for item in found if item.received_at is None]
         if not gone:
             return
-        gone_ids = [item_id for item_id, _ in gone]
-        for batch_id in {batch_id for _, batch_id in gone}:
+        gone_ids = [item.id for item in gone]
+        for batch_id in {item.batch_id for item in gone}:
             batch = session.get(Batch, batch_id)
             assert batch is not None  # it holds the items just read
             if batch not in session.dirty:

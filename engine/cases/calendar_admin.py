@@ -15,16 +15,16 @@ from ..kernel.clock import utcnow
 from ..kernel.errors import Invalid
 from ..kernel.i18n import N_
 from ..kernel.settings import CONFIG_DIR
-from ..kernel.vocabulary import CASE_FINISHED, EventType, TaskState
+from ..kernel.vocabulary import CASE_FINISHED, EventType
 from ..library.processes import spec_for
 from ..org.admin_scope import require_admin
 from ..runtime.spiff import ReadyTask
 from ..store.admin_tables import CalendarYear
 from ..store.calendar import TZ, default_calendar, forget_calendar
-from ..store.models import Case, TaskRow, User
+from ..store.models import Case, User
 from ..store.paging import iso
 from .pipeline import Work, execute
-from .projection import task_due
+from .projection import open_rows, task_due
 from .timers import reschedule
 
 
@@ -214,7 +214,7 @@ def _recount(work: Work, case_id: int) -> bool:
     days = case.due_days if case.due_days is not None else case.catalog_item.time_limit_days
     case.due_at = calendar.deadline(start, days)
     moved_tasks = 0
-    for row in session.scalars(select(TaskRow).where(TaskRow.case_id == case.id, TaskRow.state == TaskState.READY)):
+    for row in open_rows(session, case):
         properties = task_properties(case, row.spec_name)
         # The task as the projection saw it: its properties, and its data as the row keeps it.
         task = ReadyTask(row.id, row.spec_name, row.name, row.role, properties, row.context or {})

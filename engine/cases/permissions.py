@@ -22,7 +22,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import ParallelMultiInstanceTask
 from SpiffWorkflow.task import TaskState
 from sqlalchemy import select
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session
 
 from ..kernel.errors import Forbidden
 from ..kernel.i18n import N_
@@ -34,6 +34,7 @@ from ..org.roles import roles
 from ..runtime.spiff import WORKFLOWS, load_state
 from ..store.models import Case, OrgUnit, TaskRow, User
 from ..store.oversight_tables import Rectification
+from . import projection
 
 TARGETS = ("task", "case", "batch")
 
@@ -100,12 +101,7 @@ class Subject:
             return self.known_open_rows
         if self.case is None or self.case.id is None:
             return []
-        query = (
-            select(TaskRow)
-            .where(TaskRow.case_id == self.case.id, TaskRow.state == "ready")
-            .options(lazyload(TaskRow.case))  # the case in hand
-        )
-        return list(self.session.scalars(query))
+        return projection.open_rows(self.session, self.case)
 
     @cached_property
     def joint(self):

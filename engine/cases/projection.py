@@ -99,6 +99,19 @@ class UnitResolver:
         return unit
 
 
+def open_rows(session: Session, case: Case) -> list[TaskRow]:
+    """The case's open inbox rows, oldest first (steps opened together stay in the order they were
+    written). Their case is the one in hand, not joined again for each row."""
+    return list(
+        session.scalars(
+            select(TaskRow)
+            .where(TaskRow.case_id == case.id, TaskRow.state == TaskState.READY)
+            .options(lazyload(TaskRow.case))
+            .order_by(TaskRow.created_at)
+        )
+    )
+
+
 def is_alongside(task: ReadyTask) -> bool:
     """The task runs beside the main path (bpmn property `alongside`): an obligation with its own
     deadline, never where the item is."""
@@ -158,19 +171,15 @@ def _refresh(session, case, workflow, now, completed, reopened, open_rows_read):
     ready = ready_user_tasks(workflow)
     ready_ids = {t.id for t in ready}
     if open_rows_read is None:
-        open_rows_read = session.scalars(
-            select(TaskRow)
-            .where(TaskRow.case_id == case.id, TaskRow.state == TaskState.READY)
-            .options(lazyload(TaskRow.case))  # the case in hand
-        ).all()
+        open_rows_read = open_rows(session, case)
     # What is open now: rows the command closed are no longer, a row a rewind reopened is again.
-    open_rows = {r.id: r for r in [*open_rows_read, *reopened] if r.state == TaskState.READY}
+    still_open = {r.id: r for r in [*open_rows_read, *reopened] if r.state == TaskState.READY}
     if case.id is not None:
         cancel_all_but(session, case.id, ready_ids)
         sync_process_timers(session, case, workflow)
     by_id = {t.id: t for t in ready}
     cancelled, left = [], []
-    for row_id, row in open_rows.items():
+    for row_id, row in still_open.items():
         if row_id in ready_ids:
             data = by_id[row_id].data
             if row.context != data:  # a transfer or migration may change it (most commands change no other row)
@@ -191,9 +200,9 @@ def _refresh(session, case, workflow, now, completed, reopened, open_rows_read):
     # Every read first (units, the calendar), then the new rows and their timers: added together, they
     # go out in one flush as one INSERT per table instead of a statement per row between the reads.
     placed = []
-    resolver.prefetch([t for t in ready if t.id not in open_rows])
+    resolver.prefetch([t for t in ready if t.id not in still_open])
     for task in ready:
-        if task.id in open_rows:
+        if task.id in still_open:
             continue
         calendar = calendar or default_calendar(session)  # one look at the calendar per command
         placed.append((task, resolver.resolve(task), task_due(case, task, now, session, calendar)))
@@ -227,7 +236,7 @@ def _refresh(session, case, workflow, now, completed, reopened, open_rows_read):
     # the item only while nothing else is open.
     main = {t.id for t in ready if not is_alongside(t)} or ready_ids
     current = next((r for r in new_rows if r.id in main), None) or next(
-        (open_rows[t.id] for t in ready if t.id in open_rows and t.id in main), None
+        (still_open[t.id] for t in ready if t.id in still_open and t.id in main), None
     )
     if current is not None:
         # The unit itself, not only its id: the case object outlives the commit (sessions keep their
@@ -242,7 +251,7 @@ def relabel_open_rows(session: Session, case: Case, workflow) -> None:
     (a new lane also means a new org unit); claims stay while the role stays."""
     ready = {t.id: t for t in ready_user_tasks(workflow)}
     resolver = UnitResolver(session, case)
-    for row in session.scalars(select(TaskRow).where(TaskRow.case_id == case.id, TaskRow.state == TaskState.READY)):
+    for row in open_rows(session, case):
         task = ready.get(row.id)
         if task is None:
             continue

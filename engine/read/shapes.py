@@ -6,13 +6,14 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import String, bindparam, or_, select
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session
 
 from ..cases.forms import task_form
 from ..cases.permissions import available_actions
+from ..cases.projection import open_rows as open_tasks
 from ..cases.urges import urge_count
 from ..cases.visibility import visible_task
-from ..kernel.vocabulary import ItemKind, TaskState
+from ..kernel.vocabulary import ItemKind
 from ..library.processes import spec_for
 from ..org.access import case_scope
 from ..runtime.spiff import find_task, load_state
@@ -77,17 +78,6 @@ def _matches(word: str):
 
 def case_events(session: Session, case: Case) -> list[Event]:
     return list(session.scalars(select(Event).where(Event.case_id == case.id).order_by(Event.at, Event.id)))
-
-
-def open_tasks(session: Session, case: Case) -> list[TaskRow]:
-    return list(
-        session.scalars(
-            select(TaskRow)
-            .where(TaskRow.case_id == case.id, TaskRow.state == TaskState.READY)
-            .options(lazyload(TaskRow.case))  # the case in hand (joined again for each row otherwise)
-            .order_by(TaskRow.created_at)  # steps opened together stay in the order they were written
-        )
-    )
 
 
 def task_dict(task: TaskRow) -> dict:
