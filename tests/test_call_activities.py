@@ -6,18 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .analyst import save_process
+
 CALLS = Path(__file__).parent / "data" / "constructs" / "calls"
-
-
-def _save(client, api, xml: str, expect: int = 201) -> dict:
-    response = client.post(
-        "/api/v1/processes",
-        data=xml.encode(),
-        content_type="application/xml",
-        headers={"Authorization": f"Bearer {api.token('analyst@qx')}"},
-    )
-    assert response.status_code == expect, response.json
-    return response.json
 
 
 def _file(name: str) -> str:
@@ -30,7 +21,7 @@ def _test_run(api, key: str, version: int) -> dict:
 
 
 def test_a_call_to_a_process_the_library_lacks_is_named_at_the_call_activity(client, api):
-    refused = _save(client, api, _file("lc_nested"), expect=422)
+    refused = save_process(client, api, _file("lc_nested"), expect=422)
     assert [(e["element"], e["detail"]) for e in refused["errors"]] == [("call_fee", "lc_fee")]
     assert refused["errors"][0]["message"] == "调用的流程不在流程库中"
     # The validate button says it too, in the user's language.
@@ -45,19 +36,19 @@ def test_a_call_to_a_process_the_library_lacks_is_named_at_the_call_activity(cli
         ("call_tax", "the called process is not in the library", "lc_tax")
     ]
     # The callee is there but calls one that is not: named at this diagram's call activity.
-    _save(client, api, _file("lc_fee"), expect=422)
-    _save(client, api, _file("lc_tax").replace('id="lc_tax"', 'id="lc_other"'))
-    _save(client, api, _file("lc_fee").replace('calledElement="lc_tax"', 'calledElement="lc_other"'))
-    _save(client, api, _file("lc_fee"), expect=422)
-    refused = _save(client, api, _file("lc_nested").replace("lc_fee", "lc_fee_x"), expect=422)
+    save_process(client, api, _file("lc_fee"), expect=422)
+    save_process(client, api, _file("lc_tax").replace('id="lc_tax"', 'id="lc_other"'))
+    save_process(client, api, _file("lc_fee").replace('calledElement="lc_tax"', 'calledElement="lc_other"'))
+    save_process(client, api, _file("lc_fee"), expect=422)
+    refused = save_process(client, api, _file("lc_nested").replace("lc_fee", "lc_fee_x"), expect=422)
     assert [(e["element"], e["detail"]) for e in refused["errors"]] == [("call_fee", "lc_fee_x")]
 
 
 def test_single_and_nested_calls_complete_as_test_runs(client, api):
     for name in ("lc_tax", "lc_fee"):
-        _save(client, api, _file(name))
-    single = _save(client, api, _file("lc_single"))
-    nested = _save(client, api, _file("lc_nested"))
+        save_process(client, api, _file(name))
+    single = save_process(client, api, _file("lc_single"))
+    nested = save_process(client, api, _file("lc_nested"))
     state = _test_run(api, "lc_single", single["version"])
     assert state["finished"] and state["status"] == "archived"
     assert state["data"]["tax"] == 60
@@ -72,10 +63,10 @@ def test_single_and_nested_calls_complete_as_test_runs(client, api):
 
 
 def test_a_test_run_calls_the_callees_draft_and_the_deployed_caller_its_live_version(client, api):
-    tax = _save(client, api, _file("lc_tax"))
+    tax = save_process(client, api, _file("lc_tax"))
     api.call("POST", f"/api/v1/processes/lc_tax/versions/{tax['version']}/deploy", "analyst@qx", {})
-    _save(client, api, _file("lc_tax").replace("tax = fee // 5", "tax = fee // 2"))  # a newer draft
-    caller = _save(client, api, _file("lc_single"))
+    save_process(client, api, _file("lc_tax").replace("tax = fee // 5", "tax = fee // 2"))  # a newer draft
+    caller = save_process(client, api, _file("lc_single"))
     assert caller["deploy_problems"] == []
     assert _test_run(api, "lc_single", caller["version"])["data"]["tax"] == 150  # the callee's draft
     api.call("POST", f"/api/v1/processes/lc_single/versions/{caller['version']}/deploy", "analyst@qx", {})

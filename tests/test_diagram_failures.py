@@ -4,18 +4,13 @@ from pathlib import Path
 
 from engine.kernel.settings import BPMN_DIR
 
+from .analyst import save_process
+
 XML = (Path(__file__).parent / "data" / "failing_script.bpmn").read_text(encoding="utf-8")
 
 
-def _upload(client, api, xml):
-    response = client.post(
-        "/api/v1/processes",
-        data=xml.encode(),
-        content_type="application/xml",
-        headers={"Authorization": f"Bearer {api.token('analyst@qx')}"},
-    )
-    assert response.status_code == 201, response.json
-    return response.json["version"]
+def _upload(client, api, xml: str) -> int:
+    return save_process(client, api, xml)["version"]
 
 
 def test_a_test_run_whose_script_fails_ends_as_failed_naming_the_element(client, api):

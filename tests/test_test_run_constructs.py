@@ -18,6 +18,8 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition, SignalEventDefinition
 from SpiffWorkflow.task import TaskState
 
+from .analyst import save_process
+
 CONSTRUCTS = Path(__file__).parent / "data" / "constructs"
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 FILES = sorted(p.name for p in CONSTRUCTS.glob("*.bpmn"))
@@ -65,14 +67,7 @@ def bare_spiffworkflow(xml: str) -> tuple[bool, dict, list[str]]:
 
 
 def _upload(client, api, xml: str) -> int:
-    response = client.post(
-        "/api/v1/processes",
-        data=xml.encode(),
-        content_type="application/xml",
-        headers={"Authorization": f"Bearer {api.token('analyst@qx')}"},
-    )
-    assert response.status_code == 201, response.json
-    return response.json["version"]
+    return save_process(client, api, xml)["version"]
 
 
 @pytest.mark.parametrize("name", FILES)

@@ -14,6 +14,8 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.task import TaskState
 
+from .analyst import save_process
+
 CONSTRUCTS = Path(__file__).parent / "data" / "constructs"
 CORRELATION = (CONSTRUCTS / "correlated" / "message_correlation.bpmn").read_text(encoding="utf-8")
 APPLICATION = {"case_no": "A-1", "name": "张三"}
@@ -36,17 +38,6 @@ def _bare_send(workflow, name: str, payload: dict) -> None:
     workflow.do_engine_steps()
 
 
-def _save(client, api, xml: str, expect: int = 201) -> dict:
-    response = client.post(
-        "/api/v1/processes",
-        data=xml.encode(),
-        content_type="application/xml",
-        headers={"Authorization": f"Bearer {api.token('analyst@qx')}"},
-    )
-    assert response.status_code == expect, response.json
-    return response.json
-
-
 def test_two_messages_correlated_by_a_key_complete_the_test_run_as_in_bare_spiffworkflow(client, api):
     bare = _bare(CORRELATION, "c_message_correlation")
     bare.do_engine_steps()
@@ -56,7 +47,7 @@ def test_two_messages_correlated_by_a_key_complete_the_test_run_as_in_bare_spiff
     _bare_send(bare, "decision", DECISION)
     assert bare.is_completed()
 
-    saved = _save(client, api, CORRELATION)
+    saved = save_process(client, api, CORRELATION)
     run = api.call(
         "POST", f"/api/v1/processes/c_message_correlation/versions/{saved['version']}/test-runs", "analyst@qx", {}, 201
     )
@@ -79,7 +70,7 @@ def test_what_bare_spiffworkflow_cannot_run_is_refused_with_the_element_named(cl
     key = etree.fromstring(xml.encode()).find("{http://www.omg.org/spec/BPMN/20100524/MODEL}process").get("id")
     with pytest.raises(Exception):  # noqa: B017 - bare SpiffWorkflow fails in its parser, with assorted errors
         _bare(xml, key)
-    refused = _save(client, api, xml, expect=422)
+    refused = save_process(client, api, xml, expect=422)
     expected = {e.getparent().get("id") for e in etree.fromstring(xml.encode()).iter("{*}compensateEventDefinition")}
     assert {e["element"] for e in refused["errors"]} <= expected and refused["errors"]
     assert all(e["message"] and "<" not in e["detail"] for e in refused["errors"])

@@ -3,20 +3,14 @@ the message it waits for and sees the run finish with its data; a failing diagra
 
 from pathlib import Path
 
+from .analyst import save_process
 from .conftest import csrf_token
 
 DATA = Path(__file__).parent / "data"
 
 
 def _upload(client, api, xml: str) -> int:
-    response = client.post(
-        "/api/v1/processes",
-        data=xml.encode(),
-        content_type="application/xml",
-        headers={"Authorization": f"Bearer {api.token('analyst@qx')}"},
-    )
-    assert response.status_code == 201, response.json
-    return response.json["version"]
+    return save_process(client, api, xml)["version"]
 
 
 def test_the_analyst_drives_a_waiting_test_run_from_its_page(client, api, login):
